@@ -1,0 +1,6 @@
+import { Migration20261127000000_foundation } from './Migration20261127000000_foundation.js';
+
+/** Every migration, oldest first. A new migration file is added here as well. */
+export const migrationsList = [
+  { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
+];

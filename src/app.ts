@@ -1,0 +1,61 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { Services } from './context.js';
+import { databaseHealth } from './db/database.js';
+import { AppError } from './errors.js';
+import { requireApiKey } from './http/auth.js';
+import type { AppEnv } from './http/env.js';
+import { mountAgentRoutes } from './modules/agents/routes.js';
+import { createMcpServer } from './tools/mcp.js';
+import { API_BASE, mountOperationRoutes } from './tools/rest.js';
+
+export const VERSION = '0.1.0';
+
+/** The HTTP service: REST + OpenAPI under /api/v1/prm, MCP at /mcp, health, docs. */
+export function createApp(services: Services): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use(requestId());
+  app.onError((error, c) => {
+    if (error instanceof AppError) return c.json(error.toJSON(), error.status as 400);
+    if (error instanceof HTTPException) return error.getResponse();
+    services.log.error({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    return c.json({ error: { code: 'internal', message: 'Something went wrong on our side. The error was logged.', requestId: c.get('requestId') } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404));
+
+  app.get('/health', async (c) => {
+    const database = await databaseHealth(services.orm);
+    return c.json(
+      { status: database.ok ? 'ok' : 'unavailable', version: VERSION, database: { kind: services.databaseKind, ...database } },
+      database.ok ? 200 : 503,
+    );
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: `npm run keys -- create`.' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'PRM Agent API', version: VERSION, description: 'Patients, appointments, tickets and the tool run log of a clinic. Every route is also an MCP tool.' },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+
+  app.use(`${API_BASE}/*`, requireApiKey(services, { channel: 'rest' }));
+  mountAgentRoutes(app, services);
+  mountOperationRoutes(app, services);
+
+  app.use('/mcp', requireApiKey(services, { channel: 'mcp', actorKind: 'mcp' }));
+  app.all('/mcp', async (c) => {
+    // Stateless: one server and transport per request, bound to this request's tenant and key.
+    const server = createMcpServer(services, c.get('caller'));
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    await server.connect(transport);
+    const response = await transport.handleRequest(c.req.raw);
+    await server.close();
+    return response;
+  });
+
+  return app;
+}

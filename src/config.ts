@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Empty strings in the environment mean "not set". */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8007),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: optionalText.pipe(z.url().optional()),
+  PRM_DATA_DIR: z.string().default('./data'),
+  PRM_ADMIN_API_KEY: optionalText.pipe(z.string().min(24).optional()),
+  PRM_API_KEY: optionalText,
+  PRM_SEED_DEMO: z.enum(['true', 'false']).default('true'),
+  PRM_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_BASE_URL: optionalText.pipe(z.url().optional()),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  /** A PostgreSQL server; when absent the embedded database in `dataDir` is used. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  adminApiKey: string | undefined;
+  /** The key the stdio MCP server acts with. */
+  apiKey: string | undefined;
+  seedDemo: boolean;
+  poolMax: number;
+  logLevel: z.infer<typeof ConfigSchema>['LOG_LEVEL'];
+  publicBaseUrl: string | undefined;
+};
+
+/** Parses the environment once; nothing else in the code reads `process.env`. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid environment: ${problems.join('; ')}`);
+  }
+  const env = parsed.data;
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: resolve(env.PRM_DATA_DIR),
+    adminApiKey: env.PRM_ADMIN_API_KEY,
+    apiKey: env.PRM_API_KEY,
+    seedDemo: env.PRM_SEED_DEMO === 'true',
+    poolMax: env.PRM_DB_POOL_MAX,
+    logLevel: env.LOG_LEVEL,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
+  };
+}

@@ -1,0 +1,51 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import type { Role } from './modules/tenancy/entities.js';
+import type { Registry } from './tools/runner.js';
+
+/** Who is calling, by which door. */
+export type ActorKind = 'staff' | 'agent' | 'mcp' | 'patient' | 'system';
+export type Actor = { kind: ActorKind; id: string; role: Role | 'system' };
+
+/** The door a call came in through. */
+export type Channel = 'rest' | 'mcp' | 'whatsapp' | 'sms' | 'voice' | 'chat' | 'cli' | 'system';
+
+export type TenantInfo = { id: string; slug: string; name: string; timeZone: string; defaultCountry: string };
+
+/**
+ * The patient a conversation is about. Patient-scoped operations take their patient from here,
+ * never from the caller's input; PHI operations need `verified`.
+ */
+export type Subject = { patientId: string | null; verified: boolean };
+
+/** What a call carries before it reaches the runner. */
+export type Caller = {
+  tenant: TenantInfo;
+  actor: Actor;
+  channel: Channel;
+  conversationId?: string;
+  subject?: Subject;
+  requestId?: string;
+};
+
+/** Process-wide services, built once at start. */
+export type Services = {
+  config: Config;
+  orm: MikroORM;
+  /** Where the data lives: a server, or the embedded database (opened here or shared from another process). */
+  databaseKind: 'server' | 'embedded' | 'embedded-shared';
+  log: Logger;
+  clock: Clock;
+  registry: Registry;
+};
+
+/** What an operation runs with: the caller plus its own unit of work. */
+export type AppContext = Caller & {
+  /** Forked for this call, tenant filter set; inside a write, the transaction's own manager. */
+  em: EntityManager;
+  log: Logger;
+  clock: Clock;
+  services: Services;
+};

@@ -1,0 +1,24 @@
+import { Appointment, Location, Practitioner, ScheduleException, ScheduleRule } from '../modules/appointments/entities.js';
+import { Patient, PatientConsent, PatientIdentifier } from '../modules/patients/entities.js';
+import { ApiKey, Tenant } from '../modules/tenancy/entities.js';
+import { Ticket, TicketNote } from '../modules/tickets/entities.js';
+import { DomainEvent } from '../events.js';
+import { ToolRun } from '../tools/tool-run.js';
+
+/** Every entity the ORM knows; a module's new entity is added here. */
+export const entities = [
+  Tenant,
+  ApiKey,
+  ToolRun,
+  DomainEvent,
+  Patient,
+  PatientIdentifier,
+  PatientConsent,
+  Location,
+  Practitioner,
+  ScheduleRule,
+  ScheduleException,
+  Appointment,
+  Ticket,
+  TicketNote,
+];

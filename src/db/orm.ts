@@ -1,0 +1,37 @@
+import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { migrationsList } from '../../migrations/index.js';
+import { entities } from './entities.js';
+
+/** The ORM settings, shared by the service and MikroORM's own CLI. */
+export function ormOptions(options: { url: string; poolMax: number }): Options {
+  return {
+    driver: PostgreSqlDriver,
+    clientUrl: options.url,
+    entities,
+    extensions: [Migrator],
+    pool: { min: 0, max: options.poolMax },
+    forceUtcTimezone: true,
+    allowGlobalContext: false,
+    ignoreUndefinedInQuery: true,
+    discovery: { warnWhenNoEntities: false },
+    migrations: {
+      migrationsList,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
+  };
+}
+
+export function createOrm(options: { url: string; poolMax: number }): Promise<MikroORM> {
+  return MikroORM.init(ormOptions(options));
+}
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((migration) => migration.name);
+}

@@ -1,0 +1,78 @@
+import type { ZodError } from 'zod';
+
+/** Every error the service answers with has one of these codes. */
+export const errorStatus = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+/** One problem with one field of the input; `path` is the field, dotted (`address.city`, `items.0.id`). */
+export type FieldIssue = { path: string; message: string };
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: FieldIssue[] | undefined;
+  /** Extra facts a caller can act on (for example the candidates of a duplicate). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extra: { issues?: FieldIssue[]; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, { cause: extra.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.issues = extra.issues;
+    this.details = extra.details;
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+
+  /** The JSON body callers see: never a stack, never more than the message and the fields. */
+  toJSON(): { error: { code: ErrorCode; message: string; issues?: FieldIssue[]; details?: Record<string, unknown> } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.issues ? { issues: this.issues } : {}),
+        ...(this.details ? { details: this.details } : {}),
+      },
+    };
+  }
+}
+
+export const invalid = (message: string, issues?: FieldIssue[]) => new AppError('invalid_input', message, { issues });
+export const unauthorized = (message = 'A valid API key is required (Authorization: Bearer <key>).') =>
+  new AppError('unauthorized', message);
+export const forbidden = (message: string) => new AppError('forbidden', message);
+export const notFound = (entity: string, id: string) => new AppError('not_found', `${entity} ${id} was not found.`);
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  new AppError('conflict', message, { details });
+export const unprocessable = (message: string, details?: Record<string, unknown>) =>
+  new AppError('unprocessable', message, { details });
+
+/** Turns a zod failure into field issues; `prefix` names where the input came from when that helps. */
+export function fromZodError(error: ZodError, prefix?: string): AppError {
+  const issues = error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter((part) => part !== undefined && part !== '').join('.') || '(input)',
+    message: issue.message,
+  }));
+  const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  return invalid(`Invalid input: ${summary}`, issues);
+}
+
+/** Anything thrown that is not an AppError is an internal error; its text stays in the log. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  return new AppError('internal', 'Something went wrong on our side. The error was logged.', { cause: error });
+}

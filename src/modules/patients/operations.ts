@@ -1,0 +1,3 @@
+import type { Operation } from '../../tools/operation.js';
+
+export const patientOperations: Operation[] = [];

@@ -1,0 +1,78 @@
+import { defineOperation } from '../../tools/operation.js';
+import {
+  AddTicketNoteInput,
+  CreateTicketInput,
+  GetTicketInput,
+  ListTicketsInput,
+  ListTicketsOutput,
+  TicketNoteView,
+  TicketView,
+  TicketWithNotes,
+  UpdateTicketInput,
+} from './schema.js';
+import * as tickets from './service.js';
+
+const tag = 'tickets';
+
+export const ticketOperations = [
+  defineOperation({
+    name: 'create_ticket',
+    title: 'Create a ticket',
+    description: 'Opens a ticket for the clinic staff: a request, a problem or a follow-up, optionally about a patient.',
+    tag,
+    input: CreateTicketInput,
+    output: TicketView,
+    annotations: { readOnly: false, destructive: false, idempotent: false },
+    access: { roles: ['staff', 'agent'] },
+    http: { method: 'post', path: '/tickets', status: 201 },
+    run: (ctx, input) => tickets.createTicket(ctx, input),
+  }),
+  defineOperation({
+    name: 'get_ticket',
+    title: 'Get a ticket',
+    description: 'One ticket with its notes.',
+    tag,
+    input: GetTicketInput,
+    output: TicketWithNotes,
+    annotations: { readOnly: true, destructive: false, idempotent: true },
+    access: { roles: ['staff', 'agent'] },
+    http: { method: 'get', path: '/tickets/{id}' },
+    run: (ctx, input) => tickets.getTicket(ctx, input.id),
+  }),
+  defineOperation({
+    name: 'list_tickets',
+    title: 'List tickets',
+    description: 'Tickets, newest first, filtered by status, priority, category, assignee, patient, conversation and creation time.',
+    tag,
+    input: ListTicketsInput,
+    output: ListTicketsOutput,
+    annotations: { readOnly: true, destructive: false, idempotent: true },
+    access: { roles: ['staff', 'agent'] },
+    http: { method: 'get', path: '/tickets' },
+    run: (ctx, input) => tickets.listTickets(ctx, input),
+  }),
+  defineOperation({
+    name: 'update_ticket',
+    title: 'Update a ticket',
+    description: 'Changes a ticket’s status, priority, assignee, category, subject or description. Only the fields given change.',
+    tag,
+    input: UpdateTicketInput,
+    output: TicketView,
+    annotations: { readOnly: false, destructive: false, idempotent: true },
+    access: { roles: ['staff', 'agent'] },
+    http: { method: 'patch', path: '/tickets/{id}' },
+    run: (ctx, input) => tickets.updateTicket(ctx, input),
+  }),
+  defineOperation({
+    name: 'add_ticket_note',
+    title: 'Add a note to a ticket',
+    description: 'Adds a note to a ticket, signed by the caller.',
+    tag,
+    input: AddTicketNoteInput,
+    output: TicketNoteView,
+    annotations: { readOnly: false, destructive: false, idempotent: false },
+    access: { roles: ['staff', 'agent'] },
+    http: { method: 'post', path: '/tickets/{id}/notes', status: 201 },
+    run: (ctx, input) => tickets.addTicketNote(ctx, input),
+  }),
+];

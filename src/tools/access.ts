@@ -1,0 +1,31 @@
+import type { Caller } from '../context.js';
+import { forbidden, type AppError } from '../errors.js';
+import type { Operation } from './operation.js';
+
+/** Why the caller may not run the operation, or undefined when it may. */
+export function refusal(operation: Operation, caller: Caller): AppError | undefined {
+  const role = caller.actor.role;
+  const allowed = role === 'admin' || role === 'system' || (operation.access.roles as readonly string[]).includes(role);
+  if (!allowed) {
+    return forbidden(`The ${role} role may not call ${operation.name}; it needs one of: admin, ${operation.access.roles.join(', ')}.`);
+  }
+  const subject = caller.subject;
+  if (!subject) return undefined;
+  if (operation.access.patientScoped && !subject.patientId) {
+    return forbidden(`${operation.name} needs a verified patient, and this conversation has none yet. Ask the patient to verify their identity first.`);
+  }
+  if (operation.access.phi && !subject.verified) {
+    return forbidden(`${operation.name} shows or changes health information: the patient must verify their identity first.`);
+  }
+  return undefined;
+}
+
+/**
+ * The input as the operation will see it: in a patient conversation, a patient-scoped operation
+ * gets the conversation's patient, whatever the caller sent.
+ */
+export function bindSubject(operation: Operation, caller: Caller, input: unknown): unknown {
+  if (!operation.access.patientScoped || !caller.subject?.patientId) return input;
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  return { ...input, patientId: caller.subject.patientId };
+}

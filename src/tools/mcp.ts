@@ -1,0 +1,62 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { Caller, Services } from '../context.js';
+import type { AppError } from '../errors.js';
+import type { Operation } from './operation.js';
+import { runOperation } from './runner.js';
+
+type JsonObjectSchema = Tool['inputSchema'];
+
+const jsonSchema = (schema: z.ZodObject, io: 'input' | 'output'): JsonObjectSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  return rest as JsonObjectSchema;
+};
+
+/** The MCP view of an operation: its JSON Schemas and hints, all from the one definition. */
+export function toolDefinition(operation: Operation): Tool {
+  return {
+    name: operation.name,
+    title: operation.title,
+    description: operation.description,
+    inputSchema: jsonSchema(operation.input, 'input'),
+    outputSchema: jsonSchema(operation.output, 'output'),
+    annotations: {
+      title: operation.title,
+      readOnlyHint: operation.annotations.readOnly,
+      destructiveHint: operation.annotations.destructive,
+      idempotentHint: operation.annotations.idempotent,
+      openWorldHint: false,
+    },
+  };
+}
+
+/** A tool error as text a model can act on: the code, the message and each wrong field. */
+export function toolErrorText(error: AppError): string {
+  const fields = error.issues?.map((issue) => `\n- ${issue.path}: ${issue.message}`).join('') ?? '';
+  const details = error.details ? `\n${JSON.stringify(error.details)}` : '';
+  return `${error.code}: ${error.message}${fields}${details}`;
+}
+
+/**
+ * An MCP server for one caller (one tenant and key). Built per HTTP request or per stdio session;
+ * never shared across tenants. Tool calls go through the runner like every other door.
+ */
+export function createMcpServer(services: Services, caller: Caller): Server {
+  const server = new Server({ name: 'prm-agent', version: '0.1.0' }, { capabilities: { tools: {} } });
+  const tools = services.registry.operations.map(toolDefinition);
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
+  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+    const idempotencyKey = request.params._meta?.idempotencyKey;
+    const outcome = await runOperation(services, caller, {
+      tool: request.params.name,
+      input: request.params.arguments ?? {},
+      idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+    });
+    if (!outcome.ok) return { isError: true, content: [{ type: 'text', text: toolErrorText(outcome.error) }] };
+    const output = outcome.output as Record<string, unknown>;
+    return { content: [{ type: 'text', text: JSON.stringify(output) }], structuredContent: output };
+  });
+  return server;
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { systemClock, type Clock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import type { Services, TenantInfo } from '../../src/context.js';
+import { createOrm } from '../../src/db/orm.js';
+import { createLogger } from '../../src/log.js';
+import type { Role } from '../../src/modules/tenancy/entities.js';
+import { createApiKey, createTenant, tenantInfo } from '../../src/modules/tenancy/service.js';
+import { registry } from '../../src/tools/registry.js';
+
+export type TestTenant = {
+  tenant: TenantInfo;
+  keys: Record<Role, string>;
+  /** Calls the app as this tenant, with the admin key unless `key` is given. */
+  request(method: string, path: string, options?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<Response>;
+  /** Like `request`, but expects a 2xx and returns the parsed JSON. */
+  call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+};
+
+export type Harness = {
+  services: Services;
+  app: ReturnType<typeof createApp>;
+  databaseKind: 'server' | 'embedded';
+  newTenant(options?: { timeZone?: string; name?: string }): Promise<TestTenant>;
+  close(): Promise<void>;
+};
+
+/** The real app on the run's database (see global-setup), with helpers to make tenants and keys. */
+export async function createHarness(options: { clock?: Clock } = {}): Promise<Harness> {
+  const orm = await createOrm({ url: inject('databaseUrl'), poolMax: 5 });
+  const services: Services = {
+    config: loadConfig({ LOG_LEVEL: 'silent' }),
+    orm,
+    databaseKind: inject('databaseKind') === 'server' ? 'server' : 'embedded',
+    log: createLogger({ level: 'silent' }),
+    clock: options.clock ?? systemClock,
+    registry,
+  };
+  const app = createApp(services);
+
+  async function newTenant(tenantOptions: { timeZone?: string; name?: string } = {}): Promise<TestTenant> {
+    const em = orm.em.fork();
+    const slug = `t-${randomUUID().slice(0, 12)}`;
+    const tenant = await createTenant(em, { slug, name: tenantOptions.name ?? `Clinic ${slug}`, timeZone: tenantOptions.timeZone ?? 'America/New_York' });
+    const keys = {} as Record<Role, string>;
+    for (const role of ['admin', 'staff', 'agent'] as const) {
+      keys[role] = (await createApiKey(em, { tenantId: tenant.id, name: `${role} key`, role })).key;
+    }
+    const request: TestTenant['request'] = (method, path, requestOptions = {}) => {
+      const key = requestOptions.key === undefined ? keys.admin : requestOptions.key;
+      const headers: Record<string, string> = { ...(requestOptions.headers ?? {}) };
+      if (key !== null) headers.authorization = `Bearer ${key}`;
+      if (requestOptions.body !== undefined) headers['content-type'] = 'application/json';
+      const body = requestOptions.body === undefined ? undefined : typeof requestOptions.body === 'string' ? requestOptions.body : JSON.stringify(requestOptions.body);
+      return Promise.resolve(app.request(path, { method, headers, body }));
+    };
+    const call: TestTenant['call'] = async (method, path, body) => {
+      const response = await request(method, path, { body });
+      const text = await response.text();
+      if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+      return JSON.parse(text);
+    };
+    return { tenant: tenantInfo(tenant), keys, request, call };
+  }
+
+  return { services, app, databaseKind: services.databaseKind === 'server' ? 'server' : 'embedded', newTenant, close: () => orm.close() };
+}
