@@ -1,0 +1,46 @@
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Services } from '../context.js';
+import { Tenant } from '../modules/tenancy/entities.js';
+import { authenticate, createApiKey, createTenant, ensureApiKey, tenantInfo } from '../modules/tenancy/service.js';
+import { demoClinic, seedDemoData } from './seed.js';
+
+export type DemoInfo = { tenantSlug: string; tenantName: string; adminKey: string | undefined };
+
+const KEY_FILE = 'admin-api-key';
+
+/**
+ * The demo clinic: created and filled on first start (unless PRM_SEED_DEMO=false), with an admin key.
+ * The key is PRM_ADMIN_API_KEY when set; otherwise one is made on first start and kept in
+ * `<data dir>/admin-api-key` (readable only by this user) so every start can print it.
+ */
+export async function prepareDemo(services: Services): Promise<DemoInfo | undefined> {
+  const em = services.orm.em.fork();
+  let tenant = await em.findOne(Tenant, { slug: demoClinic.slug });
+  if (!tenant && !services.config.seedDemo && !services.config.adminApiKey) return undefined;
+  tenant ??= await createTenant(em, demoClinic);
+  if (services.config.seedDemo && tenant.profile.demoSeededAt === undefined) {
+    await seedDemoData(services, tenantInfo(tenant));
+    tenant.profile = { ...tenant.profile, demoSeededAt: services.clock.now().toISOString() };
+    await em.flush();
+  }
+
+  let adminKey = services.config.adminApiKey;
+  if (adminKey) {
+    await ensureApiKey(em, { tenantId: tenant.id, key: adminKey, name: 'PRM_ADMIN_API_KEY', role: 'admin' });
+  } else {
+    adminKey = await keptAdminKey(services, tenant.id);
+  }
+  return { tenantSlug: tenant.slug, tenantName: tenant.name, adminKey };
+}
+
+async function keptAdminKey(services: Services, tenantId: string): Promise<string> {
+  const path = join(services.config.dataDir, KEY_FILE);
+  const em = services.orm.em.fork();
+  const kept = await readFile(path, 'utf8').then((text) => text.trim(), () => undefined);
+  if (kept && (await authenticate(em, kept))?.tenant.id === tenantId) return kept;
+  const { key } = await createApiKey(em, { tenantId, name: 'demo admin (first start)', role: 'admin' });
+  await mkdir(services.config.dataDir, { recursive: true });
+  await writeFile(path, `${key}\n`, { mode: 0o600 });
+  return key;
+}
