@@ -23,7 +23,7 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table api_key (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
       name text not null,
       role text not null check (role in ('admin', 'staff', 'agent')),
       prefix text not null,
@@ -36,7 +36,7 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table tool_run (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
       tool text not null,
       status text not null check (status in ('succeeded', 'failed', 'rejected')),
       actor_kind text not null,
@@ -60,7 +60,7 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table domain_event (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
       type text not null,
       entity_type text not null,
       entity_id uuid not null,
@@ -73,7 +73,7 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table patient (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
       given_name text not null,
       family_name text not null,
       preferred_name text,
@@ -85,7 +85,7 @@ export class Migration20261127000000_foundation extends Migration {
       preferred_language text,
       preferred_channel text,
       status text not null default 'active' check (status in ('active', 'merged', 'deleted')),
-      merged_into_id uuid references patient(id),
+      merged_into_id uuid references patient(id) deferrable initially deferred,
       deleted_at timestamptz,
       search_name text generated always as (lower(given_name || ' ' || family_name)) stored,
       created_at timestamptz not null,
@@ -98,8 +98,8 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table patient_identifier (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
-      patient_id uuid not null references patient(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
+      patient_id uuid not null references patient(id) deferrable initially deferred,
       system text not null,
       value text not null,
       created_at timestamptz not null,
@@ -110,8 +110,8 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table patient_consent (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
-      patient_id uuid not null references patient(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
+      patient_id uuid not null references patient(id) deferrable initially deferred,
       channel text not null,
       purpose text not null,
       status text not null check (status in ('granted', 'revoked')),
@@ -126,7 +126,7 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table location (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
       name text not null,
       address text,
       phone text,
@@ -137,7 +137,7 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table practitioner (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
       name text not null,
       specialty text,
       email text,
@@ -149,9 +149,9 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table schedule_rule (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
-      practitioner_id uuid not null references practitioner(id),
-      location_id uuid not null references location(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
+      practitioner_id uuid not null references practitioner(id) deferrable initially deferred,
+      location_id uuid not null references location(id) deferrable initially deferred,
       weekday smallint not null check (weekday between 1 and 7),
       start_time text not null,
       end_time text not null,
@@ -165,8 +165,8 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table schedule_exception (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
-      practitioner_id uuid not null references practitioner(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
+      practitioner_id uuid not null references practitioner(id) deferrable initially deferred,
       starts_at timestamptz not null,
       ends_at timestamptz not null,
       reason text,
@@ -178,10 +178,10 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table appointment (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
-      patient_id uuid not null references patient(id),
-      practitioner_id uuid not null references practitioner(id),
-      location_id uuid not null references location(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
+      patient_id uuid not null references patient(id) deferrable initially deferred,
+      practitioner_id uuid not null references practitioner(id) deferrable initially deferred,
+      location_id uuid not null references location(id) deferrable initially deferred,
       start_at timestamptz not null,
       end_at timestamptz not null,
       status text not null check (status in ('booked', 'confirmed', 'checked_in', 'completed', 'cancelled', 'no_show')),
@@ -208,13 +208,13 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table ticket (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
       subject text not null,
       description text,
       status text not null check (status in ('open', 'in_progress', 'waiting', 'resolved', 'closed')),
       priority text not null check (priority in ('low', 'normal', 'high', 'urgent')),
       category text not null,
-      patient_id uuid references patient(id),
+      patient_id uuid references patient(id) deferrable initially deferred,
       conversation_id uuid,
       assignee text,
       created_by_kind text not null,
@@ -230,8 +230,8 @@ export class Migration20261127000000_foundation extends Migration {
 
     this.addSql(`create table ticket_note (
       id uuid primary key,
-      tenant_id uuid not null references tenant(id),
-      ticket_id uuid not null references ticket(id),
+      tenant_id uuid not null references tenant(id) deferrable initially deferred,
+      ticket_id uuid not null references ticket(id) deferrable initially deferred,
       author_kind text not null,
       author_id text not null,
       body text not null,

@@ -22,7 +22,7 @@ function postgresFields(error: unknown): PostgresError | undefined {
   return { code, constraint };
 }
 
-/** Maps a database error a caller caused (conflict, bad reference) to an AppError; others pass through. */
+/** Maps a database error a caller caused (conflict, bad reference, a lost race) to an AppError; others pass through. */
 export function fromDatabaseError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   const fields = postgresFields(error);
@@ -32,6 +32,9 @@ export function fromDatabaseError(error: unknown): unknown {
     case '23505': // unique_violation
     case '23P01': // exclusion_violation
       return conflict(known ?? 'This would duplicate an existing record.', fields.constraint ? { constraint: fields.constraint } : undefined);
+    case '40P01': // deadlock_detected
+    case '40001': // serialization_failure
+      return conflict('Another change to the same records happened at the same moment. Try again.');
     case '23503': // foreign_key_violation
       return invalid(known ?? 'A referenced record does not exist.');
     default:

@@ -1,3 +1,154 @@
-import type { Operation } from '../../tools/operation.js';
+import { defineOperation } from '../../tools/operation.js';
+import {
+  ConsentView,
+  CreatePatientInput,
+  DeletePatientInput,
+  FindDuplicatesInput,
+  FindDuplicatesOutput,
+  GetPatientInput,
+  ListConsentsInput,
+  ListConsentsOutput,
+  MergePatientsInput,
+  MergePatientsOutput,
+  PatientDetail,
+  PatientView,
+  RecordConsentInput,
+  SearchPatientsInput,
+  SearchPatientsOutput,
+  UpdatePatientInput,
+} from './schema.js';
+import * as patients from './service.js';
 
-export const patientOperations: Operation[] = [];
+const tag = 'patients';
+const readOnly = { readOnly: true, destructive: false, idempotent: true };
+/** Reads and ordinary changes. */
+const everyone = { roles: ['staff', 'agent'] as const, phi: true };
+/** Removing or folding records: people only, never the agent. */
+const staffOnly = { roles: ['staff'] as const, phi: true };
+
+export const patientOperations = [
+  defineOperation({
+    name: 'create_patient',
+    title: 'Register a patient',
+    description:
+      'Registers a new patient. Refused with 409 and `details.candidates` when an existing patient looks like the same person (same date of birth with the same phone or a similar name): use that record, or resend with allowDuplicate: true if it is someone else. An identifier already in use is always refused.',
+    tag,
+    input: CreatePatientInput,
+    output: PatientDetail,
+    annotations: { readOnly: false, destructive: false, idempotent: false },
+    access: everyone,
+    http: { method: 'post', path: '/patients', status: 201 },
+    run: (ctx, input) => patients.createPatient(ctx, input),
+  }),
+  defineOperation({
+    name: 'find_patient_duplicates',
+    title: 'Check for duplicate patients',
+    description: 'Lists existing patients who may be the person you are about to register (same identifier, or same date of birth with the same phone or a similar name). Creates nothing.',
+    tag,
+    input: FindDuplicatesInput,
+    output: FindDuplicatesOutput,
+    annotations: readOnly,
+    access: everyone,
+    http: { method: 'post', path: '/patients/duplicates/check' },
+    run: (ctx, input) => patients.findPatientDuplicates(ctx, input),
+  }),
+  defineOperation({
+    name: 'get_patient',
+    title: 'Get a patient',
+    description: 'One patient with identifiers and current consents. A merged record answers 422 with the id of the record it was merged into.',
+    tag,
+    input: GetPatientInput,
+    output: PatientDetail,
+    annotations: readOnly,
+    access: everyone,
+    http: { method: 'get', path: '/patients/{id}' },
+    run: (ctx, input) => patients.getPatient(ctx, input.id),
+  }),
+  defineOperation({
+    name: 'search_patients',
+    title: 'Search patients',
+    description:
+      'Finds patients by name (fuzzy, best match first), phone (any format), email, date of birth or identifier; filters combine. Newest first without a name. Active patients only unless includeInactive.',
+    tag,
+    input: SearchPatientsInput,
+    output: SearchPatientsOutput,
+    annotations: readOnly,
+    access: everyone,
+    http: { method: 'get', path: '/patients' },
+    run: (ctx, input) => patients.searchPatients(ctx, input),
+  }),
+  defineOperation({
+    name: 'update_patient',
+    title: 'Update a patient',
+    description: 'Changes a patient’s demographic details. Only the fields given change; null clears an optional one.',
+    tag,
+    input: UpdatePatientInput,
+    output: PatientDetail,
+    annotations: { readOnly: false, destructive: false, idempotent: true },
+    access: everyone,
+    http: { method: 'patch', path: '/patients/{id}' },
+    run: (ctx, input) => patients.updatePatient(ctx, input),
+  }),
+  defineOperation({
+    name: 'delete_patient',
+    title: 'Delete a patient',
+    description: 'Soft-deletes a patient: the record is kept but no longer found. Refused while the patient has upcoming appointments.',
+    tag,
+    input: DeletePatientInput,
+    output: PatientView,
+    annotations: { readOnly: false, destructive: true, idempotent: false },
+    access: staffOnly,
+    http: { method: 'delete', path: '/patients/{id}' },
+    run: (ctx, input) => patients.deletePatient(ctx, input.id),
+  }),
+  defineOperation({
+    name: 'merge_patients',
+    title: 'Merge duplicate patients',
+    description:
+      'Merges the duplicate `sourcePatientId` into the patient `id`: appointments, tickets, identifiers and consent history move over, empty details are filled in, and the duplicate is marked merged. Cannot be undone.',
+    tag,
+    input: MergePatientsInput,
+    output: MergePatientsOutput,
+    annotations: { readOnly: false, destructive: true, idempotent: false },
+    access: staffOnly,
+    http: { method: 'post', path: '/patients/{id}/merge' },
+    run: (ctx, input) => patients.mergePatients(ctx, input),
+  }),
+  defineOperation({
+    name: 'grant_consent',
+    title: 'Record a consent',
+    description: 'Records that the patient agrees to be contacted on a channel (or all) for a purpose. Each call is kept in the consent history.',
+    tag,
+    input: RecordConsentInput,
+    output: ConsentView,
+    // The resulting consent state is the same however often it is called; the history gains a row each time.
+    annotations: { readOnly: false, destructive: false, idempotent: true },
+    access: { ...everyone, patientScoped: true },
+    http: { method: 'post', path: '/patients/{patientId}/consents', status: 201 },
+    run: (ctx, input) => patients.grantConsent(ctx, input),
+  }),
+  defineOperation({
+    name: 'revoke_consent',
+    title: 'Withdraw a consent',
+    description: 'Records that the patient withdraws consent for a channel (or all) and purpose. Each call is kept in the consent history.',
+    tag,
+    input: RecordConsentInput,
+    output: ConsentView,
+    annotations: { readOnly: false, destructive: false, idempotent: true },
+    access: { ...everyone, patientScoped: true },
+    http: { method: 'post', path: '/patients/{patientId}/consents/revoke' },
+    run: (ctx, input) => patients.revokeConsent(ctx, input),
+  }),
+  defineOperation({
+    name: 'list_consents',
+    title: 'List a patient’s consents',
+    description: 'The patient’s current consent per channel and purpose, and every grant and withdrawal, newest first.',
+    tag,
+    input: ListConsentsInput,
+    output: ListConsentsOutput,
+    annotations: readOnly,
+    access: { ...everyone, patientScoped: true },
+    http: { method: 'get', path: '/patients/{patientId}/consents' },
+    run: (ctx, input) => patients.listConsents(ctx, input),
+  }),
+];

@@ -1,0 +1,76 @@
+import type { z } from 'zod';
+import type { AppContext } from '../../../context.js';
+import { conflict } from '../../../errors.js';
+import { recordEvent } from '../../../events.js';
+import { newId } from '../../../ids.js';
+import { Patient, PatientIdentifier } from '../entities.js';
+import type { CreatePatientInput, DuplicateCandidate, PatientDetail } from '../schema.js';
+import { duplicateCandidates, identifierOwners, type DuplicateProbe } from './duplicates.js';
+import { checkDateOfBirth, checkIdentifiers, normalizePhone } from './normalize.js';
+import { identifierView, patientView } from './view.js';
+
+const candidateDetails = (candidates: DuplicateCandidate[]) => ({ candidates });
+
+/**
+ * Registers a patient. Refuses (409, with the candidates) when an active patient looks like the same
+ * person, unless `allowDuplicate`; refuses always when an identifier is already in use. The check is
+ * advisory under concurrency: two simultaneous creates can both pass it, and merge_patients fixes that.
+ * The identifier's unique constraint is the real judge for identifiers.
+ */
+export async function createPatient(ctx: AppContext, input: z.output<typeof CreatePatientInput>): Promise<PatientDetail> {
+  const identifiers = input.identifiers ?? [];
+  checkIdentifiers(identifiers);
+  const probe: DuplicateProbe = {
+    givenName: input.givenName,
+    familyName: input.familyName,
+    dateOfBirth: checkDateOfBirth(ctx, input.dateOfBirth),
+    phone: input.phone ? normalizePhone(ctx, input.phone) : null,
+    identifiers,
+  };
+
+  const owners = await identifierOwners(ctx, probe);
+  if (owners.length > 0) {
+    throw conflict('Another patient already has one of these identifiers; use that record (allowDuplicate does not override this).', candidateDetails(owners));
+  }
+  if (!input.allowDuplicate) {
+    const candidates = await duplicateCandidates(ctx, probe);
+    if (candidates.length > 0) {
+      throw conflict(
+        `${candidates.length} existing patient(s) may be the same person. Use an existing record, or, if this is someone else, resend with allowDuplicate: true.`,
+        candidateDetails(candidates),
+      );
+    }
+  }
+
+  const now = ctx.clock.now();
+  const patient = ctx.em.create(Patient, {
+    id: newId(),
+    tenantId: ctx.tenant.id,
+    givenName: input.givenName,
+    familyName: input.familyName,
+    preferredName: input.preferredName ?? null,
+    dateOfBirth: probe.dateOfBirth,
+    sex: input.sex,
+    phone: probe.phone,
+    email: input.email ?? null,
+    address: input.address ?? null,
+    preferredLanguage: input.preferredLanguage ?? null,
+    preferredChannel: input.preferredChannel ?? null,
+    status: 'active',
+    mergedIntoId: null,
+    deletedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const identifierRows = identifiers.map((identifier) =>
+    ctx.em.create(PatientIdentifier, { id: newId(), tenantId: ctx.tenant.id, patientId: patient.id, ...identifier, createdAt: now, updatedAt: now }),
+  );
+  // Field names only: the outbox is read widely, so no PHI goes into its payloads.
+  recordEvent(ctx, {
+    type: 'patient.created',
+    entityType: 'patient',
+    entityId: patient.id,
+    payload: { identifierSystems: identifiers.map((identifier) => identifier.system), allowDuplicate: input.allowDuplicate },
+  });
+  return { ...patientView(patient), identifiers: identifierRows.map(identifierView), consents: [] };
+}

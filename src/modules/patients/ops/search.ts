@@ -1,0 +1,105 @@
+import type { z } from 'zod';
+import type { AppContext } from '../../../context.js';
+import { decodeCursor, encodeCursor } from '../../../db/pagination.js';
+import { invalid } from '../../../errors.js';
+import { Patient } from '../entities.js';
+import type { SearchPatientsInput } from '../schema.js';
+import { normalizePhone } from './normalize.js';
+import { patientView } from './view.js';
+
+/**
+ * Two orders, both keyset-paginated on a unique sort key, so pages neither skip nor repeat rows:
+ * - without `q`: newest first, (created_at, id), with the shared time cursor;
+ * - with `q`: best match first, (score, id). The score is rounded to a numeric so the cursor can
+ *   carry it exactly (a float4 sent back as text would not compare equal). Its cursor is tagged
+ *   `q` and only valid for the same `q`: a cursor from another query gives a consistent but
+ *   meaningless continuation, never another tenant's rows.
+ */
+type ScoreCursor = { score: string; id: string };
+
+function encodeScoreCursor(cursor: ScoreCursor): string {
+  return Buffer.from(JSON.stringify(['q', cursor.score, cursor.id])).toString('base64url');
+}
+
+function decodeScoreCursor(cursor: string): ScoreCursor {
+  try {
+    const [tag, score, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (tag !== 'q' || typeof score !== 'string' || !/^\d+(\.\d+)?$/.test(score) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) {
+      throw new Error('bad cursor');
+    }
+    return { score, id };
+  } catch {
+    throw invalid('The cursor is not one this search gave out.', [{ path: 'cursor', message: 'invalid cursor' }]);
+  }
+}
+
+/** A LIKE pattern that matches `text` literally anywhere. */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+
+type Row = { id: string; score: string | null };
+
+/**
+ * Patients of the clinic by name (fuzzy), phone, email, date of birth or identifier; active only
+ * unless `includeInactive`. Raw SQL for pg_trgm, so the tenant is named explicitly.
+ */
+export async function searchPatients(ctx: AppContext, input: z.output<typeof SearchPatientsInput>) {
+  if (input.identifierSystem !== undefined && input.identifier === undefined) {
+    throw invalid('identifierSystem needs identifier.', [{ path: 'identifierSystem', message: 'only with identifier' }]);
+  }
+  // Each condition with its own parameters, so text and values cannot drift apart.
+  const conditions: [string, unknown[]][] = [['p.tenant_id = ?', [ctx.tenant.id]]];
+  if (!input.includeInactive) conditions.push([`p.status = 'active'`, []]);
+  if (input.phone !== undefined) conditions.push(['p.phone = ?', [normalizePhone(ctx, input.phone)]]);
+  if (input.email !== undefined) conditions.push(['lower(p.email) = ?', [input.email]]);
+  if (input.dateOfBirth !== undefined) conditions.push(['p.date_of_birth = ?', [input.dateOfBirth]]);
+  if (input.identifier !== undefined) {
+    const system = input.identifierSystem !== undefined;
+    conditions.push([
+      `exists (select 1 from patient_identifier i where i.tenant_id = p.tenant_id and i.patient_id = p.id and i.value = ?${system ? ' and i.system = ?' : ''})`,
+      system ? [input.identifier, input.identifierSystem] : [input.identifier],
+    ]);
+  }
+  const q = input.q?.toLowerCase();
+  let score: [string, unknown[]] = ['null::numeric', []];
+  if (q !== undefined) {
+    score = ['round(greatest(similarity(p.search_name, ?), word_similarity(?, p.search_name))::numeric, 4)', [q, q]];
+    // %, <% and LIKE can all use the trigram index; <% finds "smith" inside "john smith".
+    conditions.push(['(p.search_name % ? or ? <% p.search_name or p.search_name like ?)', [q, q, containing(q)]]);
+  }
+
+  let after: [string, unknown[]] = ['true', []];
+  if (input.cursor !== undefined && q !== undefined) {
+    const cursor = decodeScoreCursor(input.cursor);
+    after = ['(score, id) < (?::numeric, ?::uuid)', [cursor.score, cursor.id]];
+  } else if (input.cursor !== undefined) {
+    const position = decodeCursor(input.cursor);
+    if (position) after = ['(created_at, id) < (?::timestamptz, ?::uuid)', [position.at.toISOString(), position.id]];
+  }
+
+  const rows = await ctx.em.execute<Row[]>(
+    `select id, score::text as score
+       from (select p.id, p.created_at, ${score[0]} as score
+               from patient p
+              where ${conditions.map(([sql]) => sql).join(' and ')}) matches
+      where ${after[0]}
+      order by ${q !== undefined ? 'score desc, id desc' : 'created_at desc, id desc'}
+      limit ?`,
+    [...score[1], ...conditions.flatMap(([, values]) => values), ...after[1], input.limit + 1],
+  );
+  const more = rows.length > input.limit;
+  const pageRows = more ? rows.slice(0, input.limit) : rows;
+  const patients = new Map(
+    (await ctx.em.find(Patient, { id: { $in: pageRows.map((row) => row.id) } })).map((patient) => [patient.id, patient]),
+  );
+  const items = pageRows.flatMap((row) => {
+    const patient = patients.get(row.id);
+    return patient ? [{ ...patientView(patient), matchScore: row.score === null ? null : Number(row.score) }] : [];
+  });
+  const last = pageRows.at(-1);
+  const lastPatient = last ? patients.get(last.id) : undefined;
+  let nextCursor: string | null = null;
+  if (more && last && lastPatient) {
+    nextCursor = last.score !== null ? encodeScoreCursor({ score: last.score, id: last.id }) : encodeCursor({ at: lastPatient.createdAt, id: last.id });
+  }
+  return { items, nextCursor };
+}
