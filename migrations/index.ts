@@ -1,6 +1,8 @@
 import { Migration20261127000000_foundation } from './Migration20261127000000_foundation.js';
+import { Migration20261127100000_jobs } from './Migration20261127100000_jobs.js';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const migrationsList = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
+  { name: 'Migration20261127100000_jobs', class: Migration20261127100000_jobs },
 ];

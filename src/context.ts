@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Role } from './modules/tenancy/entities.js';
 import type { Registry } from './tools/runner.js';
+import type { JobWorker } from './jobs/worker.js';
 
 /** Who is calling, by which door. */
 export type ActorKind = 'staff' | 'agent' | 'mcp' | 'patient' | 'system';
@@ -39,6 +40,8 @@ export type Services = {
   log: Logger;
   clock: Clock;
   registry: Registry;
+  /** Runs jobs after commits; nudge it after committing work that enqueued jobs. */
+  jobs: JobWorker;
 };
 
 /** What an operation runs with: the caller plus its own unit of work. */

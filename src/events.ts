@@ -2,6 +2,8 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { newId } from './ids.js';
 import { tenantFilter } from './db/base.js';
 import type { AppContext } from './context.js';
+import { enqueueJob } from './jobs/enqueue.js';
+import { subscriptionsFor } from './jobs/subscriptions.js';
 
 /**
  * The outbox: a domain event is written in the same transaction as the change it describes, so it
@@ -25,13 +27,25 @@ export const DomainEvent = defineEntity({
 });
 export type DomainEvent = InferEntity<typeof DomainEvent>;
 
-/** Records `type` (for example `appointment.booked`) for the entity in the caller's unit of work. */
+/**
+ * Records `type` (for example `appointment.booked`) for the entity in the caller's unit of work, and
+ * enqueues a job for each subscriber of that type in the same unit of work.
+ */
 export function recordEvent(
   ctx: AppContext,
   event: { type: string; entityType: string; entityId: string; payload?: Record<string, unknown> },
 ): void {
+  const id = newId();
+  for (const subscription of subscriptionsFor(event.type)) {
+    enqueueJob(ctx.em, {
+      tenantId: ctx.tenant.id,
+      kind: subscription.kind,
+      payload: { eventId: id, type: event.type, entityType: event.entityType, entityId: event.entityId, payload: event.payload ?? {} },
+      serialKey: subscription.serialKey?.(event),
+    });
+  }
   ctx.em.create(DomainEvent, {
-    id: newId(),
+    id,
     tenantId: ctx.tenant.id,
     type: event.type,
     entityType: event.entityType,

@@ -3,6 +3,8 @@ import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { openDatabase } from './db/database.js';
 import type { Logger } from './log.js';
+import { jobHandlers } from './jobs/handlers.js';
+import { JobWorker } from './jobs/worker.js';
 import { registry } from './tools/registry.js';
 
 export type RunningServices = Services & { close(): Promise<void> };
@@ -10,13 +12,18 @@ export type RunningServices = Services & { close(): Promise<void> };
 /** Opens the database (migrating it) and builds the process-wide services. */
 export async function openServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<RunningServices> {
   const database = await openDatabase(config, log);
-  return {
+  const services: RunningServices = {
     config,
     orm: database.orm,
     databaseKind: database.kind,
     log,
     clock,
     registry,
-    close: () => database.close(),
+    jobs: new JobWorker(() => services, jobHandlers),
+    close: async () => {
+      await services.jobs.stop();
+      await database.close();
+    },
   };
+  return services;
 }

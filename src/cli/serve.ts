@@ -8,6 +8,7 @@ export async function serveCommand(services: RunningServices): Promise<void> {
   const { config, log } = services;
   const demo = await prepareDemo(services);
   const app = createApp(services);
+  services.jobs.start();
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

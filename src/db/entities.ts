@@ -4,6 +4,7 @@ import { ApiKey, Tenant } from '../modules/tenancy/entities.js';
 import { Ticket, TicketNote } from '../modules/tickets/entities.js';
 import { DomainEvent } from '../events.js';
 import { ToolRun } from '../tools/tool-run.js';
+import { Job } from '../jobs/job.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
 export const entities = [
@@ -11,6 +12,7 @@ export const entities = [
   ApiKey,
   ToolRun,
   DomainEvent,
+  Job,
   Patient,
   PatientIdentifier,
   PatientConsent,

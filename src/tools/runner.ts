@@ -70,9 +70,11 @@ export async function runOperation(
       const replay = await findReplay(em, operation, request.idempotencyKey, input);
       if (replay) return await log.replayed(em, replay, input);
     }
-    const output = operation.annotations.readOnly
-      ? await execute(em, operation, services, caller, input, log)
-      : await em.transactional((transaction) => execute(transaction, operation, services, caller, input, log));
+    if (operation.annotations.readOnly) {
+      return { ok: true, runId: log.runId, output: await execute(em, operation, services, caller, input, log), replayed: false };
+    }
+    const output = await em.transactional((transaction) => execute(transaction, operation, services, caller, input, log));
+    services.jobs.nudge(); // the commit may have enqueued jobs
     return { ok: true, runId: log.runId, output, replayed: false };
   } catch (error) {
     if (request.idempotencyKey && isConstraintViolation(error, 'tool_run_idempotency_unique')) {

@@ -9,6 +9,8 @@ import { createLogger } from '../../src/log.js';
 import type { Role } from '../../src/modules/tenancy/entities.js';
 import { createApiKey, createTenant, tenantInfo } from '../../src/modules/tenancy/service.js';
 import { registry } from '../../src/tools/registry.js';
+import { jobHandlers } from '../../src/jobs/handlers.js';
+import { JobWorker } from '../../src/jobs/worker.js';
 
 export type TestTenant = {
   tenant: TenantInfo;
@@ -37,6 +39,8 @@ export async function createHarness(options: { clock?: Clock } = {}): Promise<Ha
     log: createLogger({ level: 'silent' }),
     clock: options.clock ?? systemClock,
     registry,
+    // Not started: tests run jobs with `services.jobs.drain()`, so they wait for nothing.
+    jobs: new JobWorker(() => services, jobHandlers),
   };
   const app = createApp(services);
 

@@ -1,0 +1,36 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { newId } from '../ids.js';
+import { Job } from './job.js';
+
+export type NewJob = {
+  tenantId: string;
+  /** Which handler runs it (see src/jobs/handlers.ts). */
+  kind: string;
+  payload: Record<string, unknown>;
+  /** Jobs with the same key run one at a time, in the order they were enqueued. */
+  serialKey?: string;
+  maxAttempts?: number;
+};
+
+/**
+ * Adds a job to the caller's unit of work: it exists exactly when the change that asked for it
+ * commits. Whoever commits nudges the worker (`services.jobs.nudge()`); the worker's poll is the net.
+ */
+export function enqueueJob(em: EntityManager, job: NewJob): Job {
+  const now = new Date();
+  return em.create(Job, {
+    id: newId(),
+    tenantId: job.tenantId,
+    kind: job.kind,
+    payload: job.payload,
+    serialKey: job.serialKey ?? null,
+    status: 'pending',
+    attempts: 0,
+    maxAttempts: job.maxAttempts ?? 5,
+    runAt: now,
+    lockedUntil: null,
+    lastError: null,
+    createdAt: now,
+    finishedAt: null,
+  });
+}

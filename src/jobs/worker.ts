@@ -1,0 +1,156 @@
+import type { Services, TenantInfo } from '../context.js';
+import type { Logger } from '../log.js';
+import { Tenant } from '../modules/tenancy/entities.js';
+import { tenantInfo } from '../modules/tenancy/service.js';
+
+/** A claimed job, as the handler sees it. */
+export type ClaimedJob = { id: string; tenantId: string; kind: string; payload: Record<string, unknown>; serialKey: string | null; attempts: number; maxAttempts: number };
+
+export type JobContext = { services: Services; tenant: TenantInfo; log: Logger; job: ClaimedJob };
+export type JobHandler = (context: JobContext) => Promise<void>;
+
+type Row = { id: string; tenant_id: string; kind: string; payload: Record<string, unknown>; serial_key: string | null; attempts: number; max_attempts: number };
+
+/**
+ * Claims ready jobs of the kinds this worker handles: pending and due, or running with an expired
+ * lock (its worker died). A job whose serial key has an older job still pending or running waits its
+ * turn. `skip locked` lets several workers claim side by side without taking the same job.
+ */
+const CLAIM = `
+  update job set status = 'running', attempts = attempts + 1, locked_until = now() + (? * interval '1 millisecond')
+   where id in (
+     select j.id from job j
+      where ((j.status = 'pending' and j.run_at <= now()) or (j.status = 'running' and j.locked_until < now()))
+        and j.kind = any(?::text[])
+        and (?::uuid is null or j.tenant_id = ?::uuid)
+        and (j.serial_key is null or not exists (
+              select 1 from job k
+               where k.serial_key = j.serial_key and k.status in ('pending', 'running')
+                 and (k.created_at, k.id) < (j.created_at, j.id)))
+      order by j.created_at, j.id
+      limit ?
+      for update skip locked)
+  returning id, tenant_id, kind, payload, serial_key, attempts, max_attempts`;
+
+const backoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** (attempts - 1));
+
+/**
+ * Runs jobs in this process: at once when nudged after a commit, and on a slow poll that also
+ * picks up what a crashed process left. One instance per process.
+ */
+export class JobWorker {
+  private running = 0;
+  private stopped = true;
+  private timer: NodeJS.Timeout | undefined;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /** `services` is a function because the worker is itself one of the services. */
+  constructor(
+    private readonly services: () => Services,
+    private readonly handlers: Readonly<Record<string, JobHandler>>,
+    private readonly options: { concurrency: number; pollMs: number; lockMs: number } = { concurrency: 4, pollMs: 1000, lockMs: 120_000 },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.nudge(), this.options.pollMs);
+    this.timer.unref();
+    this.nudge();
+  }
+
+  /** Asks for a claim round soon; cheap, coalesced. */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      if (this.again) {
+        this.again = false;
+        this.nudge();
+      }
+    });
+  }
+
+  /** Stops claiming and waits for the jobs in hand. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.pumping;
+    await Promise.all(this.inFlight);
+  }
+
+  /** Runs until no job is ready, optionally only one tenant's (tests use it instead of waiting on timers). */
+  async drain(options: { tenantId?: string } = {}): Promise<void> {
+    for (;;) {
+      const claimed = await this.claim(this.options.concurrency, options.tenantId);
+      if (claimed.length === 0 && this.inFlight.size === 0) return;
+      for (const row of claimed) this.track(row);
+      if (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    }
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      const free = this.options.concurrency - this.running;
+      if (free <= 0) return;
+      const claimed = await this.claim(free);
+      for (const row of claimed) this.track(row);
+      if (claimed.length === free) this.again = true;
+    } catch (error) {
+      this.services().log.error({ err: error }, 'claiming jobs failed');
+    }
+  }
+
+  private async claim(limit: number, tenantId?: string): Promise<Row[]> {
+    if (limit <= 0) return [];
+    const kinds = `{${Object.keys(this.handlers).join(',')}}`;
+    return this.services().orm.em.fork().execute<Row[]>(CLAIM, [this.options.lockMs, kinds, tenantId ?? null, tenantId ?? null, limit]);
+  }
+
+  private track(row: Row): void {
+    this.running += 1;
+    const run = this.runJob(row).finally(() => {
+      this.running -= 1;
+      this.inFlight.delete(run);
+      this.nudge();
+    });
+    this.inFlight.add(run);
+  }
+
+  private async runJob(row: Row): Promise<void> {
+    const job: ClaimedJob = {
+      id: row.id,
+      tenantId: row.tenant_id,
+      kind: row.kind,
+      payload: row.payload,
+      serialKey: row.serial_key,
+      attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+    };
+    const services = this.services();
+    const log = services.log.child({ jobId: job.id, kind: job.kind });
+    const em = services.orm.em.fork();
+    try {
+      const handler = this.handlers[job.kind];
+      if (!handler) throw new Error(`No handler for job kind ${job.kind}`); // claimed by kind, so only if handlers changed
+      const tenant = await em.findOneOrFail(Tenant, { id: job.tenantId });
+      await handler({ services, tenant: tenantInfo(tenant), log, job });
+      await em.execute(`update job set status = 'succeeded', finished_at = now(), locked_until = null where id = ?`, [job.id], 'run');
+    } catch (error) {
+      const final = job.attempts >= job.maxAttempts;
+      log.error({ err: error, attempts: job.attempts, final }, 'job failed');
+      await em.execute(
+        final
+          ? `update job set status = 'failed', finished_at = now(), locked_until = null, last_error = ? where id = ?`
+          : `update job set status = 'pending', run_at = now() + (? * interval '1 millisecond'), locked_until = null, last_error = ? where id = ?`,
+        final ? [String(error), job.id] : [backoffMs(job.attempts), String(error), job.id],
+        'run',
+      );
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueJob } from '../src/jobs/enqueue.js';
+import { Job } from '../src/jobs/job.js';
+import { JobWorker, type JobHandler } from '../src/jobs/worker.js';
+import { createHarness, type Harness, type TestTenant } from './support/harness.js';
+
+let harness: Harness;
+let clinic: TestTenant;
+
+beforeAll(async () => {
+  harness = await createHarness();
+  clinic = await harness.newTenant();
+});
+afterAll(() => harness.close());
+
+async function enqueue(kind: string, items: { serialKey?: string; payload?: Record<string, unknown>; maxAttempts?: number }[]): Promise<string[]> {
+  const em = harness.services.orm.em.fork();
+  const jobs = items.map((item) => enqueueJob(em, { tenantId: clinic.tenant.id, kind, payload: item.payload ?? {}, serialKey: item.serialKey, maxAttempts: item.maxAttempts }));
+  await em.flush();
+  return jobs.map((job) => job.id);
+}
+
+const jobRow = (id: string) => harness.services.orm.em.fork().findOneOrFail(Job, { id });
+
+describe('the job worker', () => {
+  it('runs jobs of one serial key one at a time, in order, and different keys side by side', async () => {
+    const kind = 'test.ordered';
+    const events: string[] = [];
+    let concurrentSameKey = 0;
+    let maxConcurrentSameKey = 0;
+    const running = new Map<string, number>();
+    const handler: JobHandler = async ({ job }) => {
+      const key = job.serialKey ?? '';
+      running.set(key, (running.get(key) ?? 0) + 1);
+      concurrentSameKey = Math.max(...running.values());
+      maxConcurrentSameKey = Math.max(maxConcurrentSameKey, concurrentSameKey);
+      events.push(`${key}:${job.payload.n}`);
+      await sleep(5);
+      running.set(key, (running.get(key) ?? 1) - 1);
+    };
+    await enqueue(kind, [1, 2, 3, 4].flatMap((n) => [{ serialKey: 'a', payload: { n } }, { serialKey: 'b', payload: { n } }]));
+    const worker = new JobWorker(() => harness.services, { [kind]: handler }, { concurrency: 4, pollMs: 50, lockMs: 10_000 });
+    await worker.drain({ tenantId: clinic.tenant.id });
+    expect(events.filter((event) => event.startsWith('a:'))).toEqual(['a:1', 'a:2', 'a:3', 'a:4']);
+    expect(events.filter((event) => event.startsWith('b:'))).toEqual(['b:1', 'b:2', 'b:3', 'b:4']);
+    expect(maxConcurrentSameKey).toBe(1);
+  });
+
+  it('retries a failing job later and gives up after its attempts, keeping the error', async () => {
+    const kind = 'test.failing';
+    let calls = 0;
+    const [id] = await enqueue(kind, [{ maxAttempts: 2 }]);
+    const worker = new JobWorker(() => harness.services, { [kind]: async () => { calls += 1; throw new Error('boom'); } }, { concurrency: 1, pollMs: 50, lockMs: 10_000 });
+    await worker.drain({ tenantId: clinic.tenant.id });
+    let row = await jobRow(id);
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, lastError: 'Error: boom' });
+    expect(row.runAt.getTime()).toBeGreaterThan(Date.now());
+    await harness.services.orm.em.fork().nativeUpdate(Job, { id }, { runAt: new Date(Date.now() - 1000) });
+    await worker.drain({ tenantId: clinic.tenant.id });
+    row = await jobRow(id);
+    expect(row).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(calls).toBe(2);
+  });
+
+  it('takes over a job whose worker died while running it', async () => {
+    const kind = 'test.recovered';
+    const [id] = await enqueue(kind, [{}]);
+    // A worker claimed it and died: running, lock expired.
+    await harness.services.orm.em.fork().nativeUpdate(Job, { id }, { status: 'running', attempts: 1, lockedUntil: new Date(Date.now() - 1000) });
+    const done: string[] = [];
+    const worker = new JobWorker(() => harness.services, { [kind]: async ({ job }) => void done.push(job.id) }, { concurrency: 1, pollMs: 50, lockMs: 10_000 });
+    await worker.drain({ tenantId: clinic.tenant.id });
+    expect(done).toEqual([id]);
+    expect((await jobRow(id)).status).toBe('succeeded');
+  });
+
+  it('leaves alone a job another worker holds', async () => {
+    const kind = 'test.held';
+    const [id] = await enqueue(kind, [{}]);
+    await harness.services.orm.em.fork().nativeUpdate(Job, { id }, { status: 'running', attempts: 1, lockedUntil: new Date(Date.now() + 60_000) });
+    const done: string[] = [];
+    const worker = new JobWorker(() => harness.services, { [kind]: async ({ job }) => void done.push(job.id) }, { concurrency: 1, pollMs: 50, lockMs: 10_000 });
+    await worker.drain({ tenantId: clinic.tenant.id });
+    expect(done).toEqual([]);
+  });
+
+  it('runs a job at once when nudged after a commit, without waiting for the poll', async () => {
+    const kind = 'test.nudged';
+    const done: string[] = [];
+    const worker = new JobWorker(() => harness.services, { [kind]: async ({ job }) => void done.push(job.id) }, { concurrency: 2, pollMs: 60_000, lockMs: 10_000 });
+    worker.start();
+    try {
+      await sleep(50);
+      const [id] = await enqueue(kind, [{}]);
+      worker.nudge();
+      for (let waited = 0; waited < 2000 && done.length === 0; waited += 10) await sleep(10);
+      expect(done).toEqual([id]);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
