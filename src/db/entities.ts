@@ -5,6 +5,7 @@ import { Ticket, TicketNote } from '../modules/tickets/entities.js';
 import { DomainEvent } from '../events.js';
 import { ToolRun } from '../tools/tool-run.js';
 import { Job } from '../jobs/job.js';
+import { AgentTurn, Conversation, Message, TwilioAccount } from '../modules/conversations/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
 export const entities = [
@@ -23,4 +24,8 @@ export const entities = [
   Appointment,
   Ticket,
   TicketNote,
+  Conversation,
+  Message,
+  AgentTurn,
+  TwilioAccount,
 ];

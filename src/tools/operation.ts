@@ -21,6 +21,8 @@ export type Access = {
   patientScoped?: boolean;
   /** Returns or changes protected health information: refused in a conversation until verified. */
   phi?: boolean;
+  /** Offered as a tool to the patient-facing agent (WhatsApp, SMS, voice). Staff-only otherwise. */
+  patientFacing?: boolean;
 };
 
 export type HttpBinding = {

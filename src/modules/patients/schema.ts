@@ -189,6 +189,7 @@ export const MergePatientsOutput = z.object({
     tickets: z.number().int(),
     identifiers: z.number().int(),
     consents: z.number().int(),
+    conversations: z.number().int(),
   }),
   filledFields: z.array(z.string()).describe('Fields empty on the target that were taken from the source.'),
 });

@@ -1,0 +1,100 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { tenantFilter, tenantOwnedProperties } from '../../db/base.js';
+
+export const conversationChannels = ['whatsapp', 'sms', 'voice', 'chat'] as const;
+export type ConversationChannel = (typeof conversationChannels)[number];
+export const messageStatuses = ['received', 'queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered', 'not_sent'] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
+export const authorKinds = ['patient', 'bot', 'staff', 'system'] as const;
+
+export type MediaReference = { url: string; contentType: string | null };
+
+/**
+ * One thread per tenant, channel and contact (the patient's number). Linked to a patient only after
+ * verification, which lasts until `verifiedUntil`. `handledBy: staff` silences the bot.
+ */
+export const Conversation = defineEntity({
+  name: 'Conversation',
+  tableName: 'conversation',
+  filters: tenantFilter,
+  properties: {
+    ...tenantOwnedProperties(),
+    channel: p.enum([...conversationChannels]),
+    /** The other party: E.164 for phone channels. */
+    contact: p.string(),
+    /** Our number the patient wrote to; replies go out from it. */
+    clinicAddress: p.string().nullable(),
+    patientId: p.uuid().nullable(),
+    verifiedUntil: p.datetime().nullable(),
+    status: p.enum(['open', 'closed']),
+    handledBy: p.enum(['bot', 'staff']),
+    handoffTicketId: p.uuid().nullable(),
+    /** Carrier opt-out (STOP): nothing is sent but the confirmation until START. */
+    optedOutAt: p.datetime().nullable(),
+    /** The guided engine's and the verification's state between turns. */
+    state: p.json<Record<string, unknown>>(),
+    lastMessageAt: p.datetime().nullable(),
+    closedAt: p.datetime().nullable(),
+  },
+});
+export type Conversation = InferEntity<typeof Conversation>;
+
+export const Message = defineEntity({
+  name: 'Message',
+  tableName: 'message',
+  filters: tenantFilter,
+  properties: {
+    ...tenantOwnedProperties(),
+    conversationId: p.uuid(),
+    direction: p.enum(['inbound', 'outbound']),
+    authorKind: p.enum([...authorKinds]),
+    authorId: p.string().nullable(),
+    body: p.text(),
+    media: p.json<MediaReference[]>(),
+    /** The channel's id (Twilio's MessageSid): a redelivered inbound message is stored once. */
+    channelMessageId: p.string().nullable(),
+    status: p.enum([...messageStatuses]),
+    error: p.text().nullable(),
+    sentAt: p.datetime().nullable(),
+    deliveredAt: p.datetime().nullable(),
+  },
+});
+export type Message = InferEntity<typeof Message>;
+
+/** One run of the agent on one inbound message: how it answered, and every step on the way. */
+export const AgentTurn = defineEntity({
+  name: 'AgentTurn',
+  tableName: 'agent_turn',
+  filters: tenantFilter,
+  properties: {
+    ...tenantOwnedProperties(),
+    conversationId: p.uuid(),
+    inboundMessageId: p.uuid().nullable(),
+    mode: p.enum(['model', 'guided']),
+    model: p.string().nullable(),
+    /** replied, handed_off, silent (staff has the conversation), failed. */
+    outcome: p.string(),
+    /** Why the model was not used or not trusted (not configured, error, timeout). */
+    fallbackReason: p.text().nullable(),
+    steps: p.json<unknown[]>(),
+    replyMessageId: p.uuid().nullable(),
+    durationMs: p.double().$type<number>(),
+    startedAt: p.datetime(),
+  },
+});
+export type AgentTurn = InferEntity<typeof AgentTurn>;
+
+/** A tenant's Twilio account and numbers; inbound webhooks find their tenant by the `To` number. */
+export const TwilioAccount = defineEntity({
+  name: 'TwilioAccount',
+  tableName: 'twilio_account',
+  filters: tenantFilter,
+  properties: {
+    ...tenantOwnedProperties(),
+    accountSid: p.string(),
+    authToken: p.string(),
+    phoneNumber: p.string().nullable(),
+    whatsappNumber: p.string().nullable(),
+  },
+});
+export type TwilioAccount = InferEntity<typeof TwilioAccount>;
