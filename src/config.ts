@@ -18,6 +18,18 @@ const ConfigSchema = z.object({
   PRM_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: optionalText.pipe(z.url().optional()),
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
+  PRM_MODEL: z.string().default('gpt-4o-mini'),
+  PRM_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
+  PRM_AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(20).default(6),
+  PRM_HISTORY_MESSAGES: z.coerce.number().int().min(1).max(200).default(20),
+  PRM_VERIFICATION_HOURS: z.coerce.number().min(0.1).max(24 * 90).default(24),
+  TWILIO_ACCOUNT_SID: optionalText,
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_PHONE_NUMBER: optionalText,
+  TWILIO_WHATSAPP_NUMBER: optionalText,
+  TWILIO_API_BASE_URL: optionalText.pipe(z.url().optional()),
 });
 
 export type Config = {
@@ -33,6 +45,17 @@ export type Config = {
   poolMax: number;
   logLevel: z.infer<typeof ConfigSchema>['LOG_LEVEL'];
   publicBaseUrl: string | undefined;
+  /** The language model; absent means guided mode only. */
+  model: { apiKey: string | undefined; baseUrl: string | undefined; id: string; timeoutMs: number; maxSteps: number } | undefined;
+  agent: { historyMessages: number; verificationHours: number };
+  /** The demo tenant's Twilio settings, and where the Twilio client sends its requests. */
+  twilio: {
+    accountSid: string | undefined;
+    authToken: string | undefined;
+    phoneNumber: string | undefined;
+    whatsappNumber: string | undefined;
+    apiBaseUrl: string | undefined;
+  };
 };
 
 /** Parses the environment once; nothing else in the code reads `process.env`. */
@@ -54,5 +77,18 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     poolMax: env.PRM_DB_POOL_MAX,
     logLevel: env.LOG_LEVEL,
     publicBaseUrl: env.PUBLIC_BASE_URL,
+    // A base URL alone (a local Ollama, vLLM or LM Studio) is a configured model too: they need no key.
+    model:
+      env.OPENAI_API_KEY || env.OPENAI_BASE_URL
+        ? { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, id: env.PRM_MODEL, timeoutMs: env.PRM_MODEL_TIMEOUT_MS, maxSteps: env.PRM_AGENT_MAX_STEPS }
+        : undefined,
+    agent: { historyMessages: env.PRM_HISTORY_MESSAGES, verificationHours: env.PRM_VERIFICATION_HOURS },
+    twilio: {
+      accountSid: env.TWILIO_ACCOUNT_SID,
+      authToken: env.TWILIO_AUTH_TOKEN,
+      phoneNumber: env.TWILIO_PHONE_NUMBER,
+      whatsappNumber: env.TWILIO_WHATSAPP_NUMBER,
+      apiBaseUrl: env.TWILIO_API_BASE_URL,
+    },
   };
 }

@@ -5,6 +5,8 @@ import type { Logger } from './log.js';
 import type { Role } from './modules/tenancy/entities.js';
 import type { Registry } from './tools/runner.js';
 import type { JobWorker } from './jobs/worker.js';
+import type { TwilioGateway } from './channels/twilio/gateway.js';
+import type { AgentModel } from './agent/model.js';
 
 /** Who is calling, by which door. */
 export type ActorKind = 'staff' | 'agent' | 'mcp' | 'patient' | 'system';
@@ -42,6 +44,10 @@ export type Services = {
   registry: Registry;
   /** Runs jobs after commits; nudge it after committing work that enqueued jobs. */
   jobs: JobWorker;
+  /** Sends WhatsApp and SMS through each tenant's Twilio account. */
+  twilio: TwilioGateway;
+  /** The language model of the patient-facing agent; undefined means guided mode only. */
+  agentModel: AgentModel | undefined;
 };
 
 /** What an operation runs with: the caller plus its own unit of work. */
@@ -52,3 +58,8 @@ export type AppContext = Caller & {
   clock: Clock;
   services: Services;
 };
+
+/** The context an operation or a job runs with, on `em` (already bound to the caller's tenant). */
+export function createContext(services: Services, caller: Caller, em: EntityManager): AppContext {
+  return { ...caller, em, log: services.log.child({ requestId: caller.requestId, tenant: caller.tenant.slug }), clock: services.clock, services };
+}

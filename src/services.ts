@@ -5,6 +5,8 @@ import { openDatabase } from './db/database.js';
 import type { Logger } from './log.js';
 import { jobHandlers } from './jobs/handlers.js';
 import { JobWorker } from './jobs/worker.js';
+import { TwilioGateway } from './channels/twilio/gateway.js';
+import { agentModelFromConfig } from './agent/model.js';
 import { registry } from './tools/registry.js';
 
 export type RunningServices = Services & { close(): Promise<void> };
@@ -20,6 +22,8 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
     clock,
     registry,
     jobs: new JobWorker(() => services, jobHandlers),
+    twilio: new TwilioGateway(() => services),
+    agentModel: agentModelFromConfig(config),
     close: async () => {
       await services.jobs.stop();
       await database.close();

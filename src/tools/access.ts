@@ -21,11 +21,18 @@ export function refusal(operation: Operation, caller: Caller): AppError | undefi
 }
 
 /**
- * The input as the operation will see it: in a patient conversation, a patient-scoped operation
- * gets the conversation's patient, whatever the caller sent.
+ * The input as the operation will see it: in a conversation, a patient-scoped operation gets the
+ * conversation's patient and a conversation-scoped one the conversation, whatever the caller sent.
  */
 export function bindSubject(operation: Operation, caller: Caller, input: unknown): unknown {
-  if (!operation.access.patientScoped || !caller.subject?.patientId) return input;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
-  return { ...input, patientId: caller.subject.patientId };
+  const bound: Record<string, unknown> = { ...input };
+  if (operation.access.patientScoped && caller.subject?.patientId) bound.patientId = caller.subject.patientId;
+  if (operation.access.conversationScoped && caller.conversationId) bound.conversationId = caller.conversationId;
+  return bound;
+}
+
+/** The fields the runner fills in for a conversation's caller: they are left out of the model's tools. */
+export function boundFields(operation: Operation): string[] {
+  return [...(operation.access.patientScoped ? ['patientId'] : []), ...(operation.access.conversationScoped ? ['conversationId'] : [])];
 }

@@ -19,6 +19,11 @@ export type Access = {
    * conversation's patient, and the model's tool has no such argument at all.
    */
   patientScoped?: boolean;
+  /**
+   * Takes `conversationId` in its input: the runner sets it to the caller's conversation when there is
+   * one (the agent), and the model's tool has no such argument.
+   */
+  conversationScoped?: boolean;
   /** Returns or changes protected health information: refused in a conversation until verified. */
   phi?: boolean;
   /** Offered as a tool to the patient-facing agent (WhatsApp, SMS, voice). Staff-only otherwise. */

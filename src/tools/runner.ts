@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AppContext, Caller, Services } from '../context.js';
+import { createContext, type AppContext, type Caller, type Services } from '../context.js';
 import { fromDatabaseError, isConstraintViolation } from '../db/database-errors.js';
 import { TENANT_FILTER } from '../db/base.js';
 import { AppError, conflict, fromZodError, notFound, toAppError } from '../errors.js';
@@ -95,7 +95,7 @@ async function execute(
   log: RunLog,
 ): Promise<unknown> {
   em.setFilterParams(TENANT_FILTER, { tenantId: caller.tenant.id });
-  const ctx: AppContext = { ...caller, em, log: log.logger, clock: services.clock, services };
+  const ctx: AppContext = { ...createContext(services, caller, em), log: log.logger };
   const result = await operation.run(ctx, input as never);
   await em.flush();
   const output = operation.output.parse(result);

@@ -11,6 +11,8 @@ import { createApiKey, createTenant, tenantInfo } from '../../src/modules/tenanc
 import { registry } from '../../src/tools/registry.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { JobWorker } from '../../src/jobs/worker.js';
+import { TwilioGateway } from '../../src/channels/twilio/gateway.js';
+import type { AgentModel } from '../../src/agent/model.js';
 
 export type TestTenant = {
   tenant: TenantInfo;
@@ -30,10 +32,10 @@ export type Harness = {
 };
 
 /** The real app on the run's database (see global-setup), with helpers to make tenants and keys. */
-export async function createHarness(options: { clock?: Clock } = {}): Promise<Harness> {
+export async function createHarness(options: { clock?: Clock; agentModel?: AgentModel; config?: Record<string, string> } = {}): Promise<Harness> {
   const orm = await createOrm({ url: inject('databaseUrl'), poolMax: 5 });
   const services: Services = {
-    config: loadConfig({ LOG_LEVEL: 'silent' }),
+    config: loadConfig({ LOG_LEVEL: 'silent', ...options.config }),
     orm,
     databaseKind: inject('databaseKind') === 'server' ? 'server' : 'embedded',
     log: createLogger({ level: 'silent' }),
@@ -41,6 +43,8 @@ export async function createHarness(options: { clock?: Clock } = {}): Promise<Ha
     registry,
     // Not started: tests run jobs with `services.jobs.drain()`, so they wait for nothing.
     jobs: new JobWorker(() => services, jobHandlers),
+    twilio: new TwilioGateway(() => services),
+    agentModel: options.agentModel,
   };
   const app = createApp(services);
 

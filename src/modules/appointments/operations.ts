@@ -45,6 +45,10 @@ const readOnly = { readOnly: true, destructive: false, idempotent: true };
 const staff = { roles: ['staff'] } as const;
 /** Changes one appointment: the agent may too, and in a patient conversation only the patient's own. */
 const appointmentAccess = { roles: ['staff', 'agent'], patientScoped: true, phi: true } as const;
+/** The same, offered to the patient-facing agent as tools. */
+const patientAppointmentAccess = { ...appointmentAccess, patientFacing: true } as const;
+/** Reading the clinic's offer: the patient-facing agent may too. */
+const offerAccess = { roles: ['staff', 'agent'], patientFacing: true } as const;
 
 const setupOperations = [
   defineOperation({
@@ -67,7 +71,7 @@ const setupOperations = [
     input: ListLocationsInput,
     output: ListLocationsOutput,
     annotations: readOnly,
-    access: { roles: ['staff', 'agent'] },
+    access: offerAccess,
     http: { method: 'get', path: '/locations' },
     run: (ctx, input) => locations.listLocations(ctx, input),
   }),
@@ -103,7 +107,7 @@ const setupOperations = [
     input: ListPractitionersInput,
     output: ListPractitionersOutput,
     annotations: readOnly,
-    access: { roles: ['staff', 'agent'] },
+    access: offerAccess,
     http: { method: 'get', path: '/practitioners' },
     run: (ctx, input) => practitioners.listPractitioners(ctx, input),
   }),
@@ -115,7 +119,7 @@ const setupOperations = [
     input: GetPractitionerInput,
     output: PractitionerWithSchedule,
     annotations: readOnly,
-    access: { roles: ['staff', 'agent'] },
+    access: offerAccess,
     http: { method: 'get', path: '/practitioners/{id}' },
     run: (ctx, input) => practitioners.getPractitioner(ctx, input.id),
   }),
@@ -190,6 +194,7 @@ const statusOperation = (options: {
   target: 'confirmed' | 'checked_in' | 'completed' | 'no_show';
   path: string;
   idempotent: boolean;
+  patientFacing?: boolean;
 }) =>
   defineOperation({
     name: options.name,
@@ -199,7 +204,7 @@ const statusOperation = (options: {
     input: StatusChangeInput,
     output: AppointmentView,
     annotations: { readOnly: false, destructive: false, idempotent: options.idempotent },
-    access: appointmentAccess,
+    access: options.patientFacing ? patientAppointmentAccess : appointmentAccess,
     http: { method: 'post', path: `/appointments/{id}/${options.path}` },
     run: (ctx, input) => changeStatus(ctx, { ...input, target: options.target }),
   });
@@ -214,7 +219,7 @@ const appointmentOperationList = [
     input: SearchSlotsInput,
     output: SearchSlotsOutput,
     annotations: readOnly,
-    access: { roles: ['staff', 'agent'] },
+    access: offerAccess,
     http: { method: 'get', path: '/slots' },
     run: (ctx, input) => searchSlots(ctx, input),
   }),
@@ -227,7 +232,7 @@ const appointmentOperationList = [
     input: BookAppointmentInput,
     output: AppointmentView,
     annotations: { readOnly: false, destructive: false, idempotent: false },
-    access: appointmentAccess,
+    access: patientAppointmentAccess,
     http: { method: 'post', path: '/appointments', status: 201 },
     run: (ctx, input) => booking.bookAppointment(ctx, input),
   }),
@@ -240,7 +245,7 @@ const appointmentOperationList = [
     input: RescheduleAppointmentInput,
     output: AppointmentView,
     annotations: { readOnly: false, destructive: false, idempotent: false },
-    access: appointmentAccess,
+    access: patientAppointmentAccess,
     http: { method: 'post', path: '/appointments/{id}/reschedule' },
     run: (ctx, input) => booking.rescheduleAppointment(ctx, input),
   }),
@@ -252,7 +257,7 @@ const appointmentOperationList = [
     input: CancelAppointmentInput,
     output: AppointmentView,
     annotations: { readOnly: false, destructive: true, idempotent: false },
-    access: appointmentAccess,
+    access: patientAppointmentAccess,
     http: { method: 'post', path: '/appointments/{id}/cancel' },
     run: (ctx, input) => changeStatus(ctx, { id: input.id, patientId: input.patientId, target: 'cancelled', reason: input.reason }),
   }),
@@ -263,6 +268,7 @@ const appointmentOperationList = [
     target: 'confirmed',
     path: 'confirm',
     idempotent: true,
+    patientFacing: true,
   }),
   statusOperation({
     name: 'check_in_appointment',
@@ -296,7 +302,7 @@ const appointmentOperationList = [
     input: GetAppointmentInput,
     output: AppointmentView,
     annotations: readOnly,
-    access: appointmentAccess,
+    access: patientAppointmentAccess,
     http: { method: 'get', path: '/appointments/{id}' },
     run: (ctx, input) => appointments.getAppointment(ctx, input),
   }),
@@ -308,7 +314,7 @@ const appointmentOperationList = [
     input: ListAppointmentsInput,
     output: ListAppointmentsOutput,
     annotations: readOnly,
-    access: appointmentAccess,
+    access: patientAppointmentAccess,
     http: { method: 'get', path: '/appointments' },
     run: (ctx, input) => appointments.listAppointments(ctx, input),
   }),

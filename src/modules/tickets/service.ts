@@ -5,6 +5,7 @@ import { invalid, notFound } from '../../errors.js';
 import { recordEvent } from '../../events.js';
 import { newId } from '../../ids.js';
 import { toIso, toIsoOrNull } from '../../schema.js';
+import { requireConversation } from '../conversations/lookup.js';
 import { requireActivePatient } from '../patients/lookup.js';
 import { Ticket, TicketNote } from './entities.js';
 import type { AddTicketNoteInput, CreateTicketInput, ListTicketsInput, TicketView, UpdateTicketInput } from './schema.js';
@@ -42,6 +43,7 @@ async function requireTicket(ctx: AppContext, id: string): Promise<Ticket> {
 /** Opens a ticket, optionally about a patient and from a conversation. */
 export async function createTicket(ctx: AppContext, input: z.output<typeof CreateTicketInput>): Promise<TicketView> {
   if (input.patientId) await requireActivePatient(ctx, input.patientId);
+  if (input.conversationId) await requireConversation(ctx, input.conversationId);
   const now = ctx.clock.now();
   const ticket = ctx.em.create(Ticket, {
     id: newId(),

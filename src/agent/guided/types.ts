@@ -1,0 +1,32 @@
+import type { ClinicProfile } from '../../modules/conversations/clinic.js';
+import type { ToolCaller } from '../../tools/ai-sdk.js';
+
+/**
+ * Guided mode: the deterministic conversation engine that answers without a language model (the
+ * default when none is configured, and the fallback when it fails). It acts only through the
+ * operations, via `call`, exactly like the model does.
+ */
+export type GuidedInput = {
+  /** The patient's message. */
+  text: string;
+  /** What the engine saved last turn (undefined on the first), JSON-serializable. */
+  state: GuidedState | undefined;
+  /** Runs an operation for this conversation through the runner (see src/agent/tool-caller.ts). */
+  call: ToolCaller;
+  clinic: ClinicProfile;
+  now: Date;
+  channel: 'whatsapp' | 'sms' | 'voice' | 'chat';
+  /** Whether the conversation's identity check holds at the start of the turn, and the patient's first name. */
+  verified: boolean;
+  givenName: string | null;
+};
+
+/** The engine's memory between turns: the flow it is in and the options it offered. */
+export type GuidedState = Record<string, unknown>;
+
+export type GuidedResult = {
+  reply: string;
+  state: GuidedState;
+  /** True when the engine handed the conversation to staff (the bot is then silent). */
+  handedOff: boolean;
+};

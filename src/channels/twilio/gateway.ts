@@ -1,0 +1,99 @@
+import twilio from 'twilio';
+import type { Services } from '../../context.js';
+import { TwilioAccount } from '../../modules/conversations/entities.js';
+
+type TwilioClient = ReturnType<typeof twilio>;
+type RequestOptions = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
+
+/**
+ * Sends Twilio's requests to another Twilio-compatible base URL (`TWILIO_API_BASE_URL`: staging, or a
+ * loopback stand-in in tests). Everything else is the twilio client's own code.
+ */
+class RebasedRequestClient extends twilio.RequestClient {
+  constructor(private readonly baseUrl: string) {
+    super({ autoRetry: true, maxRetries: 3, timeout: 10_000, keepAlive: true });
+  }
+
+  override request<TData>(options: RequestOptions & { data?: TData }) {
+    const url = new URL(options.uri);
+    const base = new URL(this.baseUrl);
+    url.protocol = base.protocol;
+    url.host = base.host;
+    url.pathname = base.pathname.replace(/\/$/, '') + url.pathname;
+    return super.request({ ...options, uri: url.toString() });
+  }
+}
+
+export type OutboundSms = { tenantId: string; channel: 'whatsapp' | 'sms'; to: string; from: string | null; body: string };
+export type SentSms = { sid: string; status: string };
+
+/** Why a send did not happen, and whether trying again could duplicate a message. */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    /** true only when the request surely did not reach Twilio, or Twilio refused it unprocessed (429). */
+    readonly retrySafe: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Connection failures before a request is written: Twilio never saw it, so a retry cannot duplicate. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Twilio for every tenant: one client per tenant account (cached), the real twilio package, with
+ * 429 retries done by the client itself. Numbers and credentials come from `twilio_account`.
+ */
+export class TwilioGateway {
+  /** Clients by account and token, so changed credentials take effect at once. */
+  private readonly clients = new Map<string, TwilioClient>();
+
+  constructor(private readonly services: () => Services) {}
+
+  /** The tenant's Twilio account, or undefined when the clinic has none configured. */
+  async account(tenantId: string): Promise<TwilioAccount | undefined> {
+    const em = this.services().orm.em.fork();
+    return (await em.findOne(TwilioAccount, { tenantId }, { filters: false })) ?? undefined;
+  }
+
+  async send(message: OutboundSms): Promise<SentSms> {
+    const { client, account } = await this.clientFor(message.tenantId);
+    const from = message.from ?? (message.channel === 'whatsapp' ? account.whatsappNumber : account.phoneNumber);
+    if (!from) throw new DeliveryError(`No ${message.channel} number is configured for this clinic.`, false);
+    const prefix = message.channel === 'whatsapp' ? 'whatsapp:' : '';
+    const base = this.services().config.publicBaseUrl;
+    try {
+      const sent = await client.messages.create({
+        to: `${prefix}${message.to}`,
+        from: `${prefix}${from}`,
+        body: message.body,
+        ...(base ? { statusCallback: `${base.replace(/\/$/, '')}/channels/twilio/status` } : {}),
+      });
+      return { sid: sent.sid, status: sent.status };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const status = (error as { status?: number }).status;
+      if (typeof code === 'string' && NOT_SENT_CODES.has(code)) throw new DeliveryError(`Twilio could not be reached (${code}).`, true);
+      if (status === 429) throw new DeliveryError('Twilio is rate limiting this account.', true);
+      throw new DeliveryError(`Twilio refused or did not confirm the message: ${(error as Error).message}`, false);
+    }
+  }
+
+  private async clientFor(tenantId: string): Promise<{ client: TwilioClient; account: TwilioAccount }> {
+    const account = await this.account(tenantId);
+    if (!account) throw new DeliveryError('Twilio is not configured for this clinic.', false);
+    const key = `${account.accountSid}:${account.authToken}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      const baseUrl = this.services().config.twilio.apiBaseUrl;
+      client = twilio(account.accountSid, account.authToken, {
+        autoRetry: true,
+        maxRetries: 3,
+        ...(baseUrl ? { httpClient: new RebasedRequestClient(baseUrl) } : {}),
+      });
+      this.clients.set(key, client);
+    }
+    return { client, account };
+  }
+}

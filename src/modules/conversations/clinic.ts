@@ -1,0 +1,45 @@
+import { DateTime } from 'luxon';
+import type { AppContext } from '../../context.js';
+import { Tenant } from '../tenancy/entities.js';
+
+/** The clinic profile the agent speaks from (tenant.profile), with typed fields. */
+export type ClinicProfile = {
+  name: string;
+  timeZone: string;
+  address: string | null;
+  phone: string | null;
+  hours: string | null;
+  policies: string | null;
+  /** How a conversation proves who it is: the date of birth alone, or with the family name. */
+  verification: 'date_of_birth' | 'date_of_birth_and_family_name';
+};
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value : null);
+
+export async function clinicProfile(ctx: AppContext): Promise<ClinicProfile> {
+  const tenant = await ctx.em.findOneOrFail(Tenant, { id: ctx.tenant.id });
+  const profile = tenant.profile;
+  return {
+    name: tenant.name,
+    timeZone: tenant.timeZone,
+    address: text(profile.address),
+    phone: text(profile.phone),
+    hours: text(profile.hours),
+    policies: text(profile.policies),
+    verification: profile.verification === 'date_of_birth_and_family_name' ? 'date_of_birth_and_family_name' : 'date_of_birth',
+  };
+}
+
+/** Name, address, hours, policies and the local time: what the agent tells patients about the clinic. */
+export async function getClinicInfo(ctx: AppContext) {
+  const profile = await clinicProfile(ctx);
+  return {
+    name: profile.name,
+    timeZone: profile.timeZone,
+    localTime: DateTime.fromJSDate(ctx.clock.now(), { zone: profile.timeZone }).toISO({ suppressMilliseconds: true }) ?? '',
+    address: profile.address,
+    phone: profile.phone,
+    hours: profile.hours,
+    policies: profile.policies,
+  };
+}

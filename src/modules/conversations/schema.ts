@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { pageInput, pageOutput } from '../../db/pagination.js';
+import { DateOnly, Id, Timestamp } from '../../schema.js';
+import { authorKinds, conversationChannels, messageStatuses } from './entities.js';
+
+const ConversationId = Id.describe('The conversation id.');
+
+export const MessageView = z.object({
+  id: Id,
+  conversationId: Id,
+  direction: z.enum(['inbound', 'outbound']),
+  author: z.object({ kind: z.enum(authorKinds), id: z.string().nullable() }).describe('patient, bot, staff or system.'),
+  body: z.string(),
+  media: z.array(z.object({ url: z.string(), contentType: z.string().nullable() })),
+  channelMessageId: z.string().nullable().describe('The channel’s id for it (Twilio MessageSid).'),
+  status: z.enum(messageStatuses).describe('Delivery status; `not_sent` when the channel is not configured or the patient opted out.'),
+  error: z.string().nullable(),
+  createdAt: Timestamp,
+  sentAt: Timestamp.nullable(),
+  deliveredAt: Timestamp.nullable(),
+});
+export type MessageView = z.infer<typeof MessageView>;
+
+export const ConversationView = z.object({
+  id: Id,
+  channel: z.enum(conversationChannels),
+  contact: z.string().describe('The patient’s address: E.164 phone number for phone channels.'),
+  clinicAddress: z.string().nullable(),
+  patientId: Id.nullable().describe('The verified patient, when linked.'),
+  verified: z.boolean().describe('Whether the identity check is still valid.'),
+  verifiedUntil: Timestamp.nullable(),
+  status: z.enum(['open', 'closed']),
+  handledBy: z.enum(['bot', 'staff']).describe('staff: the bot is silent until handed back.'),
+  handoffTicketId: Id.nullable(),
+  optedOut: z.boolean().describe('The patient sent STOP: nothing is sent until START.'),
+  lastMessageAt: Timestamp.nullable(),
+  closedAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+});
+export type ConversationView = z.infer<typeof ConversationView>;
+
+export const ListConversationsInput = z.strictObject({
+  channel: z.enum(conversationChannels).optional().describe('Only this channel.'),
+  status: z.enum(['open', 'closed']).optional().describe('Only open or only closed conversations.'),
+  handledBy: z.enum(['bot', 'staff']).optional().describe('staff: the ones waiting for a person.'),
+  patientId: Id.optional().describe('Only this patient’s conversations.'),
+  contact: z.string().trim().min(3).max(64).optional().describe('Only this contact (E.164 phone number).'),
+  ...pageInput,
+});
+export const ListConversationsOutput = pageOutput(ConversationView);
+
+export const ConversationInput = z.strictObject({ id: ConversationId });
+
+export const ListMessagesInput = z.strictObject({ id: ConversationId, ...pageInput });
+export const ListMessagesOutput = pageOutput(MessageView).describe('Newest first.');
+
+export const SendStaffMessageInput = z.strictObject({
+  id: ConversationId,
+  body: z.string().trim().min(1).max(1600).describe('The message to the patient, delivered over the conversation’s channel.'),
+});
+
+export const LinkPatientInput = z.strictObject({
+  id: ConversationId,
+  patientId: Id.describe('The patient staff have identified on this conversation.'),
+});
+
+export const AgentTurnView = z.object({
+  id: Id,
+  inboundMessageId: Id.nullable(),
+  mode: z.enum(['model', 'guided']),
+  model: z.string().nullable(),
+  outcome: z.string(),
+  fallbackReason: z.string().nullable(),
+  steps: z.array(z.unknown()),
+  replyMessageId: Id.nullable(),
+  durationMs: z.number(),
+  startedAt: Timestamp,
+});
+export const ListAgentTurnsInput = z.strictObject({ id: ConversationId, ...pageInput });
+export const ListAgentTurnsOutput = pageOutput(AgentTurnView);
+
+/** Operations the agent calls about its own conversation: the runner fills in `conversationId`. */
+const BoundConversationId = Id.describe('The conversation; filled in by the runner for the agent.');
+
+export const VerifyIdentityInput = z.strictObject({
+  conversationId: BoundConversationId,
+  dateOfBirth: DateOnly.describe('The date of birth the patient gave, YYYY-MM-DD.'),
+  familyName: z.string().trim().min(1).max(100).optional().describe('The patient’s family name, when asked for it to tell records apart.'),
+});
+export const VerifyIdentityOutput = z.object({
+  verified: z.boolean(),
+  givenName: z.string().nullable().describe('The verified patient’s first name, to greet them.'),
+  message: z.string().describe('What to tell the patient.'),
+});
+
+export const RegisterPatientInput = z.strictObject({
+  conversationId: BoundConversationId,
+  givenName: z.string().trim().min(1).max(100).describe('First name.'),
+  familyName: z.string().trim().min(1).max(100).describe('Family name.'),
+  dateOfBirth: DateOnly.describe('Date of birth, YYYY-MM-DD.'),
+});
+export const RegisterPatientOutput = z.object({
+  registered: z.boolean(),
+  message: z.string().describe('What to tell the patient.'),
+});
+
+export const HandoffInput = z.strictObject({
+  conversationId: BoundConversationId,
+  reason: z.string().trim().min(1).max(500).describe('Why a person is needed, in a sentence.'),
+  summary: z.string().trim().max(2000).optional().describe('What the patient wants and what was done so far, for staff.'),
+  urgent: z.boolean().default(false).describe('true when it cannot wait for the next working hours.'),
+});
+export const HandoffOutput = z.object({
+  ticketId: Id,
+  message: z.string().describe('What to tell the patient about what happens next.'),
+});
+
+export const ClinicInfoInput = z.strictObject({});
+export const ClinicInfoOutput = z.object({
+  name: z.string(),
+  timeZone: z.string(),
+  localTime: z.string().describe('Now, in the clinic’s time zone.'),
+  address: z.string().nullable(),
+  phone: z.string().nullable(),
+  hours: z.string().nullable(),
+  policies: z.string().nullable(),
+});

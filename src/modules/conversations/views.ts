@@ -1,0 +1,52 @@
+import { toIso, toIsoOrNull } from '../../schema.js';
+import type { AgentTurn, Conversation, Message } from './entities.js';
+import type { ConversationView, MessageView } from './schema.js';
+
+/** A conversation's identity check holds until `verifiedUntil`. */
+export const isVerified = (conversation: Conversation, now: Date): boolean =>
+  conversation.patientId != null && conversation.verifiedUntil != null && conversation.verifiedUntil > now;
+
+export const conversationView = (conversation: Conversation, now: Date): ConversationView => ({
+  id: conversation.id,
+  channel: conversation.channel,
+  contact: conversation.contact,
+  clinicAddress: conversation.clinicAddress ?? null,
+  patientId: conversation.patientId ?? null,
+  verified: isVerified(conversation, now),
+  verifiedUntil: toIsoOrNull(conversation.verifiedUntil),
+  status: conversation.status,
+  handledBy: conversation.handledBy,
+  handoffTicketId: conversation.handoffTicketId ?? null,
+  optedOut: conversation.optedOutAt !== null,
+  lastMessageAt: toIsoOrNull(conversation.lastMessageAt),
+  closedAt: toIsoOrNull(conversation.closedAt),
+  createdAt: toIso(conversation.createdAt),
+});
+
+export const messageView = (message: Message): MessageView => ({
+  id: message.id,
+  conversationId: message.conversationId,
+  direction: message.direction,
+  author: { kind: message.authorKind, id: message.authorId ?? null },
+  body: message.body,
+  media: message.media,
+  channelMessageId: message.channelMessageId ?? null,
+  status: message.status,
+  error: message.error ?? null,
+  createdAt: toIso(message.createdAt),
+  sentAt: toIsoOrNull(message.sentAt),
+  deliveredAt: toIsoOrNull(message.deliveredAt),
+});
+
+export const agentTurnView = (turn: AgentTurn) => ({
+  id: turn.id,
+  inboundMessageId: turn.inboundMessageId ?? null,
+  mode: turn.mode,
+  model: turn.model ?? null,
+  outcome: turn.outcome,
+  fallbackReason: turn.fallbackReason ?? null,
+  steps: turn.steps,
+  replyMessageId: turn.replyMessageId ?? null,
+  durationMs: turn.durationMs,
+  startedAt: toIso(turn.startedAt),
+});
