@@ -62,6 +62,8 @@ export class Migration20261127110000_conversations extends Migration {
       updated_at timestamptz not null
     );`);
     this.addSql(`create index agent_turn_conversation_idx on agent_turn (conversation_id, started_at);`);
+    // One turn per inbound message: a turn re-run after a crash cannot answer twice.
+    this.addSql(`create unique index agent_turn_inbound_unique on agent_turn (inbound_message_id) where inbound_message_id is not null;`);
 
     this.addSql(`create table twilio_account (
       id uuid primary key,

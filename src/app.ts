@@ -9,6 +9,7 @@ import { AppError } from './errors.js';
 import { requireApiKey } from './http/auth.js';
 import type { AppEnv } from './http/env.js';
 import { mountAgentRoutes } from './modules/agents/routes.js';
+import { mountTwilioRoutes } from './channels/twilio/routes.js';
 import { createMcpServer } from './tools/mcp.js';
 import { API_BASE, mountOperationRoutes } from './tools/rest.js';
 
@@ -45,6 +46,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.use(`${API_BASE}/*`, requireApiKey(services, { channel: 'rest' }));
   mountAgentRoutes(app, services);
   mountOperationRoutes(app, services);
+
+  mountTwilioRoutes(app, services);
 
   app.use('/mcp', requireApiKey(services, { channel: 'mcp', actorKind: 'mcp' }));
   app.all('/mcp', async (c) => {

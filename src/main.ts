@@ -1,3 +1,4 @@
+import { chatCommand } from './cli/chat.js';
 import { keysCommand } from './cli/keys.js';
 import { serveCommand } from './cli/serve.js';
 import { tenantsCommand } from './cli/tenants.js';
@@ -12,7 +13,8 @@ const usage = `usage: tsx src/main.ts <command>
   migrate    apply pending database migrations (npm run migrate)
   seed       create the demo clinic if it does not exist (npm run seed)
   tenants    create or list tenants (npm run tenants -- help)
-  keys       create, list or revoke API keys (npm run keys -- help)`;
+  keys       create, list or revoke API keys (npm run keys -- help)
+  chat       talk to the agent in the terminal as a patient (npm run chat -- --phone +15551234567)`;
 
 const commands: Record<string, (services: Awaited<ReturnType<typeof openServices>>, argv: string[]) => Promise<unknown>> = {
   serve: serveCommand,
@@ -24,6 +26,7 @@ const commands: Record<string, (services: Awaited<ReturnType<typeof openServices
   },
   tenants: tenantsCommand,
   keys: keysCommand,
+  chat: chatCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

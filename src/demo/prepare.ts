@@ -4,6 +4,7 @@ import type { Services } from '../context.js';
 import { Tenant } from '../modules/tenancy/entities.js';
 import { authenticate, createApiKey, createTenant, ensureApiKey, tenantInfo } from '../modules/tenancy/service.js';
 import { demoClinic, seedDemoData } from './seed.js';
+import { SetTwilioAccountInput, upsertTwilioAccount } from '../modules/conversations/twilio-settings.js';
 
 export type DemoInfo = { tenantSlug: string; tenantName: string; adminKey: string | undefined };
 
@@ -31,6 +32,7 @@ export async function prepareDemo(services: Services): Promise<DemoInfo | undefi
   } else {
     adminKey = await keptAdminKey(services, tenant.id);
   }
+  await ensureDemoTwilioAccount(services, tenant.id);
   return { tenantSlug: tenant.slug, tenantName: tenant.name, adminKey };
 }
 
@@ -43,4 +45,18 @@ async function keptAdminKey(services: Services, tenantId: string): Promise<strin
   await mkdir(services.config.dataDir, { recursive: true });
   await writeFile(path, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/** TWILIO_* in the environment are the demo clinic's Twilio account (checked like the API checks them). */
+async function ensureDemoTwilioAccount(services: Services, tenantId: string): Promise<void> {
+  const { accountSid, authToken, phoneNumber, whatsappNumber } = services.config.twilio;
+  if (!accountSid || !authToken) {
+    services.log.info('TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN are not set: messages are stored and shown as not delivered');
+    return;
+  }
+  const parsed = SetTwilioAccountInput.safeParse({ accountSid, authToken, phoneNumber: phoneNumber ?? null, whatsappNumber: whatsappNumber ?? null });
+  if (!parsed.success) throw new Error(`The TWILIO_* settings are invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  const em = services.orm.em.fork();
+  await upsertTwilioAccount(em, tenantId, parsed.data);
+  await em.flush();
 }

@@ -23,6 +23,7 @@ const CLAIM = `
       where ((j.status = 'pending' and j.run_at <= now()) or (j.status = 'running' and j.locked_until < now()))
         and j.kind = any(?::text[])
         and (?::uuid is null or j.tenant_id = ?::uuid)
+        and (?::uuid is null or j.id = ?::uuid)
         and (j.serial_key is null or not exists (
               select 1 from job k
                where k.serial_key = j.serial_key and k.status in ('pending', 'running')
@@ -44,7 +45,8 @@ export class JobWorker {
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
   private again = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Jobs running in this process, by id. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   /** `services` is a function because the worker is itself one of the services. */
   constructor(
@@ -81,17 +83,30 @@ export class JobWorker {
     this.stopped = true;
     clearInterval(this.timer);
     await this.pumping;
-    await Promise.all(this.inFlight);
+    await Promise.all(this.inFlight.values());
   }
 
   /** Runs until no job is ready, optionally only one tenant's (tests use it instead of waiting on timers). */
   async drain(options: { tenantId?: string } = {}): Promise<void> {
     for (;;) {
-      const claimed = await this.claim(this.options.concurrency, options.tenantId);
+      const claimed = await this.claim(this.options.concurrency, options);
       if (claimed.length === 0 && this.inFlight.size === 0) return;
       for (const row of claimed) this.track(row);
-      if (this.inFlight.size > 0) await Promise.race(this.inFlight);
+      if (this.inFlight.size > 0) await Promise.race(this.inFlight.values());
     }
+  }
+
+  /**
+   * Runs this job here and now if it is ready and free (a voice call waits for its answer); resolves
+   * when it has run. False when it could not be claimed: another worker has it, or an earlier job of
+   * its serial key comes first.
+   */
+  async runNow(jobId: string): Promise<boolean> {
+    const [row] = await this.claim(1, { jobId });
+    if (!row) return false;
+    this.track(row);
+    await this.inFlight.get(row.id);
+    return true;
   }
 
   private async pump(): Promise<void> {
@@ -106,20 +121,22 @@ export class JobWorker {
     }
   }
 
-  private async claim(limit: number, tenantId?: string): Promise<Row[]> {
+  private async claim(limit: number, only: { tenantId?: string; jobId?: string } = {}): Promise<Row[]> {
     if (limit <= 0) return [];
     const kinds = `{${Object.keys(this.handlers).join(',')}}`;
-    return this.services().orm.em.fork().execute<Row[]>(CLAIM, [this.options.lockMs, kinds, tenantId ?? null, tenantId ?? null, limit]);
+    const tenantId = only.tenantId ?? null;
+    const jobId = only.jobId ?? null;
+    return this.services().orm.em.fork().execute<Row[]>(CLAIM, [this.options.lockMs, kinds, tenantId, tenantId, jobId, jobId, limit]);
   }
 
   private track(row: Row): void {
     this.running += 1;
     const run = this.runJob(row).finally(() => {
       this.running -= 1;
-      this.inFlight.delete(run);
+      this.inFlight.delete(row.id);
       this.nudge();
     });
-    this.inFlight.add(run);
+    this.inFlight.set(row.id, run);
   }
 
   private async runJob(row: Row): Promise<void> {

@@ -7,7 +7,7 @@ export function refusal(operation: Operation, caller: Caller): AppError | undefi
   const role = caller.actor.role;
   const allowed = role === 'admin' || role === 'system' || (operation.access.roles as readonly string[]).includes(role);
   if (!allowed) {
-    return forbidden(`The ${role} role may not call ${operation.name}; it needs one of: admin, ${operation.access.roles.join(', ')}.`);
+    return forbidden(`The ${role} role may not call ${operation.name}; it needs one of: ${['admin', ...operation.access.roles].join(', ')}.`);
   }
   const subject = caller.subject;
   if (!subject) return undefined;

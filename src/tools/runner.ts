@@ -105,10 +105,16 @@ async function execute(
 
 async function findReplay(em: EntityManager, operation: Operation, key: string, input: unknown): Promise<ToolRun | null> {
   const first = await em.findOne(ToolRun, { tool: operation.name, idempotencyKey: key, status: 'succeeded', replayOf: null });
-  if (first && stableJson(first.input) !== stableJson(input)) {
+  if (first && stableJson(first.input) !== stableJson(redacted(operation, input))) {
     throw conflict(`Idempotency key "${key}" was already used for ${operation.name} with a different input.`);
   }
   return first;
+}
+
+/** The input as the log keeps it: the operation's secret fields replaced. */
+function redacted(operation: Operation | undefined, input: unknown): unknown {
+  if (!operation?.redact || input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  return Object.fromEntries(Object.entries(input).map(([key, value]) => [key, operation.redact?.includes(key) ? '[redacted]' : value]));
 }
 
 /** Builds and writes the run's log row; one instance per call. */
@@ -116,6 +122,7 @@ class RunLog {
   readonly runId = newId();
   readonly startedAt: Date;
   readonly logger: AppContext['log'];
+  private readonly operation: Operation | undefined;
 
   constructor(
     private readonly services: Services,
@@ -124,6 +131,7 @@ class RunLog {
     private readonly started: number,
   ) {
     this.startedAt = services.clock.now();
+    this.operation = services.registry.get(request.tool);
     this.logger = services.log.child({ requestId: caller.requestId, tool: request.tool, runId: this.runId });
   }
 
@@ -138,7 +146,7 @@ class RunLog {
       channel: this.caller.channel,
       conversationId: this.caller.conversationId ?? null,
       requestId: this.caller.requestId ?? null,
-      input: fields.input ?? null,
+      input: redacted(this.operation, fields.input) ?? null,
       output: fields.output ?? null,
       errorCode: fields.error?.code ?? null,
       errorMessage: fields.error?.message ?? null,

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../../context.js';
 import { Tenant } from '../tenancy/entities.js';
 
@@ -16,8 +17,8 @@ export type ClinicProfile = {
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value : null);
 
-export async function clinicProfile(ctx: AppContext): Promise<ClinicProfile> {
-  const tenant = await ctx.em.findOneOrFail(Tenant, { id: ctx.tenant.id });
+export async function clinicProfile(em: EntityManager, tenantId: string): Promise<ClinicProfile> {
+  const tenant = await em.findOneOrFail(Tenant, { id: tenantId });
   const profile = tenant.profile;
   return {
     name: tenant.name,
@@ -32,7 +33,7 @@ export async function clinicProfile(ctx: AppContext): Promise<ClinicProfile> {
 
 /** Name, address, hours, policies and the local time: what the agent tells patients about the clinic. */
 export async function getClinicInfo(ctx: AppContext) {
-  const profile = await clinicProfile(ctx);
+  const profile = await clinicProfile(ctx.em, ctx.tenant.id);
   return {
     name: profile.name,
     timeZone: profile.timeZone,

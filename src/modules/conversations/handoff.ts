@@ -26,7 +26,7 @@ async function recentTranscript(ctx: AppContext, conversationId: string): Promis
  */
 export async function handOff(ctx: AppContext, input: z.output<typeof HandoffInput>) {
   const conversation = await requireConversation(ctx, input.conversationId, { lock: true });
-  const profile = await clinicProfile(ctx);
+  const profile = await clinicProfile(ctx.em, ctx.tenant.id);
   const next =
     `I have passed your message to our team at ${profile.name}. Someone will reply here` +
     (profile.hours ? ` during opening hours (${profile.hours}).` : ' as soon as they can.') +

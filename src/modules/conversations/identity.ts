@@ -44,18 +44,18 @@ export async function verifyIdentity(ctx: AppContext, input: z.output<typeof Ver
   const now = ctx.clock.now();
   const state = verificationState(conversation);
   if (state.lockedUntil && new Date(state.lockedUntil) > now) {
-    return { verified: false, givenName: null, message: 'Too many attempts. Please try again in 30 minutes, or reply AGENT to talk to our team.' };
+    return { verified: false, outcome: 'locked' as const, givenName: null, message: 'Too many attempts. Please try again in 30 minutes, or reply AGENT to talk to our team.' };
   }
-  const profile = await clinicProfile(ctx);
+  const profile = await clinicProfile(ctx.em, ctx.tenant.id);
   const candidates = await ctx.em.find(Patient, { phone: conversation.contact, dateOfBirth: input.dateOfBirth, status: 'active' });
   const needsName = profile.verification === 'date_of_birth_and_family_name' || candidates.length > 1;
   if (needsName && !input.familyName) {
-    return { verified: false, givenName: null, message: 'Thanks. To be sure it is you, what is your family name (last name)?' };
+    return { verified: false, outcome: 'needs_family_name' as const, givenName: null, message: 'Thanks. To be sure it is you, what is your family name (last name)?' };
   }
   const matches = input.familyName ? candidates.filter((patient) => sameName(patient.familyName, input.familyName ?? '')) : candidates;
   if (matches.length === 1) {
     linkVerified(ctx, conversation, matches[0].id);
-    return { verified: true, givenName: matches[0].preferredName ?? matches[0].givenName, message: `Thank you, ${matches[0].preferredName ?? matches[0].givenName}, you are verified.` };
+    return { verified: true, outcome: 'verified' as const, givenName: matches[0].preferredName ?? matches[0].givenName, message: `Thank you, ${matches[0].preferredName ?? matches[0].givenName}, you are verified.` };
   }
   const failures = state.failures + 1;
   const locked = failures >= MAX_FAILURES;
@@ -66,6 +66,7 @@ export async function verifyIdentity(ctx: AppContext, input: z.output<typeof Ver
   recordEvent(ctx, { type: 'conversation.verification_failed', entityType: 'conversation', entityId: conversation.id, payload: { failures } });
   return {
     verified: false,
+    outcome: locked ? ('locked' as const) : ('mismatch' as const),
     givenName: null,
     message: locked
       ? 'Those details do not match our records. For your security, please try again in 30 minutes, or reply AGENT to talk to our team.'

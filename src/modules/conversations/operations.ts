@@ -25,6 +25,7 @@ import {
   VerifyIdentityOutput,
 } from './schema.js';
 import * as threads from './threads.js';
+import { getTwilioAccount, SetTwilioAccountInput, setTwilioAccount, TwilioAccountView } from './twilio-settings.js';
 
 const tag = 'conversations';
 const read = { readOnly: true, destructive: false, idempotent: true };
@@ -182,4 +183,33 @@ const agentOperations = [
   }),
 ];
 
-export const conversationOperations = [...staffOperations, ...agentOperations];
+/** Admin: the clinic's Twilio account. The auth token is write-only and kept out of the run log. */
+const settingsOperations = [
+  defineOperation({
+    name: 'set_twilio_account',
+    title: 'Set the Twilio account',
+    description: 'Sets the clinic’s Twilio Account SID, auth token and numbers (SMS/voice, WhatsApp). Inbound webhooks find the clinic by these numbers.',
+    tag: 'channels',
+    input: SetTwilioAccountInput,
+    output: TwilioAccountView,
+    annotations: { readOnly: false, destructive: false, idempotent: true },
+    access: { roles: [] },
+    http: { method: 'put', path: '/channels/twilio' },
+    redact: ['authToken'],
+    run: (ctx, input) => setTwilioAccount(ctx, input),
+  }),
+  defineOperation({
+    name: 'get_twilio_account',
+    title: 'Get the Twilio account',
+    description: 'The clinic’s Twilio Account SID and numbers (never the token), and the webhook URLs to set in Twilio.',
+    tag: 'channels',
+    input: ClinicInfoInput,
+    output: TwilioAccountView,
+    annotations: read,
+    access: { roles: ['staff'] },
+    http: { method: 'get', path: '/channels/twilio' },
+    run: (ctx) => getTwilioAccount(ctx),
+  }),
+];
+
+export const conversationOperations = [...staffOperations, ...agentOperations, ...settingsOperations];

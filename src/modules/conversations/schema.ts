@@ -89,6 +89,9 @@ export const VerifyIdentityInput = z.strictObject({
 });
 export const VerifyIdentityOutput = z.object({
   verified: z.boolean(),
+  outcome: z
+    .enum(['verified', 'needs_family_name', 'mismatch', 'locked'])
+    .describe('verified; needs_family_name: ask for it and call again; mismatch: the details do not match; locked: too many attempts.'),
   givenName: z.string().nullable().describe('The verified patient’s first name, to greet them.'),
   message: z.string().describe('What to tell the patient.'),
 });

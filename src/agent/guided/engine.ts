@@ -1,0 +1,138 @@
+import { operations } from './calls.js';
+import { idleStep, type Answer, type GuidedContext } from './context.js';
+import { clinicInfo } from './flows/clinic-info.js';
+import { handOff } from './flows/handoff.js';
+import { askIdentity } from './flows/failures.js';
+import { offerSlots, searchTask } from './flows/slots.js';
+import { startTask } from './flows/tasks.js';
+import { startRegistration } from './flows/verify.js';
+import { choiceNumber, classify, normalize } from './intents.js';
+import * as replies from './replies.js';
+import { isExpired, readMemory, saveMemory, type Memory, type Step, type Task } from './state.js';
+import { answerStep } from './steps.js';
+import type { GuidedInput, GuidedResult } from './types.js';
+
+/**
+ * Guided mode: answers one patient message without a language model. It reads the text (keywords,
+ * numbers, yes/no, dates), acts only through the operations, and always returns a reply: a failed
+ * operation becomes a reply the patient can act on, and text it cannot place gets the menu.
+ */
+export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
+  const memory = readMemory(input.state, input.now);
+  const normalized = normalize(input.text);
+  const context: GuidedContext = {
+    operations: operations(input.call),
+    clinic: input.clinic,
+    now: input.now,
+    channel: input.channel,
+    voice: input.channel === 'voice',
+    verified: input.verified,
+    verifiedThisTurn: false,
+    givenName: input.verified ? input.givenName : null,
+    text: input.text.trim(),
+    normalized,
+    intent: classify(normalized),
+  };
+  const answer = await respond(context, memory);
+  return {
+    reply: context.voice ? replies.spoken(answer.text) : answer.text,
+    state: saveMemory({ step: answer.step, offeredAt: input.now.toISOString(), misses: answer.misunderstood ? memory.misses + 1 : 0 }),
+    handedOff: answer.handedOff ?? false,
+  };
+}
+
+async function respond(context: GuidedContext, memory: Memory): Promise<Answer> {
+  const intent = context.intent;
+  // These mean the same whatever was asked last.
+  if (intent.kind === 'emergency') return handOff(context, memory.step, { urgent: true });
+  if (intent.kind === 'handoff') return handOff(context, memory.step, { urgent: false });
+  if (intent.kind === 'menu') return { text: replies.menu(context.voice), step: idleStep };
+  if (intent.kind === 'back') {
+    return { text: replies.join(memory.step.kind === 'idle' ? undefined : replies.stopped, replies.menu(context.voice)), step: idleStep };
+  }
+  const behind = taskBehind(memory.step);
+  if (behind && !context.verified) {
+    // The identity check lapsed since these options were offered: nothing of them is shown or done
+    // before a new check, after which the request starts afresh.
+    return actsOnOptions(context) ? askIdentity(context, behind) : answerRequest(context, { ...memory, step: idleStep });
+  }
+  if (isExpired(memory, context.now)) return restart(context, memory);
+  return (await answerStep(context, memory.step)) ?? answerRequest(context, memory);
+}
+
+/** The menu's numbers, when no options of a step are waiting for one. */
+const MENU: Record<number, Task | 'handoff'> = {
+  1: { name: 'list' },
+  2: { name: 'book' },
+  3: { name: 'reschedule' },
+  4: { name: 'cancel' },
+  5: 'handoff',
+};
+
+/** A message read on its own: a request, small talk, or something not understood. */
+async function answerRequest(context: GuidedContext, memory: Memory): Promise<Answer> {
+  const intent = context.intent;
+  switch (intent.kind) {
+    case 'task':
+      return startTask(context, intent.task);
+    case 'register':
+      return startRegistration(context, undefined);
+    case 'clinic_info':
+      return clinicInfo(context);
+    case 'greeting':
+      return { text: replies.join(replies.greeting(context.clinic.name, context.givenName), replies.menu(context.voice)), step: idleStep };
+    case 'thanks':
+      return { text: replies.welcome, step: idleStep };
+    case 'yes':
+      // A yes with no question pending: most likely an answer to a reminder, but it cannot be sure.
+      return { text: intent.casual ? replies.acknowledged : replies.confirmWhat(context.voice), step: idleStep };
+    case 'no':
+      return { text: replies.acknowledged, step: idleStep };
+    default: {
+      const choice = MENU[choiceNumber(context.normalized) ?? 0];
+      if (choice === 'handoff') return handOff(context, memory.step, { urgent: false });
+      if (choice) return startTask(context, choice);
+      return {
+        text: replies.join(replies.notUnderstood(context.voice, memory.misses + 1), replies.menu(context.voice)),
+        step: idleStep,
+        misunderstood: true,
+      };
+    }
+  }
+}
+
+/**
+ * The options offered last are too old to act on (free times change). Picking one of them restarts
+ * that flow with fresh options, saying why; anything else is read as a message of its own.
+ */
+async function restart(context: GuidedContext, memory: Memory): Promise<Answer> {
+  const again = actsOnOptions(context) ? await startAgain(context, memory.step) : undefined;
+  return again ? { ...again, text: replies.join(replies.expired, again.text) } : answerRequest(context, { ...memory, step: idleStep });
+}
+
+function startAgain(context: GuidedContext, step: Step): Promise<Answer> | undefined {
+  if (step.kind === 'choose_slot') return offerSlots(context, step.search);
+  // An old confirmation question is not asked again: "yes" alone then gets asked what it means.
+  if (step.kind === 'offer_confirm') return undefined;
+  const task = taskBehind(step);
+  return task ? startTask(context, task) : undefined;
+}
+
+/** The request behind a step that offered the patient's appointments or times for them. */
+function taskBehind(step: Step): Task | undefined {
+  switch (step.kind) {
+    case 'choose_appointment':
+      return { name: step.purpose };
+    case 'confirm_cancel':
+      return { name: 'cancel' };
+    case 'choose_slot':
+      return searchTask(step.search);
+    case 'offer_confirm':
+      return { name: 'confirm' };
+    default:
+      return undefined;
+  }
+}
+
+/** Text that would act on offered options (a number, yes, more) rather than ask for something. */
+const actsOnOptions = (context: GuidedContext) => choiceNumber(context.normalized) !== undefined || ['yes', 'more'].includes(context.intent.kind);

@@ -1,0 +1,29 @@
+import type { AppError } from '../../../errors.js';
+import { idleStep, type Answer, type GuidedContext } from '../context.js';
+import * as replies from '../replies.js';
+import type { Task } from '../state.js';
+
+/** Asks for the date of birth, keeping what the patient wanted for after the check. */
+export function askIdentity(context: GuidedContext, task: Task | undefined, intro?: string): Answer {
+  return { text: replies.join(intro, replies.askDateOfBirth(context.voice)), step: { kind: 'ask_date_of_birth', ...(task ? { task } : {}) } };
+}
+
+/**
+ * A failed operation as a reply the patient can act on; never its code or message, which are for
+ * staff and the run log. A refusal for want of verification (it lapsed since the turn began) asks
+ * for the date of birth again, unless the check just succeeded: then asking again would go in circles.
+ */
+export function failed(context: GuidedContext, error: AppError, task?: Task): Answer {
+  switch (error.code) {
+    case 'forbidden':
+      if (!context.verifiedThisTurn) return askIdentity(context, task);
+      return { text: replies.somethingWentWrong(context.voice, context.clinic.phone), step: idleStep };
+    case 'not_found':
+      return { text: replies.appointmentGone(context.voice), step: idleStep };
+    case 'conflict':
+    case 'unprocessable':
+      return { text: replies.changedMeanwhile(context.voice), step: idleStep };
+    default:
+      return { text: replies.somethingWentWrong(context.voice, context.clinic.phone), step: idleStep };
+  }
+}

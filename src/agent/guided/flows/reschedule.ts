@@ -1,0 +1,35 @@
+import { idleStep, type Answer, type GuidedContext } from '../context.js';
+import * as replies from '../replies.js';
+import type { AppointmentChoice, SlotChoice, SlotSearch } from '../state.js';
+import { failed } from './failures.js';
+import { upcomingAppointments } from './records.js';
+import { isTimeGone, offerSlots, timeGoneIntro } from './slots.js';
+
+/** Moving an appointment: which one (when several), then a free slot, the same practitioner's first. */
+
+export async function startReschedule(context: GuidedContext): Promise<Answer> {
+  const found = await upcomingAppointments(context);
+  if (!found.ok) return failed(context, found.error, { name: 'reschedule' });
+  const { appointments } = found.value;
+  if (appointments.length === 0) return { text: replies.noUpcoming(context.voice), step: idleStep };
+  if (appointments.length === 1) return offerNewTimes(context, appointments[0]);
+  return {
+    text: replies.chooseAppointment(context.voice, 'reschedule', appointments),
+    step: { kind: 'choose_appointment', purpose: 'reschedule', options: appointments },
+  };
+}
+
+export const offerNewTimes = (context: GuidedContext, appointment: AppointmentChoice) => offerSlots(context, { purpose: 'reschedule', appointment });
+
+/**
+ * Moves the appointment to the slot the patient picked; if it was taken meanwhile, says so and offers
+ * fresh ones. The moved appointment is booked again, so the patient is asked to confirm the new time.
+ */
+export async function moveToSlot(context: GuidedContext, search: SlotSearch, slot: SlotChoice): Promise<Answer> {
+  const appointment = search.appointment;
+  if (!appointment) return { text: replies.changedMeanwhile(context.voice), step: idleStep };
+  const outcome = await context.operations.rescheduleAppointment({ id: appointment.id, startAt: slot.startAt, practitionerId: slot.practitionerId });
+  if (outcome.ok) return { text: replies.rescheduled(context.voice, slot), step: { kind: 'offer_confirm', appointmentId: appointment.id } };
+  if (isTimeGone(outcome.error)) return offerSlots(context, search, { intro: timeGoneIntro(outcome.error), exclude: [slot] });
+  return failed(context, outcome.error, { name: 'reschedule' });
+}

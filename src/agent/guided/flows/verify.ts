@@ -1,0 +1,107 @@
+import { DateTime } from 'luxon';
+import { asVerified, idleStep, type Answer, type GuidedContext } from '../context.js';
+import { readDateOfBirth } from '../dates.js';
+import { choiceNumber } from '../intents.js';
+import * as replies from '../replies.js';
+import type { StepOf, Task } from '../state.js';
+import { askIdentity, failed } from './failures.js';
+import { startTask } from './tasks.js';
+
+/**
+ * Who is writing: the date of birth (and the family name when verify_identity asks for it), or, for
+ * someone new, registration with name and date of birth. Then what they asked for continues.
+ */
+
+type DateAnswer = { date: string } | { choices: [string, string] } | undefined;
+
+/** The date in the text, or the option picked among two readings offered before. */
+function dateAnswer(context: GuidedContext, choices: [string, string] | undefined): DateAnswer {
+  const picked = choices ? choiceNumber(context.normalized) : undefined;
+  if (choices && (picked === 1 || picked === 2)) return { date: choices[picked - 1] };
+  const reading = readDateOfBirth(context.text, DateTime.fromJSDate(context.now, { zone: context.clinic.timeZone }));
+  if (reading.kind === 'date') return { date: reading.date };
+  if (reading.kind === 'ambiguous') return { choices: reading.dates };
+  return undefined;
+}
+
+/** After the check: what the patient asked for, or the menu. */
+async function continueWith(context: GuidedContext, task: Task | undefined, message: string): Promise<Answer> {
+  const next = task ? await startTask(context, task) : { text: replies.menu(context.voice), step: idleStep };
+  return { ...next, text: replies.join(message, next.text) };
+}
+
+async function verify(context: GuidedContext, task: Task | undefined, dateOfBirth: string, familyName?: string): Promise<Answer> {
+  const outcome = await context.operations.verifyIdentity({ dateOfBirth, ...(familyName ? { familyName } : {}) });
+  if (!outcome.ok) return failed(context, outcome.error, task);
+  const result = outcome.value;
+  if (result.verified) return continueWith(asVerified(context, result.givenName), task, result.message);
+  // The operation asks for the family name when the clinic wants it or the number is shared.
+  if (!familyName && result.outcome === 'needs_family_name') {
+    return { text: result.message, step: { kind: 'ask_family_name', dateOfBirth, ...(task ? { task } : {}) } };
+  }
+  // A mismatch or a lockout: the operation's message says what to do; another date may be tried.
+  return { text: result.message, step: { kind: 'ask_date_of_birth', ...(task ? { task } : {}) } };
+}
+
+export async function answerDateOfBirth(context: GuidedContext, step: StepOf<'ask_date_of_birth'>): Promise<Answer | undefined> {
+  const answer = dateAnswer(context, step.dateChoices);
+  if (answer && 'date' in answer) return verify(context, step.task, answer.date);
+  if (answer) return { text: replies.whichDate(context.voice, answer.choices), step: { ...step, dateChoices: answer.choices } };
+  const intent = context.intent;
+  if (intent.kind === 'register') return startRegistration(context, step.task);
+  // Asked for something else meanwhile: that is what waits for the check now.
+  if (intent.kind === 'task') return askIdentity(context, intent.task);
+  if (intent.kind === 'unknown') return { text: replies.dateNotRead, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
+  return undefined;
+}
+
+/** A name as a person writes it: letters, spaces, hyphens, apostrophes, dots. */
+const NAME = /^[\p{L}][\p{L}\p{M}' .-]*$/u;
+
+export async function answerFamilyName(context: GuidedContext, step: StepOf<'ask_family_name'>): Promise<Answer | undefined> {
+  // A request ("book", "my appointments") is not a name; a name is whatever matches no keyword.
+  if (context.intent.kind !== 'unknown') return undefined;
+  const familyName = context.text.trim();
+  if (!NAME.test(familyName) || familyName.length > 100) return { text: replies.familyNameNotRead, step };
+  return verify(context, step.task, step.dateOfBirth, familyName);
+}
+
+export function startRegistration(context: GuidedContext, task: Task | undefined): Answer {
+  if (context.verified) return { text: replies.join(replies.alreadyVerified(context.givenName), replies.menu(context.voice)), step: idleStep };
+  return { text: replies.askFullName, step: { kind: 'register_name', ...(task ? { task } : {}) } };
+}
+
+const capitalized = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+/** "ana ruiz", "My name is Ana María Ruiz": given names first, the last word the family name. */
+function readFullName(text: string): { givenName: string; familyName: string } | undefined {
+  const name = text
+    .trim()
+    .replace(/^(my name is|my name's|i am|i'm|it's|it is|this is|name:?)\s+/i, '')
+    .replace(/[.!]+$/, '')
+    .trim();
+  if (!NAME.test(name) || name.length > 150) return undefined;
+  const parts = name.split(/\s+/);
+  if (parts.length < 2 || parts.length > 6) return undefined;
+  // Someone who writes all in lower case most likely means capitals; anything else is kept as written.
+  const words = name === name.toLowerCase() ? parts.map(capitalized) : parts;
+  return { givenName: words.slice(0, -1).join(' ').slice(0, 100), familyName: words[words.length - 1].slice(0, 100) };
+}
+
+export function answerRegistrationName(context: GuidedContext, step: StepOf<'register_name'>): Answer | undefined {
+  if (context.intent.kind !== 'unknown') return undefined;
+  const name = readFullName(context.text);
+  if (!name) return { text: replies.fullNameNeeded, step };
+  return { text: replies.askRegistrationDateOfBirth(name.givenName), step: { kind: 'register_date_of_birth', ...name, ...(step.task ? { task: step.task } : {}) } };
+}
+
+export async function answerRegistrationDateOfBirth(context: GuidedContext, step: StepOf<'register_date_of_birth'>): Promise<Answer | undefined> {
+  const answer = dateAnswer(context, step.dateChoices);
+  if (answer && 'choices' in answer) return { text: replies.whichDate(context.voice, answer.choices), step: { ...step, dateChoices: answer.choices } };
+  if (!answer) return context.intent.kind === 'unknown' ? { text: replies.dateNotRead, step } : undefined;
+  const outcome = await context.operations.registerPatient({ givenName: step.givenName, familyName: step.familyName, dateOfBirth: answer.date });
+  if (!outcome.ok) return failed(context, outcome.error, step.task);
+  if (outcome.value.registered) return continueWith(asVerified(context, step.givenName), step.task, outcome.value.message);
+  // Someone like them is on file already: the operation asks them to verify instead.
+  return { text: outcome.value.message, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import type { GuidedState } from './types.js';
+
+/**
+ * What guided mode remembers between turns, as a zod schema: the state comes back from the
+ * conversation row as plain JSON, possibly written by an older version of this code, so it is parsed
+ * rather than trusted. Anything that does not parse starts the conversation afresh.
+ */
+
+export const taskNames = ['list', 'confirm', 'cancel', 'reschedule', 'book'] as const;
+
+/** Something the patient asked for that needs their record: kept while their identity is checked. */
+export const Task = z.object({
+  name: z.enum(taskNames),
+  /** For book: the practitioner or specialty the patient named ("with Dr Ruiz", "dermatology"). */
+  preference: z.string().max(200).optional(),
+});
+export type Task = z.infer<typeof Task>;
+
+/** An appointment as offered to the patient. */
+export const AppointmentChoice = z.object({
+  id: z.string(),
+  startAt: z.string(),
+  startLocal: z.string(),
+  practitionerId: z.string(),
+  practitionerName: z.string().nullable(),
+  status: z.string(),
+});
+export type AppointmentChoice = z.infer<typeof AppointmentChoice>;
+
+/** A free slot as offered to the patient. */
+export const SlotChoice = z.object({
+  practitionerId: z.string(),
+  practitionerName: z.string(),
+  locationName: z.string(),
+  startAt: z.string(),
+  endAt: z.string(),
+  startLocal: z.string(),
+});
+export type SlotChoice = z.infer<typeof SlotChoice>;
+
+/** Which slots to look for: kept so that MORE, a lost race and an expired list can search again. */
+export const SlotSearch = z.object({
+  purpose: z.enum(['book', 'reschedule']),
+  /** reschedule: the appointment being moved; its practitioner's slots come first. */
+  appointment: AppointmentChoice.optional(),
+  /** book: only these practitioners, or this specialty (from the patient's preference). */
+  practitionerIds: z.array(z.string()).optional(),
+  specialty: z.string().optional(),
+  /** What the patient asked for, to name it in replies. */
+  preferenceLabel: z.string().optional(),
+});
+export type SlotSearch = z.infer<typeof SlotSearch>;
+
+const DateChoices = z.tuple([z.string(), z.string()]);
+
+export const Step = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('idle') }),
+  /** Waiting for the date of birth; `dateChoices` when the last answer could be read two ways (03/05/1980). */
+  z.object({ kind: z.literal('ask_date_of_birth'), task: Task.optional(), dateChoices: DateChoices.optional() }),
+  /** verify_identity asked for the family name too. */
+  z.object({ kind: z.literal('ask_family_name'), task: Task.optional(), dateOfBirth: z.string() }),
+  z.object({ kind: z.literal('register_name'), task: Task.optional() }),
+  z.object({
+    kind: z.literal('register_date_of_birth'),
+    task: Task.optional(),
+    givenName: z.string(),
+    familyName: z.string(),
+    dateChoices: DateChoices.optional(),
+  }),
+  z.object({ kind: z.literal('choose_appointment'), purpose: z.enum(['cancel', 'reschedule']), options: z.array(AppointmentChoice).min(1) }),
+  z.object({ kind: z.literal('confirm_cancel'), appointment: AppointmentChoice }),
+  z.object({ kind: z.literal('choose_slot'), search: SlotSearch, options: z.array(SlotChoice).min(1) }),
+  /**
+   * A yes now confirms this appointment. `validUntil` lets a reminder sent by the clinic keep the
+   * question open longer than the engine's own 30 minutes (see `awaitingConfirmation`).
+   */
+  z.object({ kind: z.literal('offer_confirm'), appointmentId: z.string(), validUntil: z.string().optional() }),
+]);
+export type Step = z.infer<typeof Step>;
+export type StepOf<Kind extends Step['kind']> = Extract<Step, { kind: Kind }>;
+
+const Memory = z.object({
+  step: Step,
+  /** When the step's question was asked: options older than OPTIONS_VALID_MS are not taken up. */
+  offeredAt: z.string(),
+  /** Messages in a row that were not understood, to offer a person sooner. */
+  misses: z.number().int().min(0).default(0),
+});
+export type Memory = z.infer<typeof Memory>;
+
+export const OPTIONS_VALID_MS = 30 * 60_000;
+
+export const idleStep: Step = { kind: 'idle' };
+
+export function readMemory(state: GuidedState | undefined, now: Date): Memory {
+  const parsed = Memory.safeParse(state ?? {});
+  return parsed.success ? parsed.data : { step: idleStep, offeredAt: now.toISOString(), misses: 0 };
+}
+
+export function saveMemory(memory: Memory): GuidedState {
+  return { step: memory.step, offeredAt: memory.offeredAt, misses: memory.misses };
+}
+
+/**
+ * Whether the step's offer is too old to act on. Identity questions do not go stale: a date of birth
+ * means the same an hour later. Numbered options and yes/no questions do, because the free times or
+ * the appointments behind them may have changed.
+ */
+export function isExpired(memory: Memory, now: Date): boolean {
+  const step = memory.step;
+  if (step.kind === 'idle' || step.kind.startsWith('ask_') || step.kind.startsWith('register_')) return false;
+  if (step.kind === 'offer_confirm' && step.validUntil) return now.getTime() > Date.parse(step.validUntil);
+  return now.getTime() - Date.parse(memory.offeredAt) > OPTIONS_VALID_MS;
+}
+
+/**
+ * The state to store when the clinic itself asks the patient to confirm an appointment (a reminder):
+ * a YES, C or "confirm" answered before `validUntil` (say, the appointment's start) confirms it.
+ */
+export function awaitingConfirmation(options: { appointmentId: string; askedAt: Date; validUntil: Date }): GuidedState {
+  return saveMemory({
+    step: { kind: 'offer_confirm', appointmentId: options.appointmentId, validUntil: options.validUntil.toISOString() },
+    offeredAt: options.askedAt.toISOString(),
+    misses: 0,
+  });
+}

@@ -1,0 +1,48 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { newId } from '../../ids.js';
+import { TwilioAccount } from './entities.js';
+
+const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +12125550100');
+
+export const SetTwilioAccountInput = z.strictObject({
+  accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID (AC followed by 32 hex digits)').describe('The Twilio Account SID.'),
+  authToken: z.string().min(16).max(128).describe('The account’s auth token: signs webhooks and authenticates sends. Never shown again.'),
+  phoneNumber: E164.nullable().optional().describe('The SMS and voice number, E.164.'),
+  whatsappNumber: E164.nullable().optional().describe('The WhatsApp sender number, E.164 (without the whatsapp: prefix).'),
+});
+export const TwilioAccountView = z.object({
+  configured: z.boolean(),
+  accountSid: z.string().nullable(),
+  phoneNumber: z.string().nullable(),
+  whatsappNumber: z.string().nullable(),
+  webhooks: z.object({ messages: z.string(), status: z.string(), voice: z.string() }).describe('The URLs to set in the Twilio console.'),
+});
+
+const view = (ctx: AppContext, account: TwilioAccount | null): z.infer<typeof TwilioAccountView> => {
+  const base = (ctx.services.config.publicBaseUrl ?? 'https://<PUBLIC_BASE_URL>').replace(/\/$/, '');
+  return {
+    configured: account !== null,
+    accountSid: account?.accountSid ?? null,
+    phoneNumber: account?.phoneNumber ?? null,
+    whatsappNumber: account?.whatsappNumber ?? null,
+    webhooks: { messages: `${base}/channels/twilio/messages`, status: `${base}/channels/twilio/status`, voice: `${base}/channels/twilio/voice` },
+  };
+};
+
+/** Creates or replaces the tenant's Twilio account and numbers. */
+export async function upsertTwilioAccount(em: EntityManager, tenantId: string, input: z.output<typeof SetTwilioAccountInput>): Promise<TwilioAccount> {
+  const now = new Date();
+  const account = (await em.findOne(TwilioAccount, { tenantId }, { filters: false })) ?? em.create(TwilioAccount, { id: newId(), tenantId, accountSid: '', authToken: '', phoneNumber: null, whatsappNumber: null, createdAt: now, updatedAt: now });
+  em.assign(account, { accountSid: input.accountSid, authToken: input.authToken, phoneNumber: input.phoneNumber ?? null, whatsappNumber: input.whatsappNumber ?? null, updatedAt: now });
+  return account;
+}
+
+export async function setTwilioAccount(ctx: AppContext, input: z.output<typeof SetTwilioAccountInput>) {
+  return view(ctx, await upsertTwilioAccount(ctx.em, ctx.tenant.id, input));
+}
+
+export async function getTwilioAccount(ctx: AppContext) {
+  return view(ctx, await ctx.em.findOne(TwilioAccount, { tenantId: ctx.tenant.id }));
+}

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import twilio from 'twilio';
+import { listen } from './http-server.js';
+
+export type SentViaTwilio = { accountSid: string; to: string; from: string; body: string; statusCallback: string | undefined; sid: string };
+
+/**
+ * A loopback stand-in for Twilio's REST API (the Messages resource), reached by the real twilio
+ * client through TWILIO_API_BASE_URL. `respond` decides each answer: ok, a server error, a 429.
+ */
+export async function startTwilioApi() {
+  const sent: SentViaTwilio[] = [];
+  const attempts: { to: string; body: string }[] = [];
+  let respond: (attempt: number) => 'ok' | 500 | 429 = () => 'ok';
+  const app = new Hono();
+  app.post('/2010-04-01/Accounts/:accountSid/Messages.json', async (c) => {
+    const form = (await c.req.parseBody()) as Record<string, string>;
+    attempts.push({ to: form.To, body: form.Body });
+    const answer = respond(attempts.length);
+    if (answer !== 'ok') return c.json({ code: answer === 429 ? 20429 : 20500, message: answer === 429 ? 'Too Many Requests' : 'Internal Server Error', status: answer }, answer);
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    sent.push({ accountSid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, statusCallback: form.StatusCallback, sid });
+    return c.json({ sid, account_sid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, status: 'queued', num_segments: '1', direction: 'outbound-api', date_created: new Date().toUTCString() }, 201);
+  });
+  const server = await listen(app.fetch);
+  return {
+    url: server.url,
+    sent,
+    attempts,
+    respondWith(decide: (attempt: number) => 'ok' | 500 | 429) {
+      respond = decide;
+    },
+    close: server.close,
+  };
+}
+
+/** A Twilio webhook as Twilio sends it: form-encoded and signed with the account's auth token. */
+export function signedTwilioRequest(options: { url: string; authToken: string; params: Record<string, string>; signature?: string | null }): RequestInit {
+  const signature = options.signature === undefined ? twilio.getExpectedTwilioSignature(options.authToken, options.url, options.params) : options.signature;
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature === null ? {} : { 'x-twilio-signature': signature }) },
+    body: new URLSearchParams(options.params).toString(),
+  };
+}
