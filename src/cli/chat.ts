@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { awaitAnswer } from '../agent/await-turn.js';
+import { prepareDemo } from '../demo/prepare.js';
+import { demoClinic } from '../demo/seed.js';
 import { Message } from '../modules/conversations/entities.js';
 import { receiveInbound } from '../modules/conversations/inbound.js';
 import { findTenantBySlug, tenantInfo } from '../modules/tenancy/service.js';
@@ -20,7 +22,9 @@ export async function chatCommand(services: RunningServices, argv: string[]): Pr
   const { values } = commandArgs(argv, { phone: { type: 'string' }, tenant: { type: 'string' } });
   const phone = parsePhoneNumberFromString(required(values, 'phone', usage), 'US');
   if (!phone?.isPossible()) throw new UsageError(`--phone must be a phone number, for example +15551234567.\n${usage}`);
-  const tenant = tenantInfo(await findTenantBySlug(services.orm.em.fork(), typeof values.tenant === 'string' ? values.tenant : 'demo'));
+  const slug = typeof values.tenant === 'string' ? values.tenant : demoClinic.slug;
+  if (slug === demoClinic.slug) await prepareDemo(services); // a fresh machine: make the demo clinic first
+  const tenant = tenantInfo(await findTenantBySlug(services.orm.em.fork(), slug));
   const mode = services.agentModel ? `model ${services.agentModel.id}` : 'guided mode (no model configured)';
   console.log(`Chatting with ${tenant.name} as ${phone.number} — ${mode}. Type HELP for the menu; Ctrl+D to leave.\n`);
 
@@ -35,18 +39,22 @@ export async function chatCommand(services: RunningServices, argv: string[]): Pr
     seenUntil = replies.at(-1)?.createdAt ?? seenUntil;
   };
 
-  const terminal = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
-  try {
-    for (;;) {
-      const line = await terminal.question('you> ').catch(() => undefined);
-      if (line === undefined) break;
-      if (line.trim() === '') continue;
-      const received = await receiveInbound(services, tenant, { channel: 'chat', contact: phone.number, body: line.trim(), channelMessageId: randomUUID() });
-      const answer = received.messageId ? await awaitAnswer(services, tenant, received.messageId, received.turnJobId, 60_000) : undefined;
-      if (!answer) console.log('clinic> (no answer yet; it will show with your next message)\n');
-      await showNewReplies(received.conversationId);
+  // Lines are read as they come, typed or piped (`printf 'hi\n1\n' | npm run chat -- ...`).
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  const prompt = () => process.stdout.write('you> ');
+  prompt();
+  for await (const line of lines) {
+    if (line.trim() === '') {
+      prompt();
+      continue;
     }
-  } finally {
-    terminal.close();
+    if (!process.stdin.isTTY) process.stdout.write(`${line}\n`);
+    const received = await receiveInbound(services, tenant, { channel: 'chat', contact: phone.number, body: line.trim(), channelMessageId: randomUUID() });
+    const answer = received.messageId ? await awaitAnswer(services, tenant, received.messageId, received.turnJobId, 60_000) : undefined;
+    if (!answer) console.log('clinic> (no answer yet; it will show with your next message)\n');
+    else if (answer.outcome === 'silent') console.log('clinic> (a person from the clinic has this conversation; their replies show here)\n');
+    await showNewReplies(received.conversationId);
+    prompt();
   }
+  process.stdout.write('\n');
 }
