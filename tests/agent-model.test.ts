@@ -84,6 +84,32 @@ describe('the model loop', () => {
     ]);
   });
 
+  it('reschedules, confirms by "C" and cancels for the verified patient', async () => {
+    const patient = await addPatient(clinic, { givenName: 'Grace', familyName: 'Kim', dateOfBirth: '2001-09-14', phone: nextPhone() });
+    const { driver, conversationId } = await verifiedPatient(patient);
+    const [first, second] = [await freeSlot(8), await freeSlot(10)];
+    const booked = await clinic.call<{ id: string }>('POST', `${API}/appointments`, { patientId: patient.id, practitionerId, startAt: first.startAt });
+
+    harness.services.agentModel = scriptedModel([toolCall('reschedule_appointment', { id: booked.id, startAt: second.startAt }), text('Moved.')]).agent;
+    expect((await driver.say('please move my appointment one hour later')).reply).toBe('Moved.');
+    expect(await clinic.call('GET', `${API}/appointments/${booked.id}`)).toMatchObject({ startAt: second.startAt, status: 'booked' });
+
+    harness.services.agentModel = scriptedModel([toolCall('confirm_appointment', { id: booked.id }), text('Confirmed, see you then.')]).agent;
+    expect((await driver.say('C')).reply).toBe('Confirmed, see you then.');
+    expect(await clinic.call('GET', `${API}/appointments/${booked.id}`)).toMatchObject({ status: 'confirmed' });
+
+    harness.services.agentModel = scriptedModel([toolCall('cancel_appointment', { id: booked.id, reason: 'Patient is travelling' }), text('Cancelled.')]).agent;
+    expect((await driver.say('cancel it, I am travelling')).reply).toBe('Cancelled.');
+    expect(await clinic.call('GET', `${API}/appointments/${booked.id}`)).toMatchObject({ status: 'cancelled', cancelReason: 'Patient is travelling' });
+
+    const writes = (await runsOf(conversationId)).filter((run) => ['reschedule_appointment', 'confirm_appointment', 'cancel_appointment'].includes(run.tool));
+    expect(writes.map((run) => [run.tool, run.status, run.actorKind])).toEqual([
+      ['reschedule_appointment', 'succeeded', 'agent'],
+      ['confirm_appointment', 'succeeded', 'agent'],
+      ['cancel_appointment', 'succeeded', 'agent'],
+    ]);
+  });
+
   it('cannot reach another patient’s records, whatever the message says', async () => {
     const jane = await addPatient(clinic, { givenName: 'Jane', familyName: 'Doe', dateOfBirth: '1990-01-01', phone: nextPhone() });
     const janeSlot = await freeSlot(6);

@@ -97,6 +97,27 @@ describe('conversations for staff', () => {
   });
 });
 
+describe('the clinic profile', () => {
+  it('is changed by an admin, and the agent verifies patients the way it says', async () => {
+    const updated = await clinic.call<{ name: string; hours: string; verification: string }>('PATCH', `${API}/clinic`, {
+      name: 'Harbor Family Clinic',
+      hours: 'Mon-Fri 8-18',
+      verification: 'date_of_birth_and_family_name',
+    });
+    expect(updated).toMatchObject({ name: 'Harbor Family Clinic', hours: 'Mon-Fri 8-18', verification: 'date_of_birth_and_family_name' });
+    expect((await clinic.request('PATCH', `${API}/clinic`, { key: clinic.keys.staff, body: { hours: 'never' } })).status).toBe(403);
+
+    const other = (await patientOn(harness, clinic, '+12125550602').say('HELP')).conversationId;
+    await clinic.call('POST', `${API}/patients`, { givenName: 'Ann', familyName: 'Lee', dateOfBirth: '1970-01-01', phone: '+12125550602', allowDuplicate: true });
+    const askName = await clinic.call<{ verified: boolean; outcome: string }>('POST', `${API}/conversations/${other}/verify`, { dateOfBirth: '1970-01-01' });
+    expect(askName).toMatchObject({ verified: false, outcome: 'needs_family_name' });
+    const wrong = await clinic.call<{ verified: boolean; outcome: string }>('POST', `${API}/conversations/${other}/verify`, { dateOfBirth: '1970-01-01', familyName: 'Smith' });
+    expect(wrong).toMatchObject({ verified: false, outcome: 'mismatch' });
+    const right = await clinic.call<{ verified: boolean; outcome: string }>('POST', `${API}/conversations/${other}/verify`, { dateOfBirth: '1970-01-01', familyName: 'lee' });
+    expect(right).toMatchObject({ verified: true, outcome: 'verified' });
+  });
+});
+
 describe('the clinic’s Twilio account', () => {
   it('is set by an admin, never shows the token, and keeps it out of the run log', async () => {
     const view = await clinic.call<{ configured: boolean; accountSid: string; webhooks: { messages: string } }>('GET', `${API}/channels/twilio`);

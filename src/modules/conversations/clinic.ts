@@ -1,6 +1,10 @@
 import { DateTime } from 'luxon';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { invalid } from '../../errors.js';
+import { recordEvent } from '../../events.js';
+import type { UpdateClinicProfileInput } from './schema.js';
 import { Tenant } from '../tenancy/entities.js';
 
 /** The clinic profile the agent speaks from (tenant.profile), with typed fields. */
@@ -37,10 +41,24 @@ export async function getClinicInfo(ctx: AppContext) {
   return {
     name: profile.name,
     timeZone: profile.timeZone,
+    verification: profile.verification,
     localTime: DateTime.fromJSDate(ctx.clock.now(), { zone: profile.timeZone }).toISO({ suppressMilliseconds: true }) ?? '',
     address: profile.address,
     phone: profile.phone,
     hours: profile.hours,
     policies: profile.policies,
   };
+}
+
+/** Changes the clinic's name and the profile the agent speaks from; only the fields given change. */
+export async function updateClinicProfile(ctx: AppContext, input: z.output<typeof UpdateClinicProfileInput>) {
+  const { name, ...profile } = input;
+  if (name === undefined && Object.keys(profile).length === 0) throw invalid('Give at least one field to change.', [{ path: '(input)', message: 'no changes' }]);
+  const tenant = await ctx.em.findOneOrFail(Tenant, { id: ctx.tenant.id });
+  if (name !== undefined) tenant.name = name;
+  tenant.profile = { ...tenant.profile, ...profile };
+  tenant.updatedAt = ctx.clock.now();
+  recordEvent(ctx, { type: 'clinic.profile_updated', entityType: 'tenant', entityId: tenant.id, payload: { fields: Object.keys(input) } });
+  await ctx.em.flush();
+  return getClinicInfo(ctx);
 }

@@ -1,5 +1,5 @@
 import { defineOperation } from '../../tools/operation.js';
-import { getClinicInfo } from './clinic.js';
+import { getClinicInfo, updateClinicProfile } from './clinic.js';
 import { handOff } from './handoff.js';
 import * as handling from './handling.js';
 import { registerPatient, verifyIdentity } from './identity.js';
@@ -21,6 +21,7 @@ import {
   RegisterPatientInput,
   RegisterPatientOutput,
   SendStaffMessageInput,
+  UpdateClinicProfileInput,
   VerifyIdentityInput,
   VerifyIdentityOutput,
 } from './schema.js';
@@ -183,8 +184,20 @@ const agentOperations = [
   }),
 ];
 
-/** Admin: the clinic's Twilio account. The auth token is write-only and kept out of the run log. */
+/** Admin: the clinic's profile and Twilio account. The auth token is write-only and kept out of the run log. */
 const settingsOperations = [
+  defineOperation({
+    name: 'update_clinic_profile',
+    title: 'Update the clinic profile',
+    description: 'Changes the clinic’s name, address, phone, opening hours, policies, and how patients verify who they are. The agent speaks from these.',
+    tag: 'channels',
+    input: UpdateClinicProfileInput,
+    output: ClinicInfoOutput,
+    annotations: { readOnly: false, destructive: false, idempotent: true },
+    access: { roles: [] },
+    http: { method: 'patch', path: '/clinic' },
+    run: (ctx, input) => updateClinicProfile(ctx, input),
+  }),
   defineOperation({
     name: 'set_twilio_account',
     title: 'Set the Twilio account',

@@ -127,4 +127,17 @@ export const ClinicInfoOutput = z.object({
   phone: z.string().nullable(),
   hours: z.string().nullable(),
   policies: z.string().nullable(),
+  verification: z.enum(['date_of_birth', 'date_of_birth_and_family_name']).describe('How patients prove who they are.'),
+});
+
+export const UpdateClinicProfileInput = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional().describe('The clinic’s name, as patients see it.'),
+  address: z.string().trim().max(500).nullable().optional().describe('Street address; null clears it.'),
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +12125550100').nullable().optional().describe('The number patients call; voice handoffs dial it.'),
+  hours: z.string().trim().max(500).nullable().optional().describe('Opening hours, as the agent tells them.'),
+  policies: z.string().trim().max(2000).nullable().optional().describe('Policies the agent may quote (cancellations, what to bring).'),
+  verification: z
+    .enum(['date_of_birth', 'date_of_birth_and_family_name'])
+    .optional()
+    .describe('How a conversation proves who it is before any health information.'),
 });
