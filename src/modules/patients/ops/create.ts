@@ -5,8 +5,7 @@ import { recordEvent } from '../../../events.js';
 import { newId } from '../../../ids.js';
 import { Patient, PatientIdentifier } from '../entities.js';
 import type { CreatePatientInput, DuplicateCandidate, PatientDetail } from '../schema.js';
-import { duplicateCandidates, identifierOwners, type DuplicateProbe } from './duplicates.js';
-import { checkDateOfBirth, checkIdentifiers, normalizePhone } from './normalize.js';
+import { duplicateCandidates, duplicateProbe, identifierOwners } from './duplicates.js';
 import { identifierView, patientView } from './view.js';
 
 const candidateDetails = (candidates: DuplicateCandidate[]) => ({ candidates });
@@ -18,15 +17,8 @@ const candidateDetails = (candidates: DuplicateCandidate[]) => ({ candidates });
  * The identifier's unique constraint is the real judge for identifiers.
  */
 export async function createPatient(ctx: AppContext, input: z.output<typeof CreatePatientInput>): Promise<PatientDetail> {
-  const identifiers = input.identifiers ?? [];
-  checkIdentifiers(identifiers);
-  const probe: DuplicateProbe = {
-    givenName: input.givenName,
-    familyName: input.familyName,
-    dateOfBirth: checkDateOfBirth(ctx, input.dateOfBirth),
-    phone: input.phone ? normalizePhone(ctx, input.phone) : null,
-    identifiers,
-  };
+  const probe = duplicateProbe(ctx, input);
+  const identifiers = probe.identifiers;
 
   const owners = await identifierOwners(ctx, probe);
   if (owners.length > 0) {

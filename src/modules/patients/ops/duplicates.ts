@@ -69,16 +69,20 @@ export async function duplicateCandidates(ctx: AppContext, probe: DuplicateProbe
   return candidates.filter((candidate) => !seen.has(candidate.id) && seen.add(candidate.id));
 }
 
-/** The patients a new record with these details might duplicate; creates nothing. */
-export async function findPatientDuplicates(ctx: AppContext, input: z.output<typeof FindDuplicatesInput>) {
+/** Would-be patient details, checked and normalized for comparison (400 naming the field if wrong). */
+export function duplicateProbe(ctx: AppContext, input: z.output<typeof FindDuplicatesInput>): DuplicateProbe {
   const identifiers = input.identifiers ?? [];
   checkIdentifiers(identifiers);
-  const probe: DuplicateProbe = {
+  return {
     givenName: input.givenName,
     familyName: input.familyName,
     dateOfBirth: checkDateOfBirth(ctx, input.dateOfBirth),
     phone: input.phone ? normalizePhone(ctx, input.phone) : null,
     identifiers,
   };
-  return { candidates: await duplicateCandidates(ctx, probe) };
+}
+
+/** The patients a new record with these details might duplicate; creates nothing. */
+export async function findPatientDuplicates(ctx: AppContext, input: z.output<typeof FindDuplicatesInput>) {
+  return { candidates: await duplicateCandidates(ctx, duplicateProbe(ctx, input)) };
 }
