@@ -7,7 +7,7 @@ import { newId } from '../ids.js';
 import { bindSubject, refusal } from './access.js';
 import type { Operation } from './operation.js';
 import { stableJson } from './stable-json.js';
-import { ToolRun, type ToolRunStatus } from './tool-run.js';
+import { insertToolRun, ToolRun, type ToolRunStatus } from './tool-run.js';
 
 export type RunRequest = {
   tool: string;
@@ -99,7 +99,7 @@ async function execute(
   const result = await operation.run(ctx, input as never);
   await em.flush();
   const output = operation.output.parse(result);
-  await em.insert(ToolRun, log.row('succeeded', { input, output }));
+  await insertToolRun(em, log.row('succeeded', { input, output }));
   return output;
 }
 
@@ -173,12 +173,12 @@ class RunLog {
   }
 
   async replayed(em: EntityManager, first: ToolRun, input: unknown): Promise<RunOutcome> {
-    await em.insert(ToolRun, this.row('succeeded', { input, output: first.output, replayOf: first.id }));
+    await insertToolRun(em, this.row('succeeded', { input, output: first.output, replayOf: first.id }));
     return { ok: true, runId: this.runId, output: first.output, replayed: true };
   }
 
   /** Written on a manager of its own: the operation's transaction, if any, is already rolled back. */
   private async write(row: ToolRun): Promise<void> {
-    await tenantEntityManager(this.services, this.caller.tenant.id).insert(ToolRun, row);
+    await insertToolRun(tenantEntityManager(this.services, this.caller.tenant.id), row);
   }
 }
