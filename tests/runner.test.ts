@@ -105,3 +105,14 @@ describe('idempotency keys', () => {
     expect((await theirs.json()).id).not.toBe((await mine.json()).id);
   });
 });
+
+describe('the logged output', () => {
+  it('is kept whole when small, and only its size when very large', async () => {
+    for (let index = 0; index < 4; index += 1) await clinic.call('POST', '/api/v1/prm/tickets', { subject: `Bulk ${index} ${'x'.repeat(190)}`, description: 'y'.repeat(9_000) });
+    const small = await clinic.request('GET', '/api/v1/prm/tickets?limit=1');
+    const large = await clinic.request('GET', '/api/v1/prm/tickets?limit=200');
+    expect((await getRun(small.headers.get('x-tool-run-id'))).output).toMatchObject({ items: [expect.any(Object)] });
+    expect((await getRun(large.headers.get('x-tool-run-id'))).output).toMatchObject({ truncated: true, bytes: expect.any(Number) });
+    expect((await large.json()).items.length).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -40,6 +40,9 @@ const COLUMNS = [
   'id', 'tenant_id', 'tool', 'status', 'actor_kind', 'actor_id', 'channel', 'conversation_id', 'request_id',
   'input', 'output', 'error_code', 'error_message', 'duration_ms', 'started_at', 'idempotency_key', 'replay_of',
 ] as const;
+/** Outputs longer than this (characters of JSON) are logged as their size only. */
+export const MAX_LOGGED_OUTPUT = 32_768;
+
 const INSERT = `insert into tool_run (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
 
 /**
@@ -48,11 +51,15 @@ const INSERT = `insert into tool_run (${COLUMNS.join(', ')}) values (${COLUMNS.m
  */
 export async function insertToolRun(em: EntityManager, run: ToolRun): Promise<void> {
   const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+  const output = json(run.output);
+  // A big answer (a thousand slots) is logged by its size: writing it costs more than the call did.
+  // Runs with an idempotency key keep it whole, since a replay answers with it.
+  const loggedOutput = output && output.length > MAX_LOGGED_OUTPUT && !run.idempotencyKey ? JSON.stringify({ truncated: true, bytes: output.length }) : output;
   await em.execute(
     INSERT,
     [
       run.id, run.tenantId, run.tool, run.status, run.actorKind, run.actorId, run.channel, run.conversationId ?? null, run.requestId ?? null,
-      json(run.input), json(run.output), run.errorCode ?? null, run.errorMessage ?? null, run.durationMs, run.startedAt, run.idempotencyKey ?? null, run.replayOf ?? null,
+      json(run.input), loggedOutput, run.errorCode ?? null, run.errorMessage ?? null, run.durationMs, run.startedAt, run.idempotencyKey ?? null, run.replayOf ?? null,
     ],
     'run',
   );

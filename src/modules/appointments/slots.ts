@@ -46,12 +46,8 @@ const APPOINTMENTS_SQL = `select practitioner_id, start_at, end_at from appointm
 
 const NO_APPOINTMENT = '00000000-0000-0000-0000-000000000000';
 
-/**
- * Reads what slot generation needs for `[fromMs, toMs)` in two queries: the weekly rules (with names;
- * active practitioners at active locations only), then the busy time of those practitioners: time
- * off, and active appointments unless `appointments` is false.
- */
-export async function loadSchedule(ctx: AppContext, query: ScheduleQuery): Promise<{ rules: RuleRow[]; busy: Map<string, Interval[]> }> {
+/** The weekly rules in force in `[fromMs, toMs)` (with names; active practitioners at active locations only). */
+async function loadRules(ctx: AppContext, query: ScheduleQuery): Promise<RuleRow[]> {
   const zone = ctx.tenant.timeZone;
   const firstDate = DateTime.fromMillis(query.fromMs, { zone }).toISODate();
   const lastDate = DateTime.fromMillis(query.toMs - 1, { zone }).toISODate();
@@ -69,10 +65,13 @@ export async function loadSchedule(ctx: AppContext, query: ScheduleQuery): Promi
     rulesSql += ' and lower(p.specialty) = lower(?)';
     parameters.push(query.specialty);
   }
-  const rules = await ctx.em.execute<RuleRow[]>(rulesSql, parameters);
-  const busy = new Map<string, Interval[]>();
-  if (rules.length === 0) return { rules, busy };
+  return ctx.em.execute<RuleRow[]>(rulesSql, parameters);
+}
 
+/** The busy time in `[fromMs, toMs)` of the rules' practitioners: time off, and active appointments unless `appointments` is false. */
+async function loadBusy(ctx: AppContext, rules: RuleRow[], query: ScheduleQuery): Promise<Map<string, Interval[]>> {
+  const busy = new Map<string, Interval[]>();
+  if (rules.length === 0) return busy;
   const practitionerIds = [...new Set(rules.map((rule) => rule.practitionerId))];
   const from = new Date(query.fromMs).toISOString();
   const to = new Date(query.toMs).toISOString();
@@ -95,18 +94,42 @@ export async function loadSchedule(ctx: AppContext, query: ScheduleQuery): Promi
       }),
     );
   }
-  return { rules, busy };
+  return busy;
 }
+
+/** Rules and busy time for the whole of `[fromMs, toMs)`, in two queries (the bench times it as a part). */
+export async function loadSchedule(ctx: AppContext, query: ScheduleQuery): Promise<{ rules: RuleRow[]; busy: Map<string, Interval[]> }> {
+  const rules = await loadRules(ctx, query);
+  return { rules, busy: await loadBusy(ctx, rules, query) };
+}
+
+/** Days of the first window of a limited search; each next window is twice as long. */
+const FIRST_WINDOW_DAYS = 3;
 
 /**
  * Free (or, with `appointments: false`, scheduled) slots for the query, not before now: the first
- * `limit`, and whether there are more.
+ * `limit`, and whether there are more. A limited search reads busy time window by window (3 clinic
+ * days, then 6, 12 …) and stops once it has enough: the next free times rarely need a month of
+ * bookings. Windows end at clinic midnight, where no slot crosses.
  */
 export async function findSlots(ctx: AppContext, query: ScheduleQuery & { limit?: number }): Promise<{ slots: Slot[]; more: boolean }> {
   const fromMs = Math.max(query.fromMs, ctx.clock.now().getTime());
   if (fromMs >= query.toMs) return { slots: [], more: false };
-  const { rules, busy } = await loadSchedule(ctx, { ...query, fromMs });
-  return generateSlots({ rules, busy, fromMs, toMs: query.toMs, timeZone: ctx.tenant.timeZone, limit: query.limit });
+  const timeZone = ctx.tenant.timeZone;
+  const rules = await loadRules(ctx, { ...query, fromMs });
+  if (rules.length === 0) return { slots: [], more: false };
+  const found: Slot[] = [];
+  const limit = query.limit ?? Number.POSITIVE_INFINITY;
+  let windowStart = fromMs;
+  for (let days = FIRST_WINDOW_DAYS; windowStart < query.toMs; days *= 2) {
+    const windowEnd = query.limit === undefined ? query.toMs : Math.min(query.toMs, DateTime.fromMillis(windowStart, { zone: timeZone }).startOf('day').plus({ days }).toMillis());
+    const busy = await loadBusy(ctx, rules, { ...query, fromMs: windowStart, toMs: windowEnd });
+    const { slots, more } = generateSlots({ rules, busy, fromMs: windowStart, toMs: windowEnd, timeZone, limit: limit - found.length });
+    found.push(...slots);
+    if (more) return { slots: found, more: true };
+    windowStart = windowEnd;
+  }
+  return { slots: found, more: false };
 }
 
 export function slotView(slot: Slot, timeZone: string): SlotView {

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { systemClock, type Clock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import type { Caller, Services } from '../src/context.js';
+import { TwilioGateway } from '../src/channels/twilio/gateway.js';
+import { jobHandlers } from '../src/jobs/handlers.js';
+import { JobWorker } from '../src/jobs/worker.js';
+import { openEmbeddedDatabase } from '../src/db/embedded.js';
+import { migrate, ormOptions } from '../src/db/orm.js';
+import { createLogger } from '../src/log.js';
+import { createTenant, tenantInfo } from '../src/modules/tenancy/service.js';
+import { registry } from '../src/tools/registry.js';
+import { runOperation } from '../src/tools/runner.js';
+import type { BenchDatabase } from './section.js';
+
+export type InProcess = {
+  services: Services;
+  /** The SQL statements `work` sent (transaction begin and commit included), from MikroORM's query log. */
+  countQueries<T>(work: () => Promise<T>): Promise<{ queries: string[]; result: T }>;
+  close(): Promise<void>;
+};
+
+/** The service's pool size (PRM_DB_POOL_MAX, default 10), so in-process numbers match the service's setup. */
+const POOL_MAX = loadConfig({ PRM_DB_POOL_MAX: process.env.PRM_DB_POOL_MAX }).poolMax;
+
+/**
+ * Services built in this process, as tests/support/harness.ts builds them, on the bench database:
+ * the job worker is not started (jobs that operations enqueue stay queued), no language model.
+ * The embedded folder is opened here (this process owns it until `close`). Query logging is off
+ * except inside `countQueries`, so it costs nothing while timing.
+ */
+export async function openInProcess(database: BenchDatabase, options: { clock?: Clock } = {}): Promise<InProcess> {
+  const log = createLogger({ level: 'silent' });
+  const embedded = database.kind === 'embedded' ? await openEmbeddedDatabase({ dataDir: database.dataDir, log }) : undefined;
+  const url = embedded?.url ?? (database.kind === 'server' ? database.url : '');
+  let logged: string[] | undefined;
+  const orm = await MikroORM.init({ ...ormOptions({ url, poolMax: POOL_MAX }), debug: false, logger: (message) => logged?.push(message) });
+  await migrate(orm);
+  const services: Services = {
+    config: loadConfig({ LOG_LEVEL: 'silent' }),
+    orm,
+    databaseKind: database.kind,
+    log,
+    clock: options.clock ?? systemClock,
+    registry,
+    jobs: new JobWorker(() => services, jobHandlers),
+    twilio: new TwilioGateway(() => services),
+    agentModel: undefined,
+  };
+  return {
+    services,
+    countQueries: async (work) => {
+      // Through the config: a fork re-applies the config's `debug` to the logger.
+      logged = [];
+      orm.config.set('debug', ['query']);
+      try {
+        const result = await work();
+        return { queries: logged.filter((message) => message.includes('[query]')), result };
+      } finally {
+        orm.config.set('debug', false);
+        logged = undefined;
+      }
+    },
+    close: async () => {
+      await orm.close();
+      await embedded?.close();
+    },
+  };
+}
+
+/** A clinic of its own for a section, and a staff caller acting in it. */
+export async function benchTenant(services: Services, name: string): Promise<Caller> {
+  const slug = `bench-${randomUUID().slice(0, 8)}`;
+  const tenant = await createTenant(services.orm.em.fork(), { slug, name, timeZone: 'America/New_York' });
+  return { tenant: tenantInfo(tenant), actor: { kind: 'staff', id: 'bench', role: 'staff' }, channel: 'cli' };
+}
+
+/** Runs a tool through the runner and returns its output; a refusal or failure stops the bench. */
+export async function run<Output = Record<string, unknown>>(services: Services, caller: Caller, tool: string, input: unknown): Promise<Output> {
+  const outcome = await runOperation(services, caller, { tool, input });
+  if (!outcome.ok) throw new Error(`${tool} failed: ${outcome.error.code}: ${outcome.error.message}`);
+  return outcome.output as Output;
+}

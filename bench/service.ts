@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BenchDatabase } from './section.js';
+
+/** The admin key the bench service is started with; it belongs to the "demo" tenant. */
+export const BENCH_API_KEY = 'prm_bench_admin_key_0123456789abcdef';
+
+export type RunningService = {
+  baseUrl: string;
+  /** CPU time the service process has used so far, in seconds; undefined where /proc is missing. */
+  cpuSeconds(): Promise<number | undefined>;
+  stop(): Promise<void>;
+};
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+const START_TIMEOUT_MS = 120_000;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+/**
+ * The real service in a process of its own (`node --import tsx src/main.ts serve`), on a free port,
+ * without the demo data, with the bench's admin key; resolves once /health answers 200.
+ */
+export async function startService(database: BenchDatabase): Promise<RunningService> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['DATABASE_URL', 'PRM_DATA_DIR', 'PRM_API_KEY', 'PUBLIC_BASE_URL']) delete env[name];
+  Object.assign(env, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PRM_SEED_DEMO: 'false',
+    PRM_ADMIN_API_KEY: BENCH_API_KEY,
+    LOG_LEVEL: 'warn',
+    ...(database.kind === 'server' ? { DATABASE_URL: database.url } : { PRM_DATA_DIR: database.dataDir }),
+  });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Keep the tail of its output: shown if it fails to start or dies under load.
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = once(child, 'exit');
+  exited.catch(() => {}); // a spawn error shows up as the exit check below
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (true) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} before answering:\n${output}`);
+    const status = await fetch(`${baseUrl}/health`).then((response) => response.status, () => 0);
+    if (status === 200) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the service did not answer /health within ${START_TIMEOUT_MS / 1000} s:\n${output}`);
+    }
+    await sleep(200);
+  }
+
+  return {
+    baseUrl,
+    cpuSeconds: () => processCpuSeconds(child.pid),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** utime + stime of a process (all its threads), from /proc/<pid>/stat; Linux counts in 1/100 s. */
+async function processCpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (!pid) return undefined;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
