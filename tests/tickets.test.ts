@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainEvent } from '../src/events.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 
 let harness: Harness;
@@ -28,6 +29,24 @@ describe('tickets', () => {
 
     const list = await clinic.call<{ items: { id: string }[] }>('GET', '/api/v1/prm/tickets?status=resolved,closed&priority=high');
     expect(list.items.map((item) => item.id)).toEqual([ticket.id]);
+  });
+
+  it('records a domain event with each change, in the same transaction', async () => {
+    const ticket = await clinic.call<{ id: string }>('POST', '/api/v1/prm/tickets', { subject: 'Evented' });
+    await clinic.call('PATCH', `/api/v1/prm/tickets/${ticket.id}`, { priority: 'urgent' });
+    const events = await harness.services.orm.em.fork().find(DomainEvent, { tenantId: clinic.tenant.id, entityId: ticket.id }, { filters: false, orderBy: { occurredAt: 'asc' } });
+    expect(events.map((event) => event.type)).toEqual(['ticket.created', 'ticket.updated']);
+    expect(events[1].payload).toMatchObject({ before: { priority: 'normal' }, changes: { priority: 'urgent' } });
+  });
+
+  it('keeps tenants apart on every route', async () => {
+    const ticket = await clinic.call<{ id: string }>('POST', '/api/v1/prm/tickets', { subject: 'Mine only' });
+    const other = await harness.newTenant();
+    expect((await other.call<{ items: unknown[] }>('GET', '/api/v1/prm/tickets')).items).toEqual([]);
+    expect((await other.request('GET', `/api/v1/prm/tickets/${ticket.id}`)).status).toBe(404);
+    expect((await other.request('PATCH', `/api/v1/prm/tickets/${ticket.id}`, { body: { status: 'closed' } })).status).toBe(404);
+    expect((await other.request('POST', `/api/v1/prm/tickets/${ticket.id}/notes`, { body: { body: 'x' } })).status).toBe(404);
+    expect((await clinic.call<{ status: string; notes: unknown[] }>('GET', `/api/v1/prm/tickets/${ticket.id}`))).toMatchObject({ status: 'open', notes: [] });
   });
 
   it('names the wrong field and writes nothing', async () => {

@@ -10,11 +10,16 @@ export type ToolCaller = (tool: string, input: unknown) => Promise<{ ok: true; o
 
 type JSONSchema7 = Exclude<Parameters<typeof jsonSchema>[0], PromiseLike<unknown> | (() => unknown)>;
 
-/** The input schema the model sees: the operation's, without the fields the runner fills in. */
+const modelSchemas = new WeakMap<Operation, JSONSchema7>();
+
+/** The input schema the model sees: the operation's, without the fields the runner fills in. Made once per operation. */
 function modelInputSchema(operation: Operation): JSONSchema7 {
+  const known = modelSchemas.get(operation);
+  if (known) return known;
   const hidden = new Set(boundFields(operation));
   const visible = z.strictObject(Object.fromEntries(Object.entries(operation.input.shape).filter(([key]) => !hidden.has(key))));
   const { $schema: _dialect, ...schema } = z.toJSONSchema(visible, { io: 'input', unrepresentable: 'any' });
+  modelSchemas.set(operation, schema as JSONSchema7);
   return schema as JSONSchema7;
 }
 

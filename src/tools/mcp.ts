@@ -13,9 +13,13 @@ const jsonSchema = (schema: z.ZodObject, io: 'input' | 'output'): JsonObjectSche
   return rest as JsonObjectSchema;
 };
 
-/** The MCP view of an operation: its JSON Schemas and hints, all from the one definition. */
+const definitions = new WeakMap<Operation, Tool>();
+
+/** The MCP view of an operation: its JSON Schemas and hints, all from the one definition. Made once per operation. */
 export function toolDefinition(operation: Operation): Tool {
-  return {
+  const known = definitions.get(operation);
+  if (known) return known;
+  const definition: Tool = {
     name: operation.name,
     title: operation.title,
     description: operation.description,
@@ -29,6 +33,8 @@ export function toolDefinition(operation: Operation): Tool {
       openWorldHint: false,
     },
   };
+  definitions.set(operation, definition);
+  return definition;
 }
 
 /** A tool error as text a model can act on: the code, the message and each wrong field. */

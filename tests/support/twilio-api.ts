@@ -3,13 +3,14 @@ import { Hono } from 'hono';
 import twilio from 'twilio';
 import { listen } from './http-server.js';
 
-export type SentViaTwilio = { accountSid: string; to: string; from: string; body: string; statusCallback: string | undefined; sid: string };
+/** A message Twilio accepted; `at` is `performance.now()` when it arrived (the bench times replies by it). */
+export type SentViaTwilio = { accountSid: string; to: string; from: string; body: string; statusCallback: string | undefined; sid: string; at: number };
 
 /**
  * A loopback stand-in for Twilio's REST API (the Messages resource), reached by the real twilio
  * client through TWILIO_API_BASE_URL. `respond` decides each answer: ok, a server error, a 429.
  */
-export async function startTwilioApi() {
+export async function startTwilioApi(options: { onSent?: (message: SentViaTwilio) => void } = {}) {
   const sent: SentViaTwilio[] = [];
   const attempts: { to: string; body: string }[] = [];
   let respond: (attempt: number) => 'ok' | 500 | 429 = () => 'ok';
@@ -20,7 +21,9 @@ export async function startTwilioApi() {
     const answer = respond(attempts.length);
     if (answer !== 'ok') return c.json({ code: answer === 429 ? 20429 : 20500, message: answer === 429 ? 'Too Many Requests' : 'Internal Server Error', status: answer }, answer);
     const sid = `SM${randomBytes(16).toString('hex')}`;
-    sent.push({ accountSid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, statusCallback: form.StatusCallback, sid });
+    const message: SentViaTwilio = { accountSid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, statusCallback: form.StatusCallback, sid, at: performance.now() };
+    sent.push(message);
+    options.onSent?.(message);
     return c.json({ sid, account_sid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, status: 'queued', num_segments: '1', direction: 'outbound-api', date_created: new Date().toUTCString() }, 201);
   });
   const server = await listen(app.fetch);

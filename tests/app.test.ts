@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './support/harness.js';
+
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await createHarness();
+});
+afterAll(() => harness.close());
+
+describe('the service’s own routes', () => {
+  it('answers /health without a key, with the database’s state', async () => {
+    const response = await harness.app.request('/health');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', database: { kind: harness.databaseKind, ok: true, latencyMs: expect.any(Number) } });
+  });
+
+  it('serves an OpenAPI 3.1 document with every operation, generated from the schemas', async () => {
+    const document = (await (await harness.app.request('/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { operationId: string; requestBody?: unknown; responses: Record<string, unknown> }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(document.openapi).toBe('3.1.0');
+    const operationIds = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId));
+    for (const operation of harness.services.registry.operations) expect(operationIds).toContain(operation.name);
+    expect(operationIds).toContain('run_tool');
+    expect(document.paths['/api/v1/prm/tickets/{id}'].patch.requestBody).toBeDefined();
+    expect(document.paths['/api/v1/prm/tickets'].post.responses).toHaveProperty('201');
+    expect(document.components.securitySchemes).toHaveProperty('bearerAuth');
+  });
+
+  it('serves the interactive docs at /docs', async () => {
+    const response = await harness.app.request('/docs');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('/openapi.json');
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const response = await harness.app.request('/nowhere');
+    expect(response.status).toBe(404);
+    expect((await response.json()).error.code).toBe('not_found');
+  });
+});

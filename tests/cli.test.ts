@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createHarness, type Harness } from './support/harness.js';
+
+const exec = promisify(execFile);
+let harness: Harness;
+
+/** Runs `src/main.ts <args>` against the test database, as `npm run tenants|keys -- ...` does. */
+const cli = (...args: string[]) =>
+  exec(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env: { PATH: process.env.PATH, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'error' }, timeout: 60_000 });
+
+beforeAll(async () => {
+  harness = await createHarness();
+});
+afterAll(() => harness.close());
+
+describe('the tenants and keys commands', () => {
+  it('create a tenant, create a key that works, list it, revoke it', async () => {
+    const slug = `cli-${randomUUID().slice(0, 8)}`;
+    const created = await cli('tenants', 'create', '--slug', slug, '--name', 'North Clinic', '--time-zone', 'Europe/London', '--country', 'gb');
+    expect(created.stdout).toContain(`created tenant ${slug}`);
+    expect((await cli('tenants', 'list')).stdout).toContain(slug);
+
+    const keyOutput = (await cli('keys', 'create', '--tenant', slug, '--role', 'staff', '--name', 'front desk')).stdout;
+    const key = /(prm_\S+)/.exec(keyOutput)?.[1] ?? '';
+    const keyId = /key ([0-9a-f-]{36})/.exec(keyOutput)?.[1] ?? '';
+    const asKey = () => harness.app.request('/api/v1/prm/tickets', { headers: { authorization: `Bearer ${key}` } });
+    expect((await asKey()).status).toBe(200);
+    expect((await cli('keys', 'list', '--tenant', slug)).stdout).toMatch(new RegExp(`${keyId}\\tstaff\\t.*active\\tfront desk`));
+
+    await cli('keys', 'revoke', keyId);
+    expect((await asKey()).status).toBe(401);
+    expect((await cli('keys', 'list', '--tenant', slug)).stdout).toContain('revoked');
+  }, 120_000);
+
+  it('explain their usage when called wrongly', async () => {
+    const failure = await cli('keys', 'create', '--role', 'staff').catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toContain('--tenant is required');
+    const badZone = await cli('tenants', 'create', '--slug', 'zone-test', '--name', 'X', '--time-zone', 'Mars/Olympus').catch((error: { code: number; stderr: string }) => error);
+    expect((badZone as { stderr: string }).stderr).toContain('Unknown time zone');
+  }, 120_000);
+});
