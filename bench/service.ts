@@ -33,10 +33,10 @@ async function freePort(): Promise<number> {
  * The real service in a process of its own (`node --import tsx src/main.ts serve`), on a free port,
  * without the demo data, with the bench's admin key; resolves once /health answers 200.
  */
-export async function startService(database: BenchDatabase): Promise<RunningService> {
+export async function startService(database: BenchDatabase, extraEnv: Record<string, string> = {}): Promise<RunningService> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['DATABASE_URL', 'PRM_DATA_DIR', 'PRM_API_KEY', 'PUBLIC_BASE_URL']) delete env[name];
+  for (const name of Object.keys(env)) if (/^(DATABASE_URL|PRM_|PUBLIC_BASE_URL|OPENAI_|TWILIO_)/.test(name)) delete env[name];
   Object.assign(env, {
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -44,6 +44,7 @@ export async function startService(database: BenchDatabase): Promise<RunningServ
     PRM_ADMIN_API_KEY: BENCH_API_KEY,
     LOG_LEVEL: 'warn',
     ...(database.kind === 'server' ? { DATABASE_URL: database.url } : { PRM_DATA_DIR: database.dataDir }),
+    ...extraEnv,
   });
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   // Keep the tail of its output: shown if it fails to start or dies under load.

@@ -10,16 +10,21 @@ import { stableJson } from '../tools/stable-json.js';
  * Who the agent is when it calls a tool in this conversation: actor `agent`, the conversation's
  * channel, and the patient only while the conversation's identity check holds.
  */
-export async function agentCaller(services: Services, tenant: TenantInfo, conversationId: string): Promise<Caller> {
-  const conversation = await tenantEntityManager(services, tenant.id).findOneOrFail(Conversation, { id: conversationId });
-  const verified = isVerified(conversation, services.clock.now());
+export function callerFor(tenant: TenantInfo, conversation: Conversation, now: Date): Caller {
+  const verified = isVerified(conversation, now);
   return {
     tenant,
     actor: { kind: 'agent', id: 'assistant', role: 'agent' },
     channel: conversation.channel,
-    conversationId,
+    conversationId: conversation.id,
     subject: { patientId: verified ? (conversation.patientId ?? null) : null, verified },
   };
+}
+
+/** The agent's caller as the conversation stands now (read again: a verification may just have happened). */
+export async function agentCaller(services: Services, tenant: TenantInfo, conversationId: string): Promise<Caller> {
+  const conversation = await tenantEntityManager(services, tenant.id).findOneOrFail(Conversation, { id: conversationId });
+  return callerFor(tenant, conversation, services.clock.now());
 }
 
 /**

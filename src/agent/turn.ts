@@ -10,7 +10,7 @@ import { grantConsent, revokeConsent } from '../modules/patients/service.js';
 import { addTicketNote, createTicket } from '../modules/tickets/service.js';
 import { Ticket } from '../modules/tickets/entities.js';
 import { tenantEntityManager } from '../tools/runner.js';
-import { agentCaller, conversationToolCaller } from './tool-caller.js';
+import { callerFor, conversationToolCaller } from './tool-caller.js';
 import { decide, type Decision } from './decide.js';
 
 export type TurnResult = { reply: string | null; outcome: Decision['outcome']; replyMessageId: string | null; turnId: string };
@@ -21,15 +21,14 @@ const OPTED_OUT_PURPOSES = ['care_messages', 'appointment_reminders', 'marketing
 /**
  * Answers one inbound message: decides (carrier keywords, staff mode, the model or guided mode), then
  * stores the reply, the turn with its steps and the conversation's new state in one transaction.
- * A message is answered once: a turn already stored for it is returned as it was.
+ * A message is answered once: the database takes one turn per message, and a second run returns the first.
  */
 export async function runTurn(services: Services, tenant: TenantInfo, ids: { conversationId: string; messageId: string }): Promise<TurnResult> {
   const started = performance.now();
   const startedAt = services.clock.now();
   const em = tenantEntityManager(services, tenant.id);
-  const done = await em.findOne(AgentTurn, { inboundMessageId: ids.messageId });
-  if (done) return storedResult(services, tenant, done);
-
+  // A turn run again (its worker died after storing it) meets the unique index on store and
+  // returns what was stored; its writes were replays by idempotency key.
   const conversation = await em.findOneOrFail(Conversation, { id: ids.conversationId });
   const message = await em.findOneOrFail(Message, { id: ids.messageId });
   const decision = await decide({ services, tenant, em, conversation, message, call: conversationToolCaller(services, tenant, ids) });
@@ -56,10 +55,9 @@ async function store(
   decision: Decision,
   timing: { started: number; startedAt: Date },
 ): Promise<TurnResult> {
-  const caller = await agentCaller(services, tenant, ids.conversationId);
   return tenantEntityManager(services, tenant.id).transactional(async (transaction) => {
-    const ctx = createContext(services, caller, transaction);
     const conversation = await transaction.findOneOrFail(Conversation, { id: ids.conversationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const ctx = createContext(services, callerFor(tenant, conversation, services.clock.now()), transaction);
     if (decision.guidedState) conversation.state = { ...conversation.state, guided: decision.guidedState };
     if (decision.optOut) await applyOptOut(ctx, conversation, decision.optOut);
     if (decision.mode === 'guided' && decision.model) await reportModelFailure(ctx, conversation, decision.fallbackReason ?? 'the model failed');

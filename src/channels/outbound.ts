@@ -58,28 +58,30 @@ export const deliverMessage: JobHandler = async ({ services, tenant, log, job })
   em.setFilterParams(TENANT_FILTER, { tenantId: tenant.id });
   const message = await em.findOneOrFail(Message, { id: String(job.payload.messageId) });
   const conversation = await em.findOneOrFail(Conversation, { id: message.conversationId });
-  const finish = async (fields: Partial<Pick<Message, 'status' | 'error' | 'channelMessageId' | 'sentAt'>>) => {
-    em.assign(message, { ...fields, updatedAt: new Date() });
-    await em.flush();
-  };
+  // One statement each (autocommit): `sending` must be committed before Twilio is asked.
+  const finish = (fields: Partial<Pick<Message, 'status' | 'error' | 'channelMessageId' | 'sentAt'>>) =>
+    em.nativeUpdate(Message, { id: message.id }, { ...fields, updatedAt: new Date() });
 
   if (message.status === 'sending') {
     log.warn({ messageId: message.id }, 'message was being sent when its worker stopped; not resending');
-    return finish({ status: 'failed', error: 'Delivery was interrupted; it may or may not have been sent, so it was not sent again.' });
+    await finish({ status: 'failed', error: 'Delivery was interrupted; it may or may not have been sent, so it was not sent again.' });
+    return;
   }
   if (message.status !== 'queued') return;
   if (conversation.optedOutAt && message.authorKind !== 'system') {
-    return finish({ status: 'not_sent', error: 'The patient opted out (STOP); nothing is sent until they send START.' });
+    await finish({ status: 'not_sent', error: 'The patient opted out (STOP); nothing is sent until they send START.' });
+    return;
   }
-  if (!(await services.twilio.account(tenant.id))) {
+  const account = await services.twilio.account(tenant.id);
+  if (!account) {
     log.warn({ messageId: message.id, tenant: tenant.slug }, 'Twilio is not configured: the message is kept in the thread but not delivered');
-    return finish({ status: 'not_sent', error: 'Twilio is not configured for this clinic; the message was not delivered.' });
+    await finish({ status: 'not_sent', error: 'Twilio is not configured for this clinic; the message was not delivered.' });
+    return;
   }
 
   await finish({ status: 'sending' });
   try {
-    const sent = await services.twilio.send({
-      tenantId: tenant.id,
+    const sent = await services.twilio.send(account, {
       channel: conversation.channel === 'whatsapp' ? 'whatsapp' : 'sms',
       to: conversation.contact,
       from: conversation.clinicAddress ?? null,

@@ -24,7 +24,7 @@ class RebasedRequestClient extends twilio.RequestClient {
   }
 }
 
-export type OutboundSms = { tenantId: string; channel: 'whatsapp' | 'sms'; to: string; from: string | null; body: string };
+export type OutboundSms = { channel: 'whatsapp' | 'sms'; to: string; from: string | null; body: string };
 export type SentSms = { sid: string; status: string };
 
 /** Why a send did not happen, and whether trying again could duplicate a message. */
@@ -57,8 +57,9 @@ export class TwilioGateway {
     return (await em.findOne(TwilioAccount, { tenantId }, { filters: false })) ?? undefined;
   }
 
-  async send(message: OutboundSms): Promise<SentSms> {
-    const { client, account } = await this.clientFor(message.tenantId);
+  /** Sends through the clinic's account (see `account`). */
+  async send(account: TwilioAccount, message: OutboundSms): Promise<SentSms> {
+    const client = this.clientFor(account);
     const from = message.from ?? (message.channel === 'whatsapp' ? account.whatsappNumber : account.phoneNumber);
     if (!from) throw new DeliveryError(`No ${message.channel} number is configured for this clinic.`, false);
     const prefix = message.channel === 'whatsapp' ? 'whatsapp:' : '';
@@ -80,9 +81,7 @@ export class TwilioGateway {
     }
   }
 
-  private async clientFor(tenantId: string): Promise<{ client: TwilioClient; account: TwilioAccount }> {
-    const account = await this.account(tenantId);
-    if (!account) throw new DeliveryError('Twilio is not configured for this clinic.', false);
+  private clientFor(account: TwilioAccount): TwilioClient {
     const key = `${account.accountSid}:${account.authToken}`;
     let client = this.clients.get(key);
     if (!client) {
@@ -94,6 +93,6 @@ export class TwilioGateway {
       });
       this.clients.set(key, client);
     }
-    return { client, account };
+    return client;
   }
 }

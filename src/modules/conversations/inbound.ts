@@ -4,7 +4,7 @@ import { recordEvent } from '../../events.js';
 import { newId } from '../../ids.js';
 import { enqueueJob } from '../../jobs/enqueue.js';
 import { tenantEntityManager } from '../../tools/runner.js';
-import { Conversation, Message, type ConversationChannel, type MediaReference } from './entities.js';
+import { Message, type ConversationChannel, type MediaReference } from './entities.js';
 
 export const TURN_JOB = 'agent.turn';
 
@@ -33,14 +33,13 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
     const ctx = createContext(services, { tenant, actor: { kind: 'patient', id: inbound.contact, role: 'system' }, channel: inbound.channel }, transaction);
     const now = ctx.clock.now();
     // One conversation per tenant, channel and contact; concurrent first messages meet on the unique key.
-    const [row] = await transaction.execute<{ id: string }[]>(
+    const [conversation] = await transaction.execute<{ id: string }[]>(
       `insert into conversation (id, tenant_id, channel, contact, clinic_address, status, handled_by, state, last_message_at, created_at, updated_at)
        values (?, ?, ?, ?, ?, 'open', 'bot', '{}', ?, ?, ?)
-       on conflict (tenant_id, channel, contact) do update set updated_at = excluded.updated_at
+       on conflict (tenant_id, channel, contact) do update set updated_at = conversation.updated_at
        returning id`,
       [newId(), tenant.id, inbound.channel, inbound.contact, inbound.clinicAddress ?? null, now, now, now],
     );
-    const conversation = await transaction.findOneOrFail(Conversation, { id: row.id });
     const messageId = newId();
     const inserted = await transaction.execute<{ id: string }[]>(
       `insert into message (id, tenant_id, conversation_id, direction, author_kind, author_id, body, media, channel_message_id, status, created_at, updated_at)
@@ -49,14 +48,15 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
        returning id`,
       [messageId, tenant.id, conversation.id, inbound.contact, inbound.body, JSON.stringify(inbound.media ?? []), inbound.channelMessageId ?? null, now, now],
     );
+    // A redelivery: the no-op upsert above changed nothing, and nothing else happens.
     if (inserted.length === 0) return { duplicate: true, conversationId: conversation.id, messageId: null, turnJobId: null };
 
-    conversation.lastMessageAt = now;
-    conversation.clinicAddress ??= inbound.clinicAddress ?? null;
-    if (conversation.status === 'closed') {
-      conversation.status = 'open';
-      conversation.closedAt = null;
-    }
+    // A message reopens a closed conversation.
+    await transaction.execute(
+      `update conversation set last_message_at = ?, updated_at = ?, status = 'open', closed_at = null, clinic_address = coalesce(clinic_address, ?) where id = ?`,
+      [now, now, inbound.clinicAddress ?? null, conversation.id],
+      'run',
+    );
     recordEvent(ctx, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId: conversation.id, direction: 'inbound' } });
     const job = enqueueJob(transaction, {
       tenantId: tenant.id,
