@@ -15,7 +15,8 @@ const ConfigSchema = z.object({
   PRM_ADMIN_API_KEY: optionalText.pipe(z.string().min(24).optional()),
   PRM_API_KEY: optionalText,
   PRM_SEED_DEMO: z.enum(['true', 'false']).default('true'),
-  PRM_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  PRM_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(20),
+  PRM_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: optionalText.pipe(z.url().optional()),
   OPENAI_API_KEY: optionalText,
@@ -43,6 +44,8 @@ export type Config = {
   apiKey: string | undefined;
   seedDemo: boolean;
   poolMax: number;
+  /** Jobs (turns, deliveries) one process runs at a time. */
+  workerConcurrency: number;
   logLevel: z.infer<typeof ConfigSchema>['LOG_LEVEL'];
   publicBaseUrl: string | undefined;
   /** The language model; absent means guided mode only. */
@@ -75,6 +78,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     apiKey: env.PRM_API_KEY,
     seedDemo: env.PRM_SEED_DEMO === 'true',
     poolMax: env.PRM_DB_POOL_MAX,
+    workerConcurrency: env.PRM_WORKER_CONCURRENCY,
     logLevel: env.LOG_LEVEL,
     publicBaseUrl: env.PUBLIC_BASE_URL,
     // A base URL alone (a local Ollama, vLLM or LM Studio) is a configured model too: they need no key.

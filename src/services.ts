@@ -21,7 +21,7 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
     log,
     clock,
     registry,
-    jobs: new JobWorker(() => services, jobHandlers),
+    jobs: new JobWorker(() => services, jobHandlers, { concurrency: config.workerConcurrency, pollMs: 1000, lockMs: 120_000 }),
     twilio: new TwilioGateway(() => services),
     agentModel: agentModelFromConfig(config),
     close: async () => {

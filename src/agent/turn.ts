@@ -1,4 +1,5 @@
 import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { createContext, type AppContext, type Services, type TenantInfo } from '../context.js';
 import { isConstraintViolation } from '../db/database-errors.js';
 import { newId } from '../ids.js';
@@ -23,7 +24,13 @@ const OPTED_OUT_PURPOSES = ['care_messages', 'appointment_reminders', 'marketing
  * stores the reply, the turn with its steps and the conversation's new state in one transaction.
  * A message is answered once: the database takes one turn per message, and a second run returns the first.
  */
-export async function runTurn(services: Services, tenant: TenantInfo, ids: { conversationId: string; messageId: string }): Promise<TurnResult> {
+export async function runTurn(
+  services: Services,
+  tenant: TenantInfo,
+  ids: { conversationId: string; messageId: string },
+  /** Commits the turn's job with the turn (see JobContext.complete). */
+  completeJob?: (em: EntityManager) => Promise<void>,
+): Promise<TurnResult> {
   const started = performance.now();
   const startedAt = services.clock.now();
   const em = tenantEntityManager(services, tenant.id);
@@ -33,13 +40,16 @@ export async function runTurn(services: Services, tenant: TenantInfo, ids: { con
   const message = await em.findOneOrFail(Message, { id: ids.messageId });
   const decision = await decide({ services, tenant, em, conversation, message, call: conversationToolCaller(services, tenant, ids) });
   try {
-    const result = await store(services, tenant, ids, decision, { started, startedAt });
+    const result = await store(services, tenant, ids, decision, { started, startedAt }, completeJob);
     services.jobs.nudge(); // the reply's delivery job
     return result;
   } catch (error) {
     if (!isConstraintViolation(error, 'agent_turn_inbound_unique')) throw error;
-    // Another run of this turn stored first (a retry racing a slow original): keep its answer.
-    return storedResult(services, tenant, await tenantEntityManager(services, tenant.id).findOneOrFail(AgentTurn, { inboundMessageId: ids.messageId }));
+    // Another run of this turn stored first (a retry racing a slow original): keep its answer. This
+    // run's transaction, and the job's completion in it, rolled back: complete the job on its own.
+    const em = tenantEntityManager(services, tenant.id);
+    await completeJob?.(em);
+    return storedResult(services, tenant, await em.findOneOrFail(AgentTurn, { inboundMessageId: ids.messageId }));
   }
 }
 
@@ -54,6 +64,7 @@ async function store(
   ids: { conversationId: string; messageId: string },
   decision: Decision,
   timing: { started: number; startedAt: Date },
+  completeJob: ((em: EntityManager) => Promise<void>) | undefined,
 ): Promise<TurnResult> {
   return tenantEntityManager(services, tenant.id).transactional(async (transaction) => {
     const conversation = await transaction.findOneOrFail(Conversation, { id: ids.conversationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -82,6 +93,7 @@ async function store(
       updatedAt: now,
     });
     conversation.updatedAt = now;
+    await completeJob?.(transaction);
     return { reply: reply?.body ?? null, outcome, replyMessageId: reply?.id ?? null, turnId: turn.id };
   });
 }
@@ -126,6 +138,6 @@ async function reportModelFailure(ctx: AppContext, conversation: Conversation, r
 }
 
 /** The job that runs a turn for each stored inbound message (see receiveInbound). */
-export const turnJob: JobHandler = async ({ services, tenant, job }) => {
-  await runTurn(services, tenant, { conversationId: String(job.payload.conversationId), messageId: String(job.payload.messageId) });
+export const turnJob: JobHandler = async ({ services, tenant, job, complete }) => {
+  await runTurn(services, tenant, { conversationId: String(job.payload.conversationId), messageId: String(job.payload.messageId) }, complete);
 };

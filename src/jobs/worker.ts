@@ -1,10 +1,22 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Services, TenantInfo } from '../context.js';
 import type { Logger } from '../log.js';
 
 /** A claimed job, as the handler sees it. */
 export type ClaimedJob = { id: string; tenantId: string; kind: string; payload: Record<string, unknown>; serialKey: string | null; attempts: number; maxAttempts: number };
 
-export type JobContext = { services: Services; tenant: TenantInfo; log: Logger; job: ClaimedJob };
+export type JobContext = {
+  services: Services;
+  tenant: TenantInfo;
+  log: Logger;
+  job: ClaimedJob;
+  /**
+   * Marks the job done inside the handler's own transaction, so its effects and its completion
+   * commit together (and the worker writes nothing more). Handlers that do not call it are marked
+   * done after they return.
+   */
+  complete(em: EntityManager): Promise<void>;
+};
 export type JobHandler = (context: JobContext) => Promise<void>;
 
 type Row = {
@@ -45,6 +57,8 @@ const CLAIM = `
       for update skip locked)
   returning job.id, job.tenant_id, job.kind, job.payload, job.serial_key, job.attempts, job.max_attempts,
             t.slug as tenant_slug, t.name as tenant_name, t.time_zone as tenant_time_zone, t.default_country as tenant_default_country`;
+
+const SUCCEED = `update job set status = 'succeeded', finished_at = now(), locked_until = null where id = ?`;
 
 const backoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** (attempts - 1));
 
@@ -169,8 +183,13 @@ export class JobWorker {
       const handler = this.handlers[job.kind];
       if (!handler) throw new Error(`No handler for job kind ${job.kind}`); // claimed by kind, so only if handlers changed
       const tenant = { id: row.tenant_id, slug: row.tenant_slug, name: row.tenant_name, timeZone: row.tenant_time_zone, defaultCountry: row.tenant_default_country };
-      await handler({ services, tenant, log, job });
-      await em.execute(`update job set status = 'succeeded', finished_at = now(), locked_until = null where id = ?`, [job.id], 'run');
+      let completed = false;
+      const complete = async (transaction: EntityManager) => {
+        await transaction.execute(SUCCEED, [job.id], 'run');
+        completed = true;
+      };
+      await handler({ services, tenant, log, job, complete });
+      if (!completed) await em.execute(SUCCEED, [job.id], 'run');
     } catch (error) {
       const final = job.attempts >= job.maxAttempts;
       log.error({ err: error, attempts: job.attempts, final }, 'job failed');

@@ -4,7 +4,7 @@ import type { Services } from '../../context.js';
 import { TENANT_FILTER } from '../../db/base.js';
 import { Message, type MediaReference, type MessageStatus } from '../../modules/conversations/entities.js';
 import { receiveInbound } from '../../modules/conversations/inbound.js';
-import { accountByMessage, accountByNumber, bareAddress, readTwilioRequest } from './webhook.js';
+import { clinicByMessage, clinicByNumber, bareAddress, readTwilioRequest } from './webhook.js';
 
 const emptyTwiml = (c: Context) => c.body(new twilio.twiml.MessagingResponse().toString(), 200, { 'content-type': 'text/xml' });
 
@@ -22,7 +22,7 @@ function media(params: Record<string, string>): MediaReference[] {
  * MessageSid is acknowledged and changes nothing.
  */
 export async function inboundMessage(c: Context, services: Services): Promise<Response> {
-  const request = await readTwilioRequest(c, services, accountByNumber(services));
+  const request = await readTwilioRequest(c, services, clinicByNumber(services));
   const { params } = request;
   await receiveInbound(services, request.tenant, {
     channel: params.From?.startsWith('whatsapp:') ? 'whatsapp' : 'sms',
@@ -50,7 +50,7 @@ const rankOf = (status: MessageStatus) => Object.values(progress).find((entry) =
 
 /** A delivery status callback: updates the message's status (delivered, read, failed …). */
 export async function statusCallback(c: Context, services: Services): Promise<Response> {
-  const { params, tenant } = await readTwilioRequest(c, services, accountByMessage(services));
+  const { params, tenant } = await readTwilioRequest(c, services, clinicByMessage(services));
   const next = progress[params.MessageStatus ?? ''];
   if (next) {
     const em = services.orm.em.fork();

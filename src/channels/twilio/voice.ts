@@ -7,7 +7,7 @@ import { awaitAnswer, storedAnswer, type TurnAnswer } from '../../agent/await-tu
 import { Message } from '../../modules/conversations/entities.js';
 import { receiveInbound } from '../../modules/conversations/inbound.js';
 import { tenantEntityManager } from '../../tools/runner.js';
-import { accountByNumber, bareAddress, readTwilioRequest } from './webhook.js';
+import { clinicByNumber, bareAddress, readTwilioRequest } from './webhook.js';
 
 const VOICE_PATH = '/channels/twilio/voice';
 /** Twilio waits 15 s for an answer; answer well before, and keep the caller company if the turn is slow. */
@@ -54,7 +54,7 @@ async function speakAnswer(c: Context, services: Services, tenant: TenantInfo, m
  * dials the clinic's phone.
  */
 export async function voiceWebhook(c: Context, services: Services): Promise<Response> {
-  const { params, tenant } = await readTwilioRequest(c, services, accountByNumber(services));
+  const { params, tenant } = await readTwilioRequest(c, services, clinicByNumber(services));
   const pending = c.req.query('pending');
   if (pending) return speakAnswer(c, services, tenant, pending, await storedAnswer(services, tenant, pending), Number(c.req.query('waits') ?? MAX_WAITS));
 

@@ -2,11 +2,8 @@ import type { Context } from 'hono';
 import twilio from 'twilio';
 import type { Services, TenantInfo } from '../../context.js';
 import { forbidden, invalid, notFound } from '../../errors.js';
-import { Message, TwilioAccount } from '../../modules/conversations/entities.js';
-import { Tenant } from '../../modules/tenancy/entities.js';
-import { tenantInfo } from '../../modules/tenancy/service.js';
 
-export type TwilioRequest = { params: Record<string, string>; account: TwilioAccount; tenant: TenantInfo };
+export type TwilioRequest = { params: Record<string, string>; tenant: TenantInfo };
 
 /** `whatsapp:+1415…` → `+1415…`. */
 export const bareAddress = (address: string | undefined): string => (address ?? '').replace(/^whatsapp:/, '');
@@ -27,34 +24,50 @@ async function formParams(c: Context): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(body).flatMap(([key, value]) => (typeof value === 'string' ? [[key, value]] : [])));
 }
 
+/** The clinic a webhook is for: its auth token (to check the signature) and who it is. */
+export type WebhookClinic = { authToken: string; tenant: TenantInfo };
+
+type ClinicRow = { auth_token: string; id: string; slug: string; name: string; time_zone: string; default_country: string };
+
+const clinic = (row: ClinicRow | undefined): WebhookClinic | null =>
+  row ? { authToken: row.auth_token, tenant: { id: row.id, slug: row.slug, name: row.name, timeZone: row.time_zone, defaultCountry: row.default_country } } : null;
+
 /**
  * Reads a Twilio webhook: its form fields, the clinic it is for, and proof that Twilio sent it
  * (`X-Twilio-Signature`, HMAC with the clinic's auth token). Unknown number: 404; unsigned or forged:
  * 403. Either way nothing is stored.
  */
-export async function readTwilioRequest(c: Context, services: Services, findAccount: (params: Record<string, string>) => Promise<TwilioAccount | null>): Promise<TwilioRequest> {
+export async function readTwilioRequest(c: Context, services: Services, findClinic: (params: Record<string, string>) => Promise<WebhookClinic | null>): Promise<TwilioRequest> {
   const params = await formParams(c);
-  const account = await findAccount(params);
-  if (!account) throw notFound('Clinic number or message', bareAddress(params.To) || params.MessageSid || '(none)');
+  const found = await findClinic(params);
+  if (!found) throw notFound('Clinic number or message', bareAddress(params.To) || params.MessageSid || '(none)');
   const signature = c.req.header('x-twilio-signature');
-  if (!signature || !twilio.validateRequest(account.authToken, signature, signedUrl(c, services), params)) {
+  if (!signature || !twilio.validateRequest(found.authToken, signature, signedUrl(c, services), params)) {
     throw forbidden('The request is not signed by Twilio for this clinic (X-Twilio-Signature).');
   }
-  const tenant = await services.orm.em.fork().findOneOrFail(Tenant, { id: account.tenantId });
-  return { params, account, tenant: tenantInfo(tenant) };
+  return { params, tenant: found.tenant };
 }
 
-/** The clinic whose SMS/voice or WhatsApp number the message was sent to. */
-export const accountByNumber = (services: Services) => async (params: Record<string, string>) => {
+const CLINIC_COLUMNS = 'a.auth_token, t.id, t.slug, t.name, t.time_zone, t.default_country';
+
+/** The clinic whose SMS/voice or WhatsApp number the message was sent to (one query: every webhook asks). */
+export const clinicByNumber = (services: Services) => async (params: Record<string, string>) => {
   const number = bareAddress(params.To);
   if (!number) throw invalid('To is missing.', [{ path: 'To', message: 'required' }]);
-  return services.orm.em.fork().findOne(TwilioAccount, { $or: [{ phoneNumber: number }, { whatsappNumber: number }] }, { filters: false });
+  const [row] = await services.orm.em
+    .fork()
+    .execute<ClinicRow[]>(`select ${CLINIC_COLUMNS} from twilio_account a join tenant t on t.id = a.tenant_id where a.phone_number = ? or a.whatsapp_number = ?`, [number, number]);
+  return clinic(row);
 };
 
 /** The clinic that sent the message a status callback is about (by its MessageSid). */
-export const accountByMessage = (services: Services) => async (params: Record<string, string>) => {
+export const clinicByMessage = (services: Services) => async (params: Record<string, string>) => {
   if (!params.MessageSid) throw invalid('MessageSid is missing.', [{ path: 'MessageSid', message: 'required' }]);
-  const em = services.orm.em.fork();
-  const message = await em.findOne(Message, { channelMessageId: params.MessageSid }, { filters: false });
-  return message ? em.findOne(TwilioAccount, { tenantId: message.tenantId }, { filters: false }) : null;
+  const [row] = await services.orm.em
+    .fork()
+    .execute<ClinicRow[]>(
+      `select ${CLINIC_COLUMNS} from message m join twilio_account a on a.tenant_id = m.tenant_id join tenant t on t.id = m.tenant_id where m.channel_message_id = ?`,
+      [params.MessageSid],
+    );
+  return clinic(row);
 };
