@@ -10,6 +10,7 @@ import { openEmbeddedDatabase } from '../src/db/embedded.js';
 import { migrate, ormOptions } from '../src/db/orm.js';
 import { createLogger } from '../src/log.js';
 import { createTenant, tenantInfo } from '../src/modules/tenancy/service.js';
+import { createEmbedder } from '../src/modules/vector/local-embedder.js';
 import { registry } from '../src/tools/registry.js';
 import { runOperation } from '../src/tools/runner.js';
 import type { BenchDatabase } from './section.js';
@@ -37,8 +38,9 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
   let logged: string[] | undefined;
   const orm = await MikroORM.init({ ...ormOptions({ url, poolMax: POOL_MAX }), debug: false, logger: (message) => logged?.push(message) });
   await migrate(orm);
+  const config = loadConfig({ LOG_LEVEL: 'silent' });
   const services: Services = {
-    config: loadConfig({ LOG_LEVEL: 'silent' }),
+    config,
     orm,
     databaseKind: database.kind,
     log,
@@ -47,6 +49,7 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
     jobs: new JobWorker(() => services, jobHandlers),
     twilio: new TwilioGateway(() => services),
     agentModel: undefined,
+    embedder: createEmbedder(config, log),
   };
   return {
     services,

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -17,6 +18,7 @@ const ConfigSchema = z.object({
   PRM_SEED_DEMO: z.enum(['true', 'false']).default('true'),
   PRM_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(20),
   PRM_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
+  PRM_PROCESSES: z.coerce.number().int().min(1).max(16).default(Math.min(4, availableParallelism())),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: optionalText.pipe(z.url().optional()),
   OPENAI_API_KEY: optionalText,
@@ -31,6 +33,12 @@ const ConfigSchema = z.object({
   TWILIO_PHONE_NUMBER: optionalText,
   TWILIO_WHATSAPP_NUMBER: optionalText,
   TWILIO_API_BASE_URL: optionalText.pipe(z.url().optional()),
+  PRM_EMBEDDING_MODEL: z.string().default('Xenova/all-MiniLM-L6-v2'),
+  PRM_EMBEDDING_MODEL_PATH: optionalText,
+  PRM_EMBEDDING_DTYPE: z.enum(['q8', 'fp32']).default('q8'),
+  PRM_EMBEDDING_BATCH: z.coerce.number().int().min(1).max(256).default(32),
+  PRM_CHUNK_TOKENS: z.coerce.number().int().min(16).max(512).default(128),
+  PRM_CHUNK_OVERLAP: z.coerce.number().int().min(0).max(256).default(16),
 });
 
 export type Config = {
@@ -46,6 +54,8 @@ export type Config = {
   poolMax: number;
   /** Jobs (turns, deliveries) one process runs at a time. */
   workerConcurrency: number;
+  /** Processes `serve` runs, each serving HTTP and jobs (one per core by default, at most 4). */
+  processes: number;
   logLevel: z.infer<typeof ConfigSchema>['LOG_LEVEL'];
   publicBaseUrl: string | undefined;
   /** The language model; absent means guided mode only. */
@@ -59,6 +69,13 @@ export type Config = {
     whatsappNumber: string | undefined;
     apiBaseUrl: string | undefined;
   };
+  /**
+   * The local embedding model: `modelId` from the hub (cached by the library), or from `modelPath`, a
+   * folder in the library's layout (`<modelPath>/<modelId>/...`), with remote loading off.
+   */
+  embedding: { modelId: string; modelPath: string | undefined; dtype: 'q8' | 'fp32'; batchSize: number };
+  /** Chunk size and overlap, in the embedding model's tokens. */
+  chunking: { tokens: number; overlap: number };
 };
 
 /** Parses the environment once; nothing else in the code reads `process.env`. */
@@ -79,6 +96,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     seedDemo: env.PRM_SEED_DEMO === 'true',
     poolMax: env.PRM_DB_POOL_MAX,
     workerConcurrency: env.PRM_WORKER_CONCURRENCY,
+    processes: env.PRM_PROCESSES,
     logLevel: env.LOG_LEVEL,
     publicBaseUrl: env.PUBLIC_BASE_URL,
     // A base URL alone (a local Ollama, vLLM or LM Studio) is a configured model too: they need no key.
@@ -94,5 +112,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       whatsappNumber: env.TWILIO_WHATSAPP_NUMBER,
       apiBaseUrl: env.TWILIO_API_BASE_URL,
     },
+    embedding: {
+      modelId: env.PRM_EMBEDDING_MODEL,
+      modelPath: env.PRM_EMBEDDING_MODEL_PATH === undefined ? undefined : resolve(env.PRM_EMBEDDING_MODEL_PATH),
+      dtype: env.PRM_EMBEDDING_DTYPE,
+      batchSize: env.PRM_EMBEDDING_BATCH,
+    },
+    chunking: { tokens: env.PRM_CHUNK_TOKENS, overlap: Math.min(env.PRM_CHUNK_OVERLAP, Math.floor(env.PRM_CHUNK_TOKENS / 2)) },
   };
 }

@@ -7,6 +7,7 @@ import type { Registry } from './tools/runner.js';
 import type { JobWorker } from './jobs/worker.js';
 import type { TwilioGateway } from './channels/twilio/gateway.js';
 import type { AgentModel } from './agent/model.js';
+import type { Embedder } from './modules/vector/embedder.js';
 
 /** Who is calling, by which door. */
 export type ActorKind = 'staff' | 'agent' | 'mcp' | 'patient' | 'system';
@@ -48,6 +49,8 @@ export type Services = {
   twilio: TwilioGateway;
   /** The language model of the patient-facing agent; undefined means guided mode only. */
   agentModel: AgentModel | undefined;
+  /** The local embedding model for semantic search, loaded on first use. */
+  embedder: Embedder;
 };
 
 /** What an operation runs with: the caller plus its own unit of work. */

@@ -8,6 +8,7 @@ import { JobWorker } from './jobs/worker.js';
 import { TwilioGateway } from './channels/twilio/gateway.js';
 import { agentModelFromConfig } from './agent/model.js';
 import { registry } from './tools/registry.js';
+import { createEmbedder } from './modules/vector/local-embedder.js';
 
 export type RunningServices = Services & { close(): Promise<void> };
 
@@ -24,6 +25,7 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
     jobs: new JobWorker(() => services, jobHandlers, { concurrency: config.workerConcurrency, pollMs: 1000, lockMs: 120_000 }),
     twilio: new TwilioGateway(() => services),
     agentModel: agentModelFromConfig(config),
+    embedder: createEmbedder(config, log),
     close: async () => {
       await services.jobs.stop();
       await database.close();

@@ -85,6 +85,7 @@ async function measureMode(database: Parameters<Section['run']>[0], mode: Mode, 
     const loaded = messenger(service);
     onReply = (message) => loaded.replied(message);
     const total = RATE * SECONDS;
+    const cpuBefore = await service.cpuSeconds();
     const started = performance.now();
     const inFlight: Promise<void>[] = [];
     for (let index = 0; index < total; index++) {
@@ -98,8 +99,10 @@ async function measureMode(database: Parameters<Section['run']>[0], mode: Mode, 
     // Wait for the backlog, so that the next phase starts on an idle service.
     await untilAnswered(loaded.stats, 300_000);
     const answeredSeconds = (performance.now() - started) / 1000;
+    const cpuAfter = await service.cpuSeconds();
+    const serviceCpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
     await sleep(1000); // a reply sent twice would show up now
-    return { single: single.stats(), loaded: loaded.stats(), total, offeredSeconds, answeredSeconds, modelCalls: openAi.requests.length };
+    return { single: single.stats(), loaded: loaded.stats(), total, offeredSeconds, answeredSeconds, serviceCpuSeconds, modelCalls: openAi.requests.length };
   } finally {
     await service.stop();
     await twilioApi.close();
@@ -130,6 +133,10 @@ export const agentTurns: Section = {
         { label: `${label}: at ${RATE}/s, p50 / p95 / p99`, value: `${ms(loaded.p50)} / ${ms(loaded.p95)} / ${ms(loaded.p99)}` },
         { label: `${label}: at ${RATE}/s, messages answered / sent (sustained rate)`, value: `${count(answered)} / ${count(result.total)} (${rate(answered / result.answeredSeconds)})` },
         { label: `${label}: at ${RATE}/s, unanswered / answered twice / webhooks refused`, value: `${result.loaded.unanswered} / ${result.loaded.extraReplies} / ${result.loaded.refused}` },
+        {
+          label: `${label}: at ${RATE}/s, service process CPU per message (cores busy)`,
+          value: result.serviceCpuSeconds === undefined ? '—' : `${ms((result.serviceCpuSeconds * 1000) / result.total)} (${(result.serviceCpuSeconds / result.answeredSeconds).toFixed(2)})`,
+        },
       );
       if (mode === 'model') rows.push({ label: 'Model loop: model requests made', value: count(result.modelCalls) });
       goals.push({

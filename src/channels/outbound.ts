@@ -1,5 +1,4 @@
 import type { AppContext } from '../context.js';
-import { TENANT_FILTER } from '../db/base.js';
 import { recordEvent } from '../events.js';
 import { newId } from '../ids.js';
 import { enqueueJob } from '../jobs/enqueue.js';
@@ -48,6 +47,26 @@ export function queueOutbound(
   return outbound;
 }
 
+type DeliveryRow = {
+  status: Message['status'];
+  author_kind: Message['authorKind'];
+  body: string;
+  channel: Conversation['channel'];
+  contact: string;
+  clinic_address: string | null;
+  opted_out: boolean;
+  account_sid: string | null;
+  auth_token: string | null;
+  phone_number: string | null;
+  whatsapp_number: string | null;
+};
+
+/** The message with what sending it needs: its conversation and the clinic's Twilio account, in one query. */
+const DELIVERY = `select m.status, m.author_kind, m.body, c.channel, c.contact, c.clinic_address, c.opted_out_at is not null as opted_out,
+    a.account_sid, a.auth_token, a.phone_number, a.whatsapp_number
+  from message m join conversation c on c.id = m.conversation_id left join twilio_account a on a.tenant_id = m.tenant_id
+  where m.tenant_id = ? and m.id = ?`;
+
 /**
  * Sends one queued message through Twilio. Never twice: the message is marked `sending` (committed)
  * before the request, and a message found in `sending` — a crash mid-request — is not sent again but
@@ -55,36 +74,36 @@ export function queueOutbound(
  */
 export const deliverMessage: JobHandler = async ({ services, tenant, log, job }) => {
   const em = services.orm.em.fork();
-  em.setFilterParams(TENANT_FILTER, { tenantId: tenant.id });
-  const message = await em.findOneOrFail(Message, { id: String(job.payload.messageId) });
-  const conversation = await em.findOneOrFail(Conversation, { id: message.conversationId });
+  const messageId = String(job.payload.messageId);
+  const [message] = await em.execute<DeliveryRow[]>(DELIVERY, [tenant.id, messageId]);
+  if (!message) throw new Error(`Message ${messageId} was not found`);
   // One statement each (autocommit): `sending` must be committed before Twilio is asked.
   const finish = (fields: Partial<Pick<Message, 'status' | 'error' | 'channelMessageId' | 'sentAt'>>) =>
-    em.nativeUpdate(Message, { id: message.id }, { ...fields, updatedAt: new Date() });
+    em.nativeUpdate(Message, { id: messageId, tenantId: tenant.id }, { ...fields, updatedAt: new Date() }, { filters: false });
 
   if (message.status === 'sending') {
-    log.warn({ messageId: message.id }, 'message was being sent when its worker stopped; not resending');
+    log.warn({ messageId }, 'message was being sent when its worker stopped; not resending');
     await finish({ status: 'failed', error: 'Delivery was interrupted; it may or may not have been sent, so it was not sent again.' });
     return;
   }
   if (message.status !== 'queued') return;
-  if (conversation.optedOutAt && message.authorKind !== 'system') {
+  if (message.opted_out && message.author_kind !== 'system') {
     await finish({ status: 'not_sent', error: 'The patient opted out (STOP); nothing is sent until they send START.' });
     return;
   }
-  const account = await services.twilio.account(tenant.id);
-  if (!account) {
-    log.warn({ messageId: message.id, tenant: tenant.slug }, 'Twilio is not configured: the message is kept in the thread but not delivered');
+  if (!message.account_sid || !message.auth_token) {
+    log.warn({ messageId, tenant: tenant.slug }, 'Twilio is not configured: the message is kept in the thread but not delivered');
     await finish({ status: 'not_sent', error: 'Twilio is not configured for this clinic; the message was not delivered.' });
     return;
   }
 
   await finish({ status: 'sending' });
   try {
+    const account = { accountSid: message.account_sid, authToken: message.auth_token, phoneNumber: message.phone_number, whatsappNumber: message.whatsapp_number };
     const sent = await services.twilio.send(account, {
-      channel: conversation.channel === 'whatsapp' ? 'whatsapp' : 'sms',
-      to: conversation.contact,
-      from: conversation.clinicAddress ?? null,
+      channel: message.channel === 'whatsapp' ? 'whatsapp' : 'sms',
+      to: message.contact,
+      from: message.clinic_address,
       body: message.body,
     });
     // Handed to Twilio: `sent` here; Twilio's status callbacks move it on (delivered, read, failed).

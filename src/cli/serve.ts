@@ -1,12 +1,50 @@
+import cluster from 'node:cluster';
+import { once } from 'node:events';
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.js';
-import { prepareDemo } from '../demo/prepare.js';
+import { prepareDemo, type DemoInfo } from '../demo/prepare.js';
 import type { RunningServices } from '../services.js';
 
-/** Starts the HTTP service; resolves when it has stopped (SIGINT/SIGTERM). */
+/**
+ * Starts the service; resolves when it has stopped (SIGINT/SIGTERM). With PRM_PROCESSES above 1 this
+ * process prepares the database and the demo clinic, then forks that many processes that each serve
+ * HTTP on the same port and run jobs (Node's cluster shares the port); a process that dies is
+ * replaced. With the embedded database this process keeps it open for them.
+ */
 export async function serveCommand(services: RunningServices): Promise<void> {
-  const { config, log } = services;
+  if (cluster.isWorker) return serveHttp(services);
   const demo = await prepareDemo(services);
+  if (services.config.processes <= 1) return serveHttp(services, demo);
+  return supervise(services, demo);
+}
+
+function banner(services: RunningServices, port: number, demo: DemoInfo | undefined): string {
+  const base = `http://localhost:${port}`;
+  const lines = [
+    `PRM Agent is running on ${base}${services.config.processes > 1 ? ` (${services.config.processes} processes)` : ''}`,
+    `  API docs:      ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
+    `  MCP endpoint:  ${base}/mcp`,
+    `  Database:      ${services.databaseKind === 'server' ? 'PostgreSQL server (DATABASE_URL)' : `embedded PGlite in ${services.config.dataDir}`}`,
+    ...(demo ? [`  Demo clinic:   ${demo.tenantName} (tenant "${demo.tenantSlug}")`] : []),
+    ...(demo?.adminKey
+      ? [`  Admin API key: ${demo.adminKey}`, `  Try:           curl -H "Authorization: Bearer ${demo.adminKey}" ${base}/api/v1/prm/tickets`]
+      : []),
+  ];
+  return `\n${lines.join('\n')}\n\n`;
+}
+
+/**
+ * The first SIGINT or SIGTERM. Later ones are absorbed: a terminal's Ctrl+C reaches every process of
+ * the group, and the npm/tsx wrappers forward it once more; stopping must not be cut short by them.
+ */
+const stopSignal = () =>
+  new Promise<string>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => resolve(signal));
+  });
+
+/** HTTP and jobs in this process. */
+async function serveHttp(services: RunningServices, demo?: DemoInfo): Promise<void> {
+  const { config, log } = services;
   const app = createApp(services);
   services.jobs.start();
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
@@ -16,32 +54,37 @@ export async function serveCommand(services: RunningServices): Promise<void> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const base = `http://localhost:${port}`;
-  log.info({ port, database: services.databaseKind }, 'listening');
-  process.stdout.write(
-    [
-      '',
-      `PRM Agent is running on ${base}`,
-      `  API docs:      ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
-      `  MCP endpoint:  ${base}/mcp`,
-      `  Database:      ${services.databaseKind === 'server' ? 'PostgreSQL server (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
-      demo ? `  Demo clinic:   ${demo.tenantName} (tenant "${demo.tenantSlug}")` : '',
-      demo?.adminKey ? `  Admin API key: ${demo.adminKey}` : '',
-      demo?.adminKey ? `  Try:           curl -H "Authorization: Bearer ${demo.adminKey}" ${base}/api/v1/prm/tickets` : '',
-      '',
-    ]
-      .filter((line, index, lines) => line !== '' || index === 0 || index === lines.length - 1)
-      .join('\n') + '\n',
-  );
+  log.info({ port, database: services.databaseKind, pid: process.pid }, 'listening');
+  if (cluster.isPrimary) process.stdout.write(banner(services, port, demo));
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      server.close(() => resolve());
-      // Idle keep-alive connections would hold close() open.
-      if ('closeAllConnections' in server) server.closeAllConnections();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+  log.info({ signal: await stopSignal() }, 'stopping');
+  // Idle keep-alive connections would hold close() open.
+  if ('closeAllConnections' in server) server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Forks the serving processes, replaces any that dies, and stops them all on a signal. */
+async function supervise(services: RunningServices, demo: DemoInfo | undefined): Promise<void> {
+  const { config, log } = services;
+  let stopping = false;
+  const fork = () => cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    log.error({ pid: worker.process.pid, code, signal }, 'a serving process died; starting another');
+    fork();
   });
+  const workers = Array.from({ length: config.processes }, fork);
+  const [[address]] = await Promise.all(workers.map((worker) => once(worker, 'listening') as Promise<[{ port: number }]>));
+  process.stdout.write(banner(services, address.port, demo));
+
+  log.info({ signal: await stopSignal() }, 'stopping');
+  stopping = true;
+  await Promise.all(
+    Object.values(cluster.workers ?? {}).map(async (worker) => {
+      if (!worker || worker.isDead()) return;
+      const exited = once(worker, 'exit');
+      worker.process.kill('SIGTERM');
+      await exited;
+    }),
+  );
 }

@@ -13,6 +13,8 @@ import { jobHandlers } from '../../src/jobs/handlers.js';
 import { JobWorker } from '../../src/jobs/worker.js';
 import { TwilioGateway } from '../../src/channels/twilio/gateway.js';
 import type { AgentModel } from '../../src/agent/model.js';
+import type { Embedder } from '../../src/modules/vector/embedder.js';
+import { createEmbedder } from '../../src/modules/vector/local-embedder.js';
 
 export type TestTenant = {
   tenant: TenantInfo;
@@ -32,19 +34,22 @@ export type Harness = {
 };
 
 /** The real app on the run's database (see global-setup), with helpers to make tenants and keys. */
-export async function createHarness(options: { clock?: Clock; agentModel?: AgentModel; config?: Record<string, string> } = {}): Promise<Harness> {
+export async function createHarness(options: { clock?: Clock; agentModel?: AgentModel; embedder?: Embedder; config?: Record<string, string> } = {}): Promise<Harness> {
   const orm = await createOrm({ url: inject('databaseUrl'), poolMax: 5 });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...options.config });
+  const log = createLogger({ level: 'silent' });
   const services: Services = {
-    config: loadConfig({ LOG_LEVEL: 'silent', ...options.config }),
+    config,
     orm,
     databaseKind: inject('databaseKind') === 'server' ? 'server' : 'embedded',
-    log: createLogger({ level: 'silent' }),
+    log,
     clock: options.clock ?? systemClock,
     registry,
     // Not started: tests run jobs with `services.jobs.drain()`, so they wait for nothing.
     jobs: new JobWorker(() => services, jobHandlers),
     twilio: new TwilioGateway(() => services),
     agentModel: options.agentModel,
+    embedder: options.embedder ?? createEmbedder(config, log),
   };
   const app = createApp(services);
 

@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import type { Services } from '../../context.js';
-import { TwilioAccount } from '../../modules/conversations/entities.js';
+import type { TwilioAccount } from '../../modules/conversations/entities.js';
 
 type TwilioClient = ReturnType<typeof twilio>;
 type RequestOptions = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
@@ -25,6 +25,9 @@ class RebasedRequestClient extends twilio.RequestClient {
 }
 
 export type OutboundSms = { channel: 'whatsapp' | 'sms'; to: string; from: string | null; body: string };
+
+/** What sending needs of a clinic's Twilio account. */
+export type TwilioCredentials = Pick<TwilioAccount, 'accountSid' | 'authToken' | 'phoneNumber' | 'whatsappNumber'>;
 export type SentSms = { sid: string; status: string };
 
 /** Why a send did not happen, and whether trying again could duplicate a message. */
@@ -43,7 +46,8 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
  * Twilio for every tenant: one client per tenant account (cached), the real twilio package, with
- * 429 retries done by the client itself. Numbers and credentials come from `twilio_account`.
+ * 429 retries done by the client itself. Numbers and credentials come from `twilio_account`; clients
+ * are cached by account and token, so changed credentials take effect at once.
  */
 export class TwilioGateway {
   /** Clients by account and token, so changed credentials take effect at once. */
@@ -51,14 +55,8 @@ export class TwilioGateway {
 
   constructor(private readonly services: () => Services) {}
 
-  /** The tenant's Twilio account, or undefined when the clinic has none configured. */
-  async account(tenantId: string): Promise<TwilioAccount | undefined> {
-    const em = this.services().orm.em.fork();
-    return (await em.findOne(TwilioAccount, { tenantId }, { filters: false })) ?? undefined;
-  }
-
   /** Sends through the clinic's account (see `account`). */
-  async send(account: TwilioAccount, message: OutboundSms): Promise<SentSms> {
+  async send(account: TwilioCredentials, message: OutboundSms): Promise<SentSms> {
     const client = this.clientFor(account);
     const from = message.from ?? (message.channel === 'whatsapp' ? account.whatsappNumber : account.phoneNumber);
     if (!from) throw new DeliveryError(`No ${message.channel} number is configured for this clinic.`, false);
@@ -81,7 +79,7 @@ export class TwilioGateway {
     }
   }
 
-  private clientFor(account: TwilioAccount): TwilioClient {
+  private clientFor(account: TwilioCredentials): TwilioClient {
     const key = `${account.accountSid}:${account.authToken}`;
     let client = this.clients.get(key);
     if (!client) {
