@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +11,7 @@ export const BENCH_API_KEY = 'prm_bench_admin_key_0123456789abcdef';
 
 export type RunningService = {
   baseUrl: string;
-  /** CPU time the service process has used so far, in seconds; undefined where /proc is missing. */
+  /** CPU time the service's processes have used so far, in seconds; undefined where /proc is missing. */
   cpuSeconds(): Promise<number | undefined>;
   stop(): Promise<void>;
 };
@@ -83,12 +83,25 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
   };
 }
 
-/** utime + stime of a process (all its threads), from /proc/<pid>/stat; Linux counts in 1/100 s. */
+/**
+ * utime + stime of a process and its descendants (the serving processes it forks), from
+ * /proc/<pid>/stat; Linux counts in 1/100 s.
+ */
 async function processCpuSeconds(pid: number | undefined): Promise<number | undefined> {
   if (!pid) return undefined;
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (!stat) return undefined;
-  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const stats = new Map<number, { parent: number; seconds: number }>();
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
+    if (!stat) continue;
+    // Fields after the command name, which is in parentheses and may hold spaces: ppid is the 2nd, utime and stime the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    stats.set(Number(entry), { parent: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+  }
+  if (!stats.has(pid)) return undefined;
+  const inTree = (candidate: number): boolean => {
+    for (let current: number | undefined = candidate; current; current = stats.get(current)?.parent) if (current === pid) return true;
+    return false;
+  };
+  return [...stats].reduce((sum, [candidate, { seconds }]) => (inTree(candidate) ? sum + seconds : sum), 0);
 }

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DELIVER_JOB } from '../src/channels/outbound.js';
+import { enqueueJob } from '../src/jobs/enqueue.js';
 import { Conversation, Message } from '../src/modules/conversations/entities.js';
 import { ACCOUNT_SID, API, AUTH_TOKEN, openClinic, type TestPatient } from './support/clinic-fixture.js';
 import { patientOn, randomSid } from './support/conversation-driver.js';
@@ -225,6 +227,24 @@ describe('delivery', () => {
     const reply = (await threadOf(from)).find((message) => message.direction === 'outbound');
     expect(reply?.status).toBe('failed');
     expect(reply?.error).toBeTruthy();
+  });
+
+  it('does not resend a message whose sending was cut short (worker died mid-request): failed, for staff', async () => {
+    const from = nextPhone();
+    await webhook('/channels/twilio/messages', whatsapp(from, 'HELP'));
+    await settle();
+    const reply = (await threadOf(from)).find((message) => message.direction === 'outbound');
+    // As a worker that died after marking it `sending` would leave it, with its job run again.
+    await em().nativeUpdate(Message, { id: reply?.id }, { status: 'sending' });
+    const fork = em();
+    enqueueJob(fork, { tenantId: clinic.tenant.id, kind: DELIVER_JOB, payload: { messageId: reply?.id } });
+    await fork.flush();
+    const attemptsBefore = twilioApi.attempts.length;
+    await settle();
+    expect(twilioApi.attempts.length).toBe(attemptsBefore);
+    const stored = await em().findOneOrFail(Message, { id: reply?.id });
+    expect(stored.status).toBe('failed');
+    expect(stored.error).toContain('interrupted');
   });
 
   it('keeps the replies of a clinic without Twilio in the thread, marked not delivered', async () => {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Services, TenantInfo } from '../context.js';
-import { clinicProfile, type ClinicProfile } from '../modules/conversations/clinic.js';
-import type { Conversation, Message } from '../modules/conversations/entities.js';
+import type { ClinicProfile } from '../modules/conversations/clinic.js';
+import type { Conversation } from '../modules/conversations/entities.js';
 import { isVerified } from '../modules/conversations/views.js';
 import { Patient } from '../modules/patients/entities.js';
 import { agentTools, type ToolCaller } from '../tools/ai-sdk.js';
@@ -11,6 +11,7 @@ import { conversationHistory } from './history.js';
 import { asksForPerson, carrierKeyword } from './keywords.js';
 import { modelTurn } from './model-turn.js';
 import { systemPrompt } from './prompt.js';
+import type { AnsweredMessage } from './turn-input.js';
 
 /** What a turn decided to do, before it is stored. */
 export type Decision = {
@@ -31,7 +32,8 @@ export type TurnInput = {
   tenant: TenantInfo;
   em: EntityManager;
   conversation: Conversation;
-  message: Message;
+  message: AnsweredMessage;
+  clinic: ClinicProfile;
   call: ToolCaller;
 };
 
@@ -44,8 +46,7 @@ const carrierReplies = {
 
 /** Decides the answer to one inbound message: carrier rules, then staff mode, then the model or guided mode. */
 export async function decide(input: TurnInput): Promise<Decision> {
-  const { conversation, message } = input;
-  const clinic = await clinicProfile(input.em, input.tenant.id);
+  const { conversation, message, clinic } = input;
   const base = { authorKind: 'bot' as const, mode: 'guided' as const, model: null, fallbackReason: null, steps: [] };
 
   const keyword = carrierKeyword(conversation.channel, message.body, conversation.optedOutAt != null);

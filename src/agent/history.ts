@@ -1,12 +1,13 @@
 import type { ModelMessage } from 'ai';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Message } from '../modules/conversations/entities.js';
+import type { AnsweredMessage } from './turn-input.js';
 
 /**
  * The conversation as the model reads it: the last `limit` messages up to and including the one
  * being answered (a later message waits for its own turn), oldest first.
  */
-export async function conversationHistory(em: EntityManager, answering: Message, limit: number): Promise<ModelMessage[]> {
+export async function conversationHistory(em: EntityManager, answering: AnsweredMessage, limit: number): Promise<ModelMessage[]> {
   const rows = await em.find(
     Message,
     { conversationId: answering.conversationId, $or: [{ createdAt: { $lt: answering.createdAt } }, { createdAt: answering.createdAt, id: { $lte: answering.id } }] },

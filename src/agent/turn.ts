@@ -13,6 +13,7 @@ import { Ticket } from '../modules/tickets/entities.js';
 import { tenantEntityManager } from '../tools/runner.js';
 import { callerFor, conversationToolCaller } from './tool-caller.js';
 import { decide, type Decision } from './decide.js';
+import { loadAnswered } from './turn-input.js';
 
 export type TurnResult = { reply: string | null; outcome: Decision['outcome']; replyMessageId: string | null; turnId: string };
 
@@ -37,8 +38,8 @@ export async function runTurn(
   // A turn run again (its worker died after storing it) meets the unique index on store and
   // returns what was stored; its writes were replays by idempotency key.
   const conversation = await em.findOneOrFail(Conversation, { id: ids.conversationId });
-  const message = await em.findOneOrFail(Message, { id: ids.messageId });
-  const decision = await decide({ services, tenant, em, conversation, message, call: conversationToolCaller(services, tenant, ids) });
+  const { message, clinic } = await loadAnswered(em, tenant.id, ids.messageId);
+  const decision = await decide({ services, tenant, em, conversation, message, clinic, call: conversationToolCaller(services, tenant, ids) });
   try {
     const result = await store(services, tenant, ids, decision, { started, startedAt }, completeJob);
     services.jobs.nudge(); // the reply's delivery job

@@ -47,25 +47,34 @@ export function queueOutbound(
   return outbound;
 }
 
-type DeliveryRow = {
-  status: Message['status'];
-  author_kind: Message['authorKind'];
+type Sendable = {
   body: string;
   channel: Conversation['channel'];
   contact: string;
   clinic_address: string | null;
-  opted_out: boolean;
-  account_sid: string | null;
-  auth_token: string | null;
+  account_sid: string;
+  auth_token: string;
   phone_number: string | null;
   whatsapp_number: string | null;
 };
 
-/** The message with what sending it needs: its conversation and the clinic's Twilio account, in one query. */
-const DELIVERY = `select m.status, m.author_kind, m.body, c.channel, c.contact, c.clinic_address, c.opted_out_at is not null as opted_out,
-    a.account_sid, a.auth_token, a.phone_number, a.whatsapp_number
+/**
+ * The usual case, in one statement: a queued message, to a number that may get it, from a clinic with
+ * a Twilio account, marked `sending` (committed before Twilio is asked), with what sending it needs.
+ */
+const MARK_SENDING = `update message m set status = 'sending', updated_at = ?
+    from conversation c join twilio_account a on a.tenant_id = c.tenant_id
+   where m.tenant_id = ? and m.id = ? and m.status = 'queued' and c.id = m.conversation_id
+     and (c.opted_out_at is null or m.author_kind = 'system')
+     and a.account_sid is not null and a.auth_token is not null
+  returning m.body, c.channel, c.contact, c.clinic_address, a.account_sid, a.auth_token, a.phone_number, a.whatsapp_number`;
+
+/** Why a message is not sendable: read when MARK_SENDING finds nothing. */
+const UNSENT = `select m.status, m.author_kind, c.opted_out_at is not null as opted_out, a.account_sid is not null and a.auth_token is not null as has_account
   from message m join conversation c on c.id = m.conversation_id left join twilio_account a on a.tenant_id = m.tenant_id
   where m.tenant_id = ? and m.id = ?`;
+
+type UnsentRow = { status: Message['status']; author_kind: Message['authorKind']; opted_out: boolean; has_account: boolean };
 
 /**
  * Sends one queued message through Twilio. Never twice: the message is marked `sending` (committed)
@@ -75,29 +84,28 @@ const DELIVERY = `select m.status, m.author_kind, m.body, c.channel, c.contact, 
 export const deliverMessage: JobHandler = async ({ services, tenant, log, job }) => {
   const em = services.orm.em.fork();
   const messageId = String(job.payload.messageId);
-  const [message] = await em.execute<DeliveryRow[]>(DELIVERY, [tenant.id, messageId]);
-  if (!message) throw new Error(`Message ${messageId} was not found`);
-  // One statement each (autocommit): `sending` must be committed before Twilio is asked.
+  // One statement each (autocommit).
   const finish = (fields: Partial<Pick<Message, 'status' | 'error' | 'channelMessageId' | 'sentAt'>>) =>
     em.nativeUpdate(Message, { id: messageId, tenantId: tenant.id }, { ...fields, updatedAt: new Date() }, { filters: false });
 
-  if (message.status === 'sending') {
-    log.warn({ messageId }, 'message was being sent when its worker stopped; not resending');
-    await finish({ status: 'failed', error: 'Delivery was interrupted; it may or may not have been sent, so it was not sent again.' });
-    return;
-  }
-  if (message.status !== 'queued') return;
-  if (message.opted_out && message.author_kind !== 'system') {
-    await finish({ status: 'not_sent', error: 'The patient opted out (STOP); nothing is sent until they send START.' });
-    return;
-  }
-  if (!message.account_sid || !message.auth_token) {
-    log.warn({ messageId, tenant: tenant.slug }, 'Twilio is not configured: the message is kept in the thread but not delivered');
-    await finish({ status: 'not_sent', error: 'Twilio is not configured for this clinic; the message was not delivered.' });
+  const [message] = await em.execute<Sendable[]>(MARK_SENDING, [new Date(), tenant.id, messageId]);
+  if (!message) {
+    const [unsent] = await em.execute<UnsentRow[]>(UNSENT, [tenant.id, messageId]);
+    if (!unsent) throw new Error(`Message ${messageId} was not found`);
+    if (unsent.status === 'sending') {
+      log.warn({ messageId }, 'message was being sent when its worker stopped; not resending');
+      await finish({ status: 'failed', error: 'Delivery was interrupted; it may or may not have been sent, so it was not sent again.' });
+    } else if (unsent.status !== 'queued') {
+      // Already handled by an earlier run of this job.
+    } else if (unsent.opted_out && unsent.author_kind !== 'system') {
+      await finish({ status: 'not_sent', error: 'The patient opted out (STOP); nothing is sent until they send START.' });
+    } else if (!unsent.has_account) {
+      log.warn({ messageId, tenant: tenant.slug }, 'Twilio is not configured: the message is kept in the thread but not delivered');
+      await finish({ status: 'not_sent', error: 'Twilio is not configured for this clinic; the message was not delivered.' });
+    }
     return;
   }
 
-  await finish({ status: 'sending' });
   try {
     const account = { accountSid: message.account_sid, authToken: message.auth_token, phoneNumber: message.phone_number, whatsappNumber: message.whatsapp_number };
     const sent = await services.twilio.send(account, {

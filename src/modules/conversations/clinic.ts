@@ -22,7 +22,11 @@ export type ClinicProfile = {
 const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value : null);
 
 export async function clinicProfile(em: EntityManager, tenantId: string): Promise<ClinicProfile> {
-  const tenant = await em.findOneOrFail(Tenant, { id: tenantId });
+  return clinicFromTenant(await em.findOneOrFail(Tenant, { id: tenantId }));
+}
+
+/** The profile from a tenant's row (for callers that read the tenant with something else). */
+export function clinicFromTenant(tenant: Pick<Tenant, 'name' | 'timeZone' | 'profile'>): ClinicProfile {
   const profile = tenant.profile;
   return {
     name: tenant.name,

@@ -4,7 +4,7 @@ import { recordEvent } from '../../events.js';
 import { newId } from '../../ids.js';
 import { enqueueJob } from '../../jobs/enqueue.js';
 import { tenantEntityManager } from '../../tools/runner.js';
-import { Message, type ConversationChannel, type MediaReference } from './entities.js';
+import type { ConversationChannel, MediaReference } from './entities.js';
 
 export const TURN_JOB = 'agent.turn';
 
@@ -41,22 +41,23 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
       [newId(), tenant.id, inbound.channel, inbound.contact, inbound.clinicAddress ?? null, now, now, now],
     );
     const messageId = newId();
+    // The message, and (only if it is new) the conversation's reopening and last-message time.
     const inserted = await transaction.execute<{ id: string }[]>(
-      `insert into message (id, tenant_id, conversation_id, direction, author_kind, author_id, body, media, channel_message_id, status, created_at, updated_at)
-       values (?, ?, ?, 'inbound', 'patient', ?, ?, ?, ?, 'received', ?, ?)
-       on conflict (tenant_id, channel_message_id) do nothing
-       returning id`,
-      [messageId, tenant.id, conversation.id, inbound.contact, inbound.body, JSON.stringify(inbound.media ?? []), inbound.channelMessageId ?? null, now, now],
+      `with inserted as (
+         insert into message (id, tenant_id, conversation_id, direction, author_kind, author_id, body, media, channel_message_id, status, created_at, updated_at)
+         values (?, ?, ?, 'inbound', 'patient', ?, ?, ?, ?, 'received', ?, ?)
+         on conflict (tenant_id, channel_message_id) do nothing
+         returning id),
+       touched as (
+         update conversation set last_message_at = ?, updated_at = ?, status = 'open', closed_at = null, clinic_address = coalesce(clinic_address, ?)
+          where id = ? and exists (select 1 from inserted))
+       select id from inserted`,
+      [messageId, tenant.id, conversation.id, inbound.contact, inbound.body, JSON.stringify(inbound.media ?? []), inbound.channelMessageId ?? null, now, now,
+        now, now, inbound.clinicAddress ?? null, conversation.id],
     );
     // A redelivery: the no-op upsert above changed nothing, and nothing else happens.
     if (inserted.length === 0) return { duplicate: true, conversationId: conversation.id, messageId: null, turnJobId: null };
 
-    // A message reopens a closed conversation.
-    await transaction.execute(
-      `update conversation set last_message_at = ?, updated_at = ?, status = 'open', closed_at = null, clinic_address = coalesce(clinic_address, ?) where id = ?`,
-      [now, now, inbound.clinicAddress ?? null, conversation.id],
-      'run',
-    );
     recordEvent(ctx, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId: conversation.id, direction: 'inbound' } });
     const job = enqueueJob(transaction, {
       tenantId: tenant.id,
@@ -70,5 +71,3 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
   return received;
 }
 
-/** The message the turn answers (for the turn loop). */
-export const loadMessage = (services: Services, tenantId: string, id: string) => tenantEntityManager(services, tenantId).findOneOrFail(Message, { id });
