@@ -42,6 +42,11 @@ const outcomes: SectionOutcome[] = chosen.map((section) => ({ section, results: 
 try {
   for (const { database } of [...prepared]) {
     for (const outcome of outcomes) {
+      const earlier = outcome.section.databaseFree ? [...outcome.results.values()][0] : undefined;
+      if (earlier) {
+        outcome.results.set(database.label, earlier);
+        continue;
+      }
       const where = `${database.label} · ${outcome.section.title}`;
       progress(where);
       try {

@@ -26,5 +26,7 @@ export type Section = {
   title: string;
   /** What is measured and how, for the reader of the report (markdown). */
   about: string;
+  /** Measures nothing a database takes part in: run once, its result shown for every database. */
+  databaseFree?: boolean;
   run(database: BenchDatabase, progress: (message: string) => void): Promise<SectionResult>;
 };

@@ -24,8 +24,11 @@ export type EmbedderStatus = {
 
 export interface Embedder {
   status(): EmbedderStatus;
-  /** Loads the model if needed; true when it can embed. Never throws. */
-  ready(): Promise<boolean>;
+  /**
+   * Loads the model if needed; true when it can embed. Never throws. After a failed load, later calls try
+   * again once a cooldown has passed, or at once with `retry` (a backfill job whose model may have appeared).
+   */
+  ready(options?: { retry?: boolean }): Promise<boolean>;
   /**
    * Mean-pooled, L2-normalized vectors of `EMBEDDING_DIMENSIONS`, one per text, in order; batched
    * internally. Throws `EmbeddingUnavailable` when no model can be loaded.
