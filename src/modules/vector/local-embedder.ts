@@ -92,13 +92,26 @@ async function loadPipeline(config: Config): Promise<FeatureExtractionPipeline> 
   return pipeline('feature-extraction', modelId, { dtype, device: 'cpu', local_files_only: Boolean(modelPath), session_options });
 }
 
+/**
+ * Tokens per model call, padding included. Long texts in large batches ran slower per text than in
+ * small ones here (the attention's working set outgrows the caches): a call takes up to `batchSize`
+ * texts, and fewer when they are long.
+ */
+const TOKENS_PER_CALL = 1024;
+
 async function embedWith(extractor: FeatureExtractionPipeline, texts: readonly string[], batchSize: number): Promise<Float32Array[]> {
-  const vectors: Float32Array[] = [];
-  for (let start = 0; start < texts.length; start += batchSize) {
-    const output = await extractor(texts.slice(start, start + batchSize), { pooling: 'mean', normalize: true });
-    const [rows, width] = output.dims;
+  // Similar lengths together, so that little of a call is padding; results go back in input order.
+  const order = texts.map((text, index) => ({ index, tokens: estimateTokens(text) + 2 })).sort((a, b) => a.tokens - b.tokens);
+  const vectors = new Array<Float32Array>(texts.length);
+  for (let start = 0; start < order.length; ) {
+    let end = start + 1;
+    while (end < order.length && end - start < batchSize && (end - start + 1) * order[end].tokens <= TOKENS_PER_CALL) end++;
+    const batch = order.slice(start, end);
+    const output = await extractor(batch.map(({ index }) => texts[index]), { pooling: 'mean', normalize: true });
+    const width = output.dims[1];
     const data = output.data as Float32Array;
-    for (let row = 0; row < rows; row++) vectors.push(data.slice(row * width, (row + 1) * width));
+    batch.forEach(({ index }, row) => (vectors[index] = data.slice(row * width, (row + 1) * width)));
+    start = end;
   }
   return vectors;
 }
