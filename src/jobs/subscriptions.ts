@@ -1,3 +1,5 @@
+import { vectorSubscriptions } from '../modules/vector/subscriptions.js';
+
 /**
  * Which jobs a domain event starts. `recordEvent` enqueues one job per matching subscription in the
  * same transaction as the event, so a consumer never misses a change and never sees one that rolled
@@ -12,7 +14,7 @@ export type EventSubscription = {
   serialKey?: (event: { type: string; entityType: string; entityId: string }) => string;
 };
 
-export const eventSubscriptions: readonly EventSubscription[] = [];
+export const eventSubscriptions: readonly EventSubscription[] = [...vectorSubscriptions];
 
 export function subscriptionsFor(type: string): EventSubscription[] {
   return eventSubscriptions.filter((subscription) =>
