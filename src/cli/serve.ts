@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../app.js';
 import { prepareDemo, type DemoInfo } from '../demo/prepare.js';
 import type { RunningServices } from '../services.js';
+import { backfillAtStart } from '../modules/vector/embedding.js';
 
 /**
  * Starts the service; resolves when it has stopped (SIGINT/SIGTERM). With PRM_PROCESSES above 1 this
@@ -14,6 +15,7 @@ import type { RunningServices } from '../services.js';
 export async function serveCommand(services: RunningServices): Promise<void> {
   if (cluster.isWorker) return serveHttp(services);
   const demo = await prepareDemo(services);
+  await backfillAtStart(services);
   if (services.config.processes <= 1) return serveHttp(services, demo);
   return supervise(services, demo);
 }
