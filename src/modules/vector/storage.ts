@@ -10,10 +10,12 @@ import { EMBEDDING_DIMENSIONS } from './embedder.js';
  * HNSW (m 16, ef_construction 64, pgvector's defaults) on cosine distance: the vectors are normalized,
  * and HNSW needs no training data, unlike IVFFlat, so an empty table can have it from the start.
  */
+export const HNSW_INDEX = `create index if not exists text_chunk_embedding_idx on text_chunk using hnsw (embedding vector_cosine_ops) with (m = 16, ef_construction = 64)`;
+
 const STEPS = [
   `create extension if not exists vector`,
   `alter table text_chunk add column if not exists embedding vector(${EMBEDDING_DIMENSIONS})`,
-  `create index if not exists text_chunk_embedding_idx on text_chunk using hnsw (embedding vector_cosine_ops) with (m = 16, ef_construction = 64)`,
+  HNSW_INDEX,
   // What the backfill looks for: chunks still waiting for their vector.
   `create index if not exists text_chunk_unembedded_idx on text_chunk (tenant_id, created_at) where embedding is null`,
 ];
