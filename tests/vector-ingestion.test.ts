@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCaller } from '../src/agent/tool-caller.js';
 import { receiveInbound } from '../src/modules/conversations/inbound.js';
+import { backfillAtStart } from '../src/modules/vector/embedding.js';
 import { runOperation } from '../src/tools/runner.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 import { randomSid } from './support/conversation-driver.js';
@@ -73,6 +74,14 @@ describe('messages and transcripts', () => {
     const refused = await clinic.request('POST', `${VECTOR_BASE}/ingest/conversation`, { body: { conversationId } });
     expect(refused.status).toBe(422);
     expect(await refused.text()).toContain('conversation_search');
+
+    // A later grant brings the patient's earlier messages in; one for another channel does not.
+    await clinic.call('POST', `${API}/patients/${patientId}/consents`, { channel: 'sms', purpose: 'conversation_search' });
+    await drain();
+    expect(await chunksOf('patient_id', patientId)).toBe(0);
+    await clinic.call('POST', `${API}/patients/${patientId}/consents`, { channel: 'whatsapp', purpose: 'conversation_search' });
+    await drain();
+    expect((await search(clinic, 'parrot mailman')).results[0]).toMatchObject({ patientId, text: 'My parrot bit the mailman' });
   });
 
   it('indexes a whole thread as a transcript, replacing it when ingested again', async () => {
@@ -163,6 +172,16 @@ describe('without a model', () => {
         [other.tenant.id],
       );
       expect(jobs.count).toBe(harness.databaseKind === 'embedded' ? 1 : 0);
+      // A backfill that ran out of attempts is asked for again at the next start, once.
+      await addKnowledge(other, 'Flu', 'Flu shots every Tuesday.');
+      await lexical.services.orm.em.fork().execute(`update job set status = 'failed' where tenant_id = ? and kind = 'vector.backfill'`, [other.tenant.id]);
+      await backfillAtStart(lexical.services);
+      await backfillAtStart(lexical.services);
+      const [again] = await lexical.services.orm.em.fork().execute<{ count: number }[]>(
+        `select count(*)::int as count from job where tenant_id = ? and kind = 'vector.backfill' and status = 'pending'`,
+        [other.tenant.id],
+      );
+      expect(again.count).toBe(harness.databaseKind === 'embedded' ? 1 : 0);
 
       // The same database, now with a model: the backfill job fills the vector in.
       await harness.services.jobs.drain({ tenantId: other.tenant.id });
@@ -173,7 +192,7 @@ describe('without a model', () => {
       });
       expect(((await after.json()) as { mode: string }).mode).toBe(expectedMode(harness));
       const { of: afterBackfill } = await chunkCounts(other);
-      expect(afterBackfill('knowledge').withVectors).toBe(harness.databaseKind === 'embedded' ? 1 : 0);
+      expect(afterBackfill('knowledge').withVectors).toBe(harness.databaseKind === 'embedded' ? 2 : 0);
     } finally {
       await lexical.close();
     }

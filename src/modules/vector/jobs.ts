@@ -10,7 +10,7 @@ import { BACKFILL_JOB, embedOrDefer, embedPending } from './embedding.js';
 import type { SourceType } from './entities.js';
 import { messageSource, ticketSource, type LoadedSource } from './sources.js';
 import { vectorStorage } from './storage.js';
-import { FORGET_PATIENT_JOB, INGEST_MESSAGE_JOB, INGEST_TICKET_JOB } from './subscriptions.js';
+import { FORGET_PATIENT_JOB, INGEST_MESSAGE_JOB, INGEST_TICKET_JOB, REMEMBER_PATIENT_JOB } from './subscriptions.js';
 
 const systemCaller = (tenant: TenantInfo): Caller => ({ tenant, actor: { kind: 'system', id: 'vector', role: 'system' }, channel: 'system' });
 
@@ -18,26 +18,46 @@ function inTransaction<T>(services: Services, tenant: TenantInfo, work: (ctx: Ap
   return tenantEntityManager(services, tenant.id).transactional((transaction) => work(createContext(services, systemCaller(tenant), transaction)));
 }
 
-/** Indexes the source as it is now, or removes it when it may not be indexed; then embeds it. */
-function reindex(type: SourceType, load: (ctx: AppContext, id: string) => Promise<LoadedSource>): JobHandler {
+type Loader = (ctx: AppContext, id: string) => Promise<LoadedSource>;
+
+/** Indexes the source as it is now, in a transaction of its own, or removes it when it may not be indexed. */
+function indexSource(services: Services, tenant: TenantInfo, type: SourceType, load: Loader, id: string): Promise<number> {
+  return inTransaction(services, tenant, async (ctx) => {
+    const loaded = await load(ctx, id);
+    if ('withheld' in loaded) {
+      await removeSource(ctx, type, id);
+      return 0;
+    }
+    return replaceChunks(ctx, loaded.source);
+  });
+}
+
+function reindex(type: SourceType, load: Loader): JobHandler {
   return async ({ services, tenant, job }) => {
     const id = String(job.payload.entityId);
-    const stored = await inTransaction(services, tenant, async (ctx) => {
-      const loaded = await load(ctx, id);
-      if ('withheld' in loaded) {
-        await removeSource(ctx, type, id);
-        return 0;
-      }
-      return replaceChunks(ctx, loaded.source);
-    });
-    if (stored > 0) await embedOrDefer(services, tenant.id, [id]);
+    if ((await indexSource(services, tenant, type, load, id)) > 0) await embedOrDefer(services, tenant.id, [id]);
   };
 }
 
+const aboutConversationSearch = (payload: Record<string, unknown>) => (payload.payload as { purpose?: string } | undefined)?.purpose === 'conversation_search';
+
+/** After a grant: the patient's earlier messages are indexed too (those the grant covers). */
+const rememberPatient: JobHandler = async ({ services, tenant, job }) => {
+  if (!aboutConversationSearch(job.payload)) return;
+  const messages = await services.orm.em.fork().execute<{ id: string }[]>(
+    `select m.id from message m join conversation c on c.id = m.conversation_id where c.tenant_id = ? and c.patient_id = ? order by m.created_at, m.id`,
+    [tenant.id, String(job.payload.entityId)],
+  );
+  const indexed: string[] = [];
+  for (const { id } of messages) {
+    if ((await indexSource(services, tenant, 'message', messageSource, id)) > 0) indexed.push(id);
+  }
+  if (indexed.length > 0) await embedOrDefer(services, tenant.id, indexed);
+};
+
 /** After a revocation: the patient's words they no longer consent to search are deleted. */
 const forgetPatient: JobHandler = async ({ services, tenant, job }) => {
-  const event = job.payload.payload as { purpose?: string } | undefined;
-  if (event?.purpose !== 'conversation_search') return;
+  if (!aboutConversationSearch(job.payload)) return;
   const patientId = String(job.payload.entityId);
   await inTransaction(services, tenant, async (ctx) => {
     const removed = await ctx.em.execute<{ affectedRows: number }>(
@@ -63,5 +83,6 @@ export const vectorJobHandlers: Readonly<Record<string, JobHandler>> = {
   [INGEST_MESSAGE_JOB]: reindex('message', messageSource),
   [INGEST_TICKET_JOB]: reindex('ticket_note', ticketSource),
   [FORGET_PATIENT_JOB]: forgetPatient,
+  [REMEMBER_PATIENT_JOB]: rememberPatient,
   [BACKFILL_JOB]: backfill,
 };

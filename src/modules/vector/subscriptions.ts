@@ -3,6 +3,7 @@ import type { EventSubscription } from '../../jobs/subscriptions.js';
 export const INGEST_MESSAGE_JOB = 'vector.ingest_message';
 export const INGEST_TICKET_JOB = 'vector.ingest_ticket';
 export const FORGET_PATIENT_JOB = 'vector.forget_patient';
+export const REMEMBER_PATIENT_JOB = 'vector.remember_patient';
 
 /**
  * Conversations and tickets are indexed as they change, after the commit and off the request path:
@@ -13,4 +14,5 @@ export const vectorSubscriptions: readonly EventSubscription[] = [
   { kind: INGEST_MESSAGE_JOB, events: ['message.created'], serialKey: (event) => `vector:message:${event.entityId}` },
   { kind: INGEST_TICKET_JOB, events: ['ticket.*'], serialKey: (event) => `vector:ticket:${event.entityId}` },
   { kind: FORGET_PATIENT_JOB, events: ['patient.consent_revoked'], serialKey: (event) => `vector:patient:${event.entityId}` },
+  { kind: REMEMBER_PATIENT_JOB, events: ['patient.consent_granted'], serialKey: (event) => `vector:patient:${event.entityId}` },
 ];
