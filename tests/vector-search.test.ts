@@ -27,12 +27,15 @@ describe('knowledge search', () => {
     expect(answer.results[0].source).toMatchObject({ type: 'knowledge', title: 'parking', chunkIndex: 0 });
     expect(answer.results[0].snippet).toContain('**Parking**');
     expect(answer.results[0].patientId).toBeNull();
+    expect(answer.results[0].matchedAllWords).toBe(false); // no article mentions a car
     expect(answer.results[0].score).toBeGreaterThan(0);
   });
 
   it('ranks by fused rank: the article sharing the most words comes first', async () => {
     const answer = await search(clinic, 'fee for a late cancellation');
     expect(answer.results[0].source.title).toBe('cancellation');
+    expect(answer.results[0].matchedAllWords).toBe(true);
+    expect(answer.results[0].similarity === null).toBe(harness.databaseKind === 'server');
     const scores = answer.results.map((result) => result.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });

@@ -4,7 +4,16 @@ export const VECTOR_BASE = '/api/v1/prm/vector';
 
 export type SearchAnswer = {
   mode: 'hybrid' | 'lexical' | 'vector';
-  results: { score: number; snippet: string; text: string; source: { type: string; id: string; chunkIndex: number; title: string | null }; patientId: string | null; sourceAt: string }[];
+  results: {
+    score: number;
+    snippet: string;
+    text: string;
+    source: { type: string; id: string; chunkIndex: number; title: string | null };
+    patientId: string | null;
+    sourceAt: string;
+    matchedAllWords: boolean;
+    similarity: number | null;
+  }[];
 };
 
 /** The mode a search answers in on this run's database when a model is ready: PGlite has pgvector, the server here does not. */

@@ -100,7 +100,7 @@ export const vectorOperations = [
     run: async (ctx, input) => {
       // Knowledge only, fixed here: the model has no argument that could reach anyone's messages.
       const found = await searchText(ctx, { query: input.query, sourceTypes: ['knowledge'], limit: input.limit });
-      return { mode: found.mode, results: found.results.map((result) => ({ title: result.source.title ?? '', snippet: result.snippet, text: result.text, score: result.score })) };
+      return { mode: found.mode, results: found.results.map(({ source, snippet, text, score, matchedAllWords, similarity }) => ({ title: source.title ?? '', snippet, text, score, matchedAllWords, similarity })) };
     },
   }),
   defineOperation({

@@ -48,6 +48,8 @@ export const SearchResult = z.object({
   }),
   patientId: Id.nullable(),
   sourceAt: Timestamp,
+  matchedAllWords: z.boolean().describe('The text has every word of the query (stemmed, stop words aside).'),
+  similarity: z.number().nullable().describe('Cosine similarity to the query, when it was found by meaning.'),
 });
 
 export const SearchOutput = z.object({ mode: SearchMode, results: z.array(SearchResult) });
@@ -59,7 +61,16 @@ export const SearchKnowledgeInput = z.strictObject({
 });
 export const SearchKnowledgeOutput = z.object({
   mode: SearchMode,
-  results: z.array(z.object({ title: z.string(), snippet: z.string(), text: z.string(), score: z.number() })),
+  results: z.array(
+    z.object({
+      title: z.string(),
+      snippet: z.string(),
+      text: z.string(),
+      score: z.number(),
+      matchedAllWords: z.boolean().describe('The passage has every word of the question.'),
+      similarity: z.number().nullable().describe('Cosine similarity to the question, when found by meaning.'),
+    }),
+  ),
 });
 
 const EmbedderStatusView = z.object({

@@ -45,23 +45,24 @@ export async function searchText(ctx: AppContext, options: SearchOptions): Promi
   const filter = filterSql(ctx, options);
   const pool = candidates(options.limit);
   const lists: string[] = [];
-  const params: unknown[] = [lexicalQuery(options.query)];
+  const params: unknown[] = [lexicalQuery(options.query), options.query];
   if (mode !== 'vector') {
-    lists.push(`select id, row_number() over (order by rank desc, id) as position from (
+    lists.push(`select id, row_number() over (order by rank desc, id) as position, null::float8 as distance from (
         select c.id, ts_rank_cd(c.search_vector, q.query) as rank from text_chunk c, q
          where c.search_vector @@ q.query and ${filter.sql} order by rank desc, c.id limit ?) ranked`);
     params.push(...filter.params, pool);
   }
   if (queryVector) {
-    lists.push(`select id, row_number() over (order by distance, id) as position from (
+    lists.push(`select id, row_number() over (order by distance, id) as position, distance from (
         select c.id, c.embedding <=> ?::vector as distance from text_chunk c
          where c.embedding is not null and ${filter.sql} order by c.embedding <=> ?::vector limit ?) nearest`);
     params.push(queryVector, ...filter.params, queryVector, pool);
   }
-  const sql = `with q as (select websearch_to_tsquery('english', ?) as query),
+  const sql = `with q as (select websearch_to_tsquery('english', ?) as query, websearch_to_tsquery('english', ?) as every_word),
     ranks as (${lists.join(' union all ')}),
-    fused as (select id, sum(1.0 / (${RRF_K} + position))::float8 as score from ranks group by id)
+    fused as (select id, sum(1.0 / (${RRF_K} + position))::float8 as score, min(distance)::float8 as distance from ranks group by id)
     select c.id, c.source_type, c.source_id, c.chunk_index, c.patient_id, c.source_at, c.text, k.title, f.score,
+           c.search_vector @@ q.every_word as matched_all_words, 1 - f.distance as similarity,
            ts_headline('english', c.text, q.query, 'MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … ", StartSel=**, StopSel=**') as snippet
       from fused f join text_chunk c on c.id = f.id cross join q
       left join knowledge_source k on c.source_type = 'knowledge' and k.id = c.source_id
@@ -77,6 +78,8 @@ export async function searchText(ctx: AppContext, options: SearchOptions): Promi
       source: { type: row.source_type, id: row.source_id, chunkIndex: row.chunk_index, title: row.title },
       patientId: row.patient_id,
       sourceAt: toIso(new Date(row.source_at)),
+      matchedAllWords: row.matched_all_words,
+      similarity: row.similarity,
     })),
   };
 }
@@ -92,6 +95,8 @@ type Row = {
   title: string | null;
   score: number;
   snippet: string;
+  matched_all_words: boolean;
+  similarity: number | null;
 };
 
 /** Vector search runs in a short transaction of its own, for its `set local` settings. */
