@@ -116,6 +116,29 @@ describe('messages and transcripts', () => {
   });
 });
 
+describe('patients deleted or merged', () => {
+  it('deletes a deleted patient’s words, and moves a merged patient’s words to the kept record', async () => {
+    const deleted = await patient('Deleted', { channel: 'whatsapp' });
+    await thread('+15550100008', deleted, ['My goldfish needs a checkup']);
+    expect(await chunksOf('patient_id', deleted)).toBeGreaterThan(0);
+    await clinic.call('DELETE', `${API}/patients/${deleted}`);
+    await drain();
+    expect(await chunksOf('patient_id', deleted)).toBe(0);
+
+    const kept = await patient('Kept', { channel: 'whatsapp' });
+    const duplicate = await clinic.call<{ id: string }>('POST', `${API}/patients`, { givenName: 'Ana', familyName: 'Kept', dateOfBirth: '1980-01-02', sex: 'female', allowDuplicate: true });
+    await clinic.call('POST', `${API}/patients/${duplicate.id}/consents`, { channel: 'whatsapp', purpose: 'conversation_search' });
+    await thread('+15550100009', duplicate.id, ['The tortoise ate my prescription']);
+    const before = await chunksOf('patient_id', duplicate.id);
+    expect(before).toBeGreaterThan(0);
+    await clinic.call('POST', `${API}/patients/${kept}/merge`, { sourcePatientId: duplicate.id });
+    await drain();
+    expect(await chunksOf('patient_id', duplicate.id)).toBe(0);
+    expect(await chunksOf('patient_id', kept)).toBe(before);
+    expect((await search(clinic, 'tortoise prescription', { patientId: kept })).results[0].text).toBe('The tortoise ate my prescription');
+  });
+});
+
 describe('tickets', () => {
   it('indexes a ticket’s subject, description and notes as they change', async () => {
     const ticket = await clinic.call<{ id: string }>('POST', `${API}/tickets`, { subject: 'Invoice question', description: 'Patient was billed twice for the flu vaccine.' });

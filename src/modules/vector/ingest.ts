@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { unprocessable } from '../../errors.js';
+import { recordEvent } from '../../events.js';
 import { newId } from '../../ids.js';
 import { replaceChunks, type SourceText } from './chunk-store.js';
 import { requestBackfill } from './embedding.js';
@@ -51,7 +52,11 @@ export async function ingestKnowledge(ctx: AppContext, input: z.output<typeof In
   const now = ctx.clock.now();
   const existing = await ctx.em.findOne(KnowledgeSource, { title: input.title });
   if (existing?.contentHash === hash) {
-    existing.tags = input.tags;
+    if (existing.tags.join('\n') !== input.tags.join('\n')) {
+      existing.tags = input.tags;
+      existing.updatedAt = now;
+      recordEvent(ctx, { type: 'vector.knowledge_retagged', entityType: 'knowledge', entityId: existing.id, payload: { tags: input.tags } });
+    }
     return { sourceType: 'knowledge', sourceId: existing.id, chunks: await ctx.em.count(TextChunk, { sourceType: 'knowledge', sourceId: existing.id }), skipped: true };
   }
   const source =

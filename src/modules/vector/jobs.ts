@@ -10,7 +10,7 @@ import { BACKFILL_JOB, embedOrDefer, embedPending } from './embedding.js';
 import type { SourceType } from './entities.js';
 import { messageSource, ticketSource, type LoadedSource } from './sources.js';
 import { vectorStorage } from './storage.js';
-import { FORGET_PATIENT_JOB, INGEST_MESSAGE_JOB, INGEST_TICKET_JOB, REMEMBER_PATIENT_JOB } from './subscriptions.js';
+import { INGEST_MESSAGE_JOB, INGEST_TICKET_JOB, PATIENT_JOB } from './subscriptions.js';
 
 const systemCaller = (tenant: TenantInfo): Caller => ({ tenant, actor: { kind: 'system', id: 'vector', role: 'system' }, channel: 'system' });
 
@@ -39,29 +39,27 @@ function reindex(type: SourceType, load: Loader): JobHandler {
   };
 }
 
-const aboutConversationSearch = (payload: Record<string, unknown>) => (payload.payload as { purpose?: string } | undefined)?.purpose === 'conversation_search';
-
 /** After a grant: the patient's earlier messages are indexed too (those the grant covers). */
-const rememberPatient: JobHandler = async ({ services, tenant, job }) => {
-  if (!aboutConversationSearch(job.payload)) return;
+async function rememberPatient(services: Services, tenant: TenantInfo, patientId: string): Promise<void> {
   const messages = await services.orm.em.fork().execute<{ id: string }[]>(
     `select m.id from message m join conversation c on c.id = m.conversation_id where c.tenant_id = ? and c.patient_id = ? order by m.created_at, m.id`,
-    [tenant.id, String(job.payload.entityId)],
+    [tenant.id, patientId],
   );
   const indexed: string[] = [];
   for (const { id } of messages) {
     if ((await indexSource(services, tenant, 'message', messageSource, id)) > 0) indexed.push(id);
   }
   if (indexed.length > 0) await embedOrDefer(services, tenant.id, indexed);
-};
+}
 
-/** After a revocation: the patient's words they no longer consent to search are deleted. */
-const forgetPatient: JobHandler = async ({ services, tenant, job }) => {
-  if (!aboutConversationSearch(job.payload)) return;
-  const patientId = String(job.payload.entityId);
-  await inTransaction(services, tenant, async (ctx) => {
+/**
+ * Deletes the patient's words: those their consent no longer covers (after a revocation), or all of
+ * them (the patient was deleted).
+ */
+function forgetPatient(services: Services, tenant: TenantInfo, patientId: string, options: { all: boolean }): Promise<void> {
+  return inTransaction(services, tenant, async (ctx) => {
     const removed = await ctx.em.execute<{ affectedRows: number }>(
-      `delete from text_chunk c where c.tenant_id = ? and c.patient_id = ? and c.source_type in ('transcript', 'message') and not ${CONSENTED_CHUNK}`,
+      `delete from text_chunk c where c.tenant_id = ? and c.patient_id = ? and c.source_type in ('transcript', 'message') ${options.all ? '' : `and not ${CONSENTED_CHUNK}`}`,
       [tenant.id, patientId],
       'run',
     );
@@ -69,6 +67,34 @@ const forgetPatient: JobHandler = async ({ services, tenant, job }) => {
       recordEvent(ctx, { type: 'vector.patient_forgotten', entityType: 'patient', entityId: patientId, payload: { chunks: removed.affectedRows } });
     }
   });
+}
+
+/** A merge: the merged record's chunks now belong to the kept one (whose consent decides from now on). */
+function movePatient(services: Services, tenant: TenantInfo, from: string, to: string): Promise<void> {
+  return inTransaction(services, tenant, async (ctx) => {
+    const moved = await ctx.em.execute<{ affectedRows: number }>(`update text_chunk set patient_id = ?, updated_at = now() where tenant_id = ? and patient_id = ?`, [to, tenant.id, from], 'run');
+    if (moved.affectedRows > 0) recordEvent(ctx, { type: 'vector.patient_moved', entityType: 'patient', entityId: to, payload: { from, chunks: moved.affectedRows } });
+  });
+}
+
+/** What a change to a patient means for their indexed words. */
+const patientChanged: JobHandler = async ({ services, tenant, job }) => {
+  const patientId = String(job.payload.entityId);
+  const details = (job.payload.payload ?? {}) as { purpose?: string; sourcePatientId?: string };
+  switch (job.payload.type) {
+    case 'patient.consent_granted':
+      if (details.purpose === 'conversation_search') await rememberPatient(services, tenant, patientId);
+      return;
+    case 'patient.consent_revoked':
+      if (details.purpose === 'conversation_search') await forgetPatient(services, tenant, patientId, { all: false });
+      return;
+    case 'patient.deleted':
+      await forgetPatient(services, tenant, patientId, { all: true });
+      return;
+    case 'patient.merged':
+      if (details.sourcePatientId) await movePatient(services, tenant, details.sourcePatientId, patientId);
+      return;
+  }
 };
 
 /** Fills in the tenant's missing vectors; without a model it fails, and the worker retries with backoff. */
@@ -82,7 +108,6 @@ const backfill: JobHandler = async ({ services, tenant, log }) => {
 export const vectorJobHandlers: Readonly<Record<string, JobHandler>> = {
   [INGEST_MESSAGE_JOB]: reindex('message', messageSource),
   [INGEST_TICKET_JOB]: reindex('ticket_note', ticketSource),
-  [FORGET_PATIENT_JOB]: forgetPatient,
-  [REMEMBER_PATIENT_JOB]: rememberPatient,
+  [PATIENT_JOB]: patientChanged,
   [BACKFILL_JOB]: backfill,
 };

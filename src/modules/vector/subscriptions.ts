@@ -2,8 +2,7 @@ import type { EventSubscription } from '../../jobs/subscriptions.js';
 
 export const INGEST_MESSAGE_JOB = 'vector.ingest_message';
 export const INGEST_TICKET_JOB = 'vector.ingest_ticket';
-export const FORGET_PATIENT_JOB = 'vector.forget_patient';
-export const REMEMBER_PATIENT_JOB = 'vector.remember_patient';
+export const PATIENT_JOB = 'vector.patient_changed';
 
 /**
  * Conversations and tickets are indexed as they change, after the commit and off the request path:
@@ -13,6 +12,10 @@ export const REMEMBER_PATIENT_JOB = 'vector.remember_patient';
 export const vectorSubscriptions: readonly EventSubscription[] = [
   { kind: INGEST_MESSAGE_JOB, events: ['message.created'], serialKey: (event) => `vector:message:${event.entityId}` },
   { kind: INGEST_TICKET_JOB, events: ['ticket.*'], serialKey: (event) => `vector:ticket:${event.entityId}` },
-  { kind: FORGET_PATIENT_JOB, events: ['patient.consent_revoked'], serialKey: (event) => `vector:patient:${event.entityId}` },
-  { kind: REMEMBER_PATIENT_JOB, events: ['patient.consent_granted'], serialKey: (event) => `vector:patient:${event.entityId}` },
+  // Grants, revocations, deletion and merges of one patient are applied in order.
+  {
+    kind: PATIENT_JOB,
+    events: ['patient.consent_granted', 'patient.consent_revoked', 'patient.deleted', 'patient.merged'],
+    serialKey: (event) => `vector:patient:${event.entityId}`,
+  },
 ];
