@@ -18,7 +18,15 @@ beforeAll(async () => {
 });
 afterAll(() => harness.close());
 
-const drain = (tenant: TestTenant = clinic) => harness.services.jobs.drain({ tenantId: tenant.tenant.id });
+/** Runs the tenant's jobs; none may have failed, even once (a retry would hide a race). */
+async function drain(tenant: TestTenant = clinic) {
+  await harness.services.jobs.drain({ tenantId: tenant.tenant.id });
+  const failures = await harness.services.orm.em.fork().execute<{ kind: string; last_error: string }[]>(
+    `select kind, last_error from job where tenant_id = ? and last_error is not null`,
+    [tenant.tenant.id],
+  );
+  expect(failures).toEqual([]);
+}
 
 async function patient(familyName: string, consent?: { channel: string }) {
   const created = await clinic.call<{ id: string }>('POST', `${API}/patients`, { givenName: 'Ana', familyName, dateOfBirth: '1980-01-02', sex: 'female' });

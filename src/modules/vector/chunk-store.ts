@@ -51,7 +51,13 @@ export async function removeSource(ctx: AppContext, type: SourceType, id: string
   return removed;
 }
 
+/**
+ * Deletes the source's chunks, first taking the source's lock for the rest of the transaction: two
+ * indexings of one source (a message's own job and a consent grant's) then run one after the other,
+ * the second replacing what the first wrote, instead of meeting on the unique chunk position.
+ */
 async function deleteChunks(ctx: AppContext, type: SourceType, id: string): Promise<number> {
+  await ctx.em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`text_chunk:${ctx.tenant.id}:${type}:${id}`]);
   const result = await ctx.em.execute<{ affectedRows: number }>(`delete from text_chunk where tenant_id = ? and source_type = ? and source_id = ?`, [ctx.tenant.id, type, id], 'run');
   return result.affectedRows;
 }
