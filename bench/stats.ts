@@ -26,3 +26,14 @@ export function ms(value: number): string {
 export const count = (value: number): string => Math.round(value).toLocaleString('en-US');
 
 export const rate = (value: number): string => `${value.toLocaleString('en-US', { maximumFractionDigits: value < 100 ? 1 : 0 })}/s`;
+
+/** Times `runs` sequential calls after `warmUp` untimed ones. */
+export async function timeCalls(call: () => Promise<unknown>, options: { runs: number; warmUp: number }): Promise<Summary> {
+  const samples: number[] = [];
+  for (let index = 0; index < options.warmUp + options.runs; index++) {
+    const started = performance.now();
+    await call();
+    if (index >= options.warmUp) samples.push(performance.now() - started);
+  }
+  return summarize(samples);
+}

@@ -31,7 +31,13 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.get('/health', async (c) => {
     const database = await databaseHealth(services.orm);
     return c.json(
-      { status: database.ok ? 'ok' : 'unavailable', version: VERSION, database: { kind: services.databaseKind, ...database } },
+      {
+        status: database.ok ? 'ok' : 'unavailable',
+        version: VERSION,
+        database: { kind: services.databaseKind, ...database },
+        // Without a model the service runs, and semantic search answers from full text alone.
+        embeddings: services.embedder.status(),
+      },
       database.ok ? 200 : 503,
     );
   });

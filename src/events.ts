@@ -36,12 +36,13 @@ export function recordEvent(
   event: { type: string; entityType: string; entityId: string; payload?: Record<string, unknown> },
 ): void {
   const id = newId();
-  for (const subscription of subscriptionsFor(event.type)) {
+  const subscribed = { ...event, payload: event.payload ?? {} };
+  for (const subscription of subscriptionsFor(subscribed)) {
     enqueueJob(ctx.em, {
       tenantId: ctx.tenant.id,
       kind: subscription.kind,
-      payload: { eventId: id, type: event.type, entityType: event.entityType, entityId: event.entityId, payload: event.payload ?? {} },
-      serialKey: subscription.serialKey?.(event),
+      payload: { eventId: id, type: event.type, entityType: event.entityType, entityId: event.entityId, payload: subscribed.payload },
+      serialKey: subscription.serialKey?.(subscribed),
     });
   }
   ctx.em.create(DomainEvent, {

@@ -1,4 +1,5 @@
 import { chatCommand } from './cli/chat.js';
+import { ingestCommand } from './cli/ingest.js';
 import { keysCommand } from './cli/keys.js';
 import { serveCommand } from './cli/serve.js';
 import { tenantsCommand } from './cli/tenants.js';
@@ -14,7 +15,8 @@ const usage = `usage: tsx src/main.ts <command>
   seed       create the demo clinic if it does not exist (npm run seed)
   tenants    create or list tenants (npm run tenants -- help)
   keys       create, list or revoke API keys (npm run keys -- help)
-  chat       talk to the agent in the terminal as a patient (npm run chat -- --phone +15551234567)`;
+  chat       talk to the agent in the terminal as a patient (npm run chat -- --phone +15551234567)
+  ingest     add a folder of .md and .txt articles to a clinic's knowledge (npm run ingest -- <folder> [--tenant slug])`;
 
 const commands: Record<string, (services: Awaited<ReturnType<typeof openServices>>, argv: string[]) => Promise<unknown>> = {
   serve: serveCommand,
@@ -27,6 +29,7 @@ const commands: Record<string, (services: Awaited<ReturnType<typeof openServices
   tenants: tenantsCommand,
   keys: keysCommand,
   chat: chatCommand,
+  ingest: ingestCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -59,7 +59,11 @@ describe('guided mode: menu and text it cannot place', () => {
     const { clinic, conversationId, chat } = await openGuidedClinic();
     const info = await chat.send('What are your opening hours?');
     expect(info.reply).toBe('Harbor Clinic.\nReply MENU for appointments.');
-    expect((await runsOf(clinic, conversationId)).map((run) => [run.tool, run.status])).toEqual([['get_clinic_info', 'succeeded']]);
+    // The clinic's knowledge is asked first; with no article about it, the profile answers.
+    expect((await runsOf(clinic, conversationId)).map((run) => [run.tool, run.status])).toEqual([
+      ['search_knowledge', 'succeeded'],
+      ['get_clinic_info', 'succeeded'],
+    ]);
   });
 });
 

@@ -15,6 +15,14 @@ describe('the service’s own routes', () => {
     expect(await response.json()).toMatchObject({ status: 'ok', database: { kind: harness.databaseKind, ok: true, latencyMs: expect.any(Number) } });
   });
 
+  it('says in /health when no embedding model can be loaded, and still answers 200', async () => {
+    await harness.services.embedder.ready(); // the harness points the model path at an empty folder
+    const response = await harness.app.request('/health');
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { embeddings: { state: string; reason: string; dimensions: number } };
+    expect(body.embeddings).toMatchObject({ state: 'unavailable', dimensions: 384, reason: expect.stringContaining('prm-tests-no-embedding-model') });
+  });
+
   it('serves an OpenAPI 3.1 document with every operation, generated from the schemas', async () => {
     const document = (await (await harness.app.request('/openapi.json')).json()) as {
       openapi: string;

@@ -43,6 +43,13 @@ describe('the demo clinic', () => {
     expect(await count('schedule_rule', tenant.id)).toBeGreaterThanOrEqual(12);
     expect(await count('appointment', tenant.id)).toBeGreaterThanOrEqual(5);
     expect(await count('ticket', tenant.id)).toBe(3);
+    expect(await count('knowledge_source', tenant.id)).toBe(4);
+    const parking = await harness.app.request('/api/v1/prm/vector/search/knowledge', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo?.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'where do I park?' }),
+    });
+    expect(((await parking.json()) as { results: { title: string }[] }).results[0].title).toBe('Parking and getting here');
 
     // A second start finds it ready: same key, nothing doubled.
     expect((await prepareDemo(services))?.adminKey).toBe(demo?.adminKey);
@@ -54,6 +61,7 @@ describe('the demo clinic', () => {
     await seedDemoData(harness.services, tenantInfo(tenant));
     expect(await count('patient', tenant.id)).toBe(20);
     expect(await count('ticket', tenant.id)).toBe(3);
+    expect(await count('knowledge_source', tenant.id)).toBe(4);
   });
 
   it('ensures PRM_ADMIN_API_KEY as an admin key of the demo clinic', async () => {

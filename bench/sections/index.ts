@@ -5,6 +5,7 @@ import { queryCounts } from './query-counts.js';
 import { restLoad } from './rest-load.js';
 import { runnerCost } from './runner-cost.js';
 import { slotSearch } from './slot-search.js';
+import { vectorSearch } from './vector-search.js';
 
 /** Every section, in report order. A new section: a file here exporting a `Section`, added to this list. */
-export const sections: Section[] = [restLoad, runnerCost, slotSearch, queryCounts, agentTurns, embedding];
+export const sections: Section[] = [restLoad, runnerCost, slotSearch, queryCounts, agentTurns, embedding, vectorSearch];

@@ -8,7 +8,7 @@ import { runOperation, tenantEntityManager } from '../../src/tools/runner.js';
 import { buildClinic } from '../clinic.js';
 import { benchTenant, openInProcess } from '../in-process.js';
 import type { Row, Section } from '../section.js';
-import { count, ms, summarize, type Summary } from '../stats.js';
+import { count, ms, timeCalls, type Summary } from '../stats.js';
 
 const PRACTITIONERS = 20;
 const DAYS = 30;
@@ -76,15 +76,7 @@ export const slotSearch: Section = {
   },
 };
 
-async function measure(call: () => Promise<unknown>, runs = RUNS): Promise<Summary> {
-  const samples: number[] = [];
-  for (let index = 0; index < WARM_UP + runs; index++) {
-    const started = performance.now();
-    await call();
-    if (index >= WARM_UP) samples.push(performance.now() - started);
-  }
-  return summarize(samples);
-}
+const measure = (call: () => Promise<unknown>, runs = RUNS): Promise<Summary> => timeCalls(call, { runs, warmUp: WARM_UP });
 
 const timing = (name: string, summary: Summary): Row[] => [
   { label: `${name}: p50`, value: ms(summary.p50) },

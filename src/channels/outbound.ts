@@ -40,7 +40,7 @@ export function queueOutbound(
     updatedAt: now,
   });
   conversation.lastMessageAt = now;
-  recordEvent(ctx, { type: 'message.created', entityType: 'message', entityId: outbound.id, payload: { conversationId: conversation.id, direction: 'outbound' } });
+  recordEvent(ctx, { type: 'message.created', entityType: 'message', entityId: outbound.id, payload: { conversationId: conversation.id, patientId: conversation.patientId ?? null, direction: 'outbound' } });
   if (!inline) {
     enqueueJob(ctx.em, { tenantId: ctx.tenant.id, kind: DELIVER_JOB, payload: { messageId: outbound.id }, serialKey: `deliver:${conversation.id}` });
   }

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../app.js';
 import { prepareDemo, type DemoInfo } from '../demo/prepare.js';
 import type { RunningServices } from '../services.js';
+import { backfillAtStart } from '../modules/vector/embedding.js';
 
 /**
  * Starts the service; resolves when it has stopped (SIGINT/SIGTERM). With PRM_PROCESSES above 1 this
@@ -14,6 +15,7 @@ import type { RunningServices } from '../services.js';
 export async function serveCommand(services: RunningServices): Promise<void> {
   if (cluster.isWorker) return serveHttp(services);
   const demo = await prepareDemo(services);
+  await backfillAtStart(services);
   if (services.config.processes <= 1) return serveHttp(services, demo);
   return supervise(services, demo);
 }
@@ -56,6 +58,8 @@ async function serveHttp(services: RunningServices, demo?: DemoInfo): Promise<vo
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, database: services.databaseKind, pid: process.pid }, 'listening');
   if (cluster.isPrimary) process.stdout.write(banner(services, port, demo));
+  // Load the embedding model now, in the background, so /health and the log say at once whether semantic search has one.
+  void services.embedder.ready();
 
   log.info({ signal: await stopSignal() }, 'stopping');
   // Idle keep-alive connections would hold close() open.

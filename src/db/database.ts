@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { openEmbeddedDatabase } from './embedded.js';
 import { createOrm, migrate } from './orm.js';
+import { LEXICAL_ONLY_WARNING } from '../modules/vector/storage.js';
 
 export type Database = {
   orm: MikroORM;
@@ -32,8 +33,9 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
 }
 
 async function applyMigrations(orm: MikroORM, log: Logger): Promise<void> {
-  const applied = await migrate(orm);
+  const { applied, vectors } = await migrate(orm);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  if (!vectors) log.warn(LEXICAL_ONLY_WARNING);
 }
 
 /** What `/health` reports about the database. */

@@ -6,6 +6,7 @@ import { DomainEvent } from '../events.js';
 import { ToolRun } from '../tools/tool-run.js';
 import { Job } from '../jobs/job.js';
 import { AgentTurn, Conversation, Message, TwilioAccount } from '../modules/conversations/entities.js';
+import { KnowledgeSource, TextChunk } from '../modules/vector/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
 export const entities = [
@@ -28,4 +29,6 @@ export const entities = [
   Message,
   AgentTurn,
   TwilioAccount,
+  TextChunk,
+  KnowledgeSource,
 ];

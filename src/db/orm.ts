@@ -2,6 +2,7 @@ import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql'
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
 import { entities } from './entities.js';
+import { prepareVectorStorage } from '../modules/vector/storage.js';
 
 /** The ORM settings, shared by the service and MikroORM's own CLI. */
 export function ormOptions(options: { url: string; poolMax: number }): Options {
@@ -30,8 +31,12 @@ export function createOrm(options: { url: string; poolMax: number }): Promise<Mi
   return MikroORM.init(ormOptions(options));
 }
 
-/** Applies every pending migration; returns the names applied. */
-export async function migrate(orm: MikroORM): Promise<string[]> {
+/**
+ * Applies every pending migration, then the start-time schema step that depends on the server
+ * (vector storage where pgvector exists); returns the names applied and whether vectors are stored.
+ */
+export async function migrate(orm: MikroORM): Promise<{ applied: string[]; vectors: boolean }> {
   const applied = await orm.getMigrator().up();
-  return applied.map((migration) => migration.name);
+  const vectors = await prepareVectorStorage(orm);
+  return { applied: applied.map((migration) => migration.name), vectors };
 }

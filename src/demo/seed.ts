@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Caller, Services, TenantInfo } from '../context.js';
 import { runOperation } from '../tools/runner.js';
+import { demoKnowledge } from './knowledge.js';
 
 export const demoClinic = {
   slug: 'demo',
@@ -99,4 +100,6 @@ export async function seedDemoData(services: Services, tenant: TenantInfo): Prom
   await run('ticket:0', 'create_ticket', { subject: 'Question about lab results', priority: 'normal', category: 'clinical', patientId: patientIds[3] });
   await run('ticket:1', 'create_ticket', { subject: 'Insurance card update', priority: 'low', category: 'billing', patientId: patientIds[5] });
   await run('ticket:2', 'create_ticket', { subject: 'Prescription refill request', priority: 'high', category: 'clinical', patientId: patientIds[9], assignee: 'front.desk@harbor.example' });
+
+  for (const [index, article] of demoKnowledge.entries()) await run(`knowledge:${index}`, 'ingest_knowledge', article);
 }

@@ -1,3 +1,5 @@
+import { vectorSubscriptions } from '../modules/vector/subscriptions.js';
+
 /**
  * Which jobs a domain event starts. `recordEvent` enqueues one job per matching subscription in the
  * same transaction as the event, so a consumer never misses a change and never sees one that rolled
@@ -9,13 +11,19 @@ export type EventSubscription = {
   /** Event types it wants: exact (`ticket.created`) or a prefix ending in `.*` (`ticket.*`). */
   events: readonly string[];
   /** Events with the same key are handled in order, one at a time. */
-  serialKey?: (event: { type: string; entityType: string; entityId: string }) => string;
+  serialKey?: (event: SubscribedEvent) => string;
+  /** Only the events it holds for get a job (a cheap test of the payload: no job is cheaper than a no-op job). */
+  when?: (event: SubscribedEvent) => boolean;
 };
 
-export const eventSubscriptions: readonly EventSubscription[] = [];
+export type SubscribedEvent = { type: string; entityType: string; entityId: string; payload: Record<string, unknown> };
 
-export function subscriptionsFor(type: string): EventSubscription[] {
-  return eventSubscriptions.filter((subscription) =>
-    subscription.events.some((pattern) => (pattern.endsWith('.*') ? type.startsWith(pattern.slice(0, -1)) : pattern === type)),
+export const eventSubscriptions: readonly EventSubscription[] = [...vectorSubscriptions];
+
+export function subscriptionsFor(event: SubscribedEvent): EventSubscription[] {
+  return eventSubscriptions.filter(
+    (subscription) =>
+      subscription.events.some((pattern) => (pattern.endsWith('.*') ? event.type.startsWith(pattern.slice(0, -1)) : pattern === event.type)) &&
+      (subscription.when?.(event) ?? true),
   );
 }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { systemClock, type Clock } from '../../src/clock.js';
@@ -36,7 +38,8 @@ export type Harness = {
 /** The real app on the run's database (see global-setup), with helpers to make tenants and keys. */
 export async function createHarness(options: { clock?: Clock; agentModel?: AgentModel; embedder?: Embedder; config?: Record<string, string> } = {}): Promise<Harness> {
   const orm = await createOrm({ url: inject('databaseUrl'), poolMax: 5 });
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...options.config });
+  // No model unless a test brings one (tests/support/embedding-model.ts): nothing is fetched from the hub.
+  const config = loadConfig({ LOG_LEVEL: 'silent', PRM_EMBEDDING_MODEL_PATH: join(tmpdir(), 'prm-tests-no-embedding-model'), ...options.config });
   const log = createLogger({ level: 'silent' });
   const services: Services = {
     config,

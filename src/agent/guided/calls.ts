@@ -3,6 +3,7 @@ import { ListAppointmentsOutput, AppointmentView, SearchSlotsOutput } from '../.
 import { ListPractitionersOutput } from '../../modules/appointments/schema.js';
 import { ClinicInfoOutput, HandoffOutput, RegisterPatientOutput, VerifyIdentityOutput } from '../../modules/conversations/schema.js';
 import { AppError, toAppError } from '../../errors.js';
+import { SearchKnowledgeOutput } from '../../modules/vector/schema.js';
 import type { ToolCaller } from '../../tools/ai-sdk.js';
 
 /**
@@ -42,5 +43,6 @@ export const operations = (call: ToolCaller) => ({
   bookAppointment: (input: { practitionerId: string; startAt: string }) => invoke(call, 'book_appointment', input, AppointmentView),
   searchSlots: (input: { from: string; to: string; practitionerId?: string[]; specialty?: string; limit: number }) => invoke(call, 'search_slots', input, SearchSlotsOutput),
   listPractitioners: (input: { active?: boolean }) => invoke(call, 'list_practitioners', input, ListPractitionersOutput),
+  searchKnowledge: (input: { query: string; limit: number }) => invoke(call, 'search_knowledge', input, SearchKnowledgeOutput),
 });
 export type Operations = ReturnType<typeof operations>;

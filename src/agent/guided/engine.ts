@@ -2,6 +2,7 @@ import { operations } from './calls.js';
 import { idleStep, type Answer, type GuidedContext } from './context.js';
 import { clinicInfo } from './flows/clinic-info.js';
 import { handOff } from './flows/handoff.js';
+import { knowledgeAnswer } from './flows/knowledge.js';
 import { askIdentity } from './flows/failures.js';
 import { offerSlots, searchTask } from './flows/slots.js';
 import { startTask } from './flows/tasks.js';
@@ -92,6 +93,8 @@ async function answerRequest(context: GuidedContext, memory: Memory): Promise<An
       const choice = MENU[choiceNumber(context.normalized) ?? 0];
       if (choice === 'handoff') return handOff(context, memory.step, { urgent: false });
       if (choice) return startTask(context, choice);
+      const known = await knowledgeAnswer(context);
+      if (known) return known;
       return {
         text: replies.join(replies.notUnderstood(context.voice, memory.misses + 1), replies.menu(context.voice)),
         step: idleStep,

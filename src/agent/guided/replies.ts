@@ -68,6 +68,7 @@ export const greeting = (clinicName: string, givenName: string | null) => `Hello
 export const notUnderstood = (voice: boolean, misses: number) =>
   misses >= 2 ? `Sorry, I still did not understand. I can only help with the options below; for anything else, reply ${option(voice, 5)} to talk to a person.` : 'Sorry, I did not understand that.';
 export const stopped = 'OK, I stopped that.';
+export const moreHelp = (voice: boolean) => (voice ? 'Anything else? Say menu to hear the options.' : 'Anything else? Reply MENU for the options.');
 export const welcome = 'You are welcome. Reply MENU any time.';
 export const acknowledged = 'OK. Reply MENU any time.';
 export const confirmWhat = (voice: boolean) => `Do you want to confirm your next appointment? Reply ${confirmKey(voice)} to confirm it, or MENU to see what I can do.`;

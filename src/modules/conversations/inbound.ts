@@ -33,11 +33,11 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
     const ctx = createContext(services, { tenant, actor: { kind: 'patient', id: inbound.contact, role: 'system' }, channel: inbound.channel }, transaction);
     const now = ctx.clock.now();
     // One conversation per tenant, channel and contact; concurrent first messages meet on the unique key.
-    const [conversation] = await transaction.execute<{ id: string }[]>(
+    const [conversation] = await transaction.execute<{ id: string; patient_id: string | null }[]>(
       `insert into conversation (id, tenant_id, channel, contact, clinic_address, status, handled_by, state, last_message_at, created_at, updated_at)
        values (?, ?, ?, ?, ?, 'open', 'bot', '{}', ?, ?, ?)
        on conflict (tenant_id, channel, contact) do update set updated_at = conversation.updated_at
-       returning id`,
+       returning id, patient_id`,
       [newId(), tenant.id, inbound.channel, inbound.contact, inbound.clinicAddress ?? null, now, now, now],
     );
     const messageId = newId();
@@ -58,7 +58,7 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
     // A redelivery: the no-op upsert above changed nothing, and nothing else happens.
     if (inserted.length === 0) return { duplicate: true, conversationId: conversation.id, messageId: null, turnJobId: null };
 
-    recordEvent(ctx, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId: conversation.id, direction: 'inbound' } });
+    recordEvent(ctx, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId: conversation.id, patientId: conversation.patient_id, direction: 'inbound' } });
     const job = enqueueJob(transaction, {
       tenantId: tenant.id,
       kind: TURN_JOB,

@@ -1,0 +1,81 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Services } from '../../context.js';
+import { newId } from '../../ids.js';
+import { EmbeddingUnavailable } from './embedder.js';
+import { vectorStorage } from './storage.js';
+
+export const BACKFILL_JOB = 'vector.backfill';
+
+/** pgvector's text form of a vector. */
+export const vectorLiteral = (vector: Float32Array): string => `[${Array.from(vector).join(',')}]`;
+
+/**
+ * Embeds the tenant's chunks that have no vector yet (only those of `sourceIds` when given), a batch
+ * at a time: each batch is read, embedded with no transaction open, and written in one statement.
+ * Returns how many chunks got their vector. Throws `EmbeddingUnavailable` when there is no model.
+ */
+export async function embedPending(services: Services, tenantId: string, options: { sourceIds?: string[] } = {}): Promise<number> {
+  if (!(await vectorStorage(services.orm.em.fork()))) return 0;
+  const em = services.orm.em.fork();
+  const batchSize = services.config.embedding.batchSize * 4;
+  let embedded = 0;
+  for (;;) {
+    const rows = await em.execute<{ id: string; text: string }[]>(
+      `select id, text from text_chunk where tenant_id = ? and embedding is null ${options.sourceIds ? 'and source_id = any(?::uuid[])' : ''}
+        order by created_at, id limit ?`,
+      options.sourceIds ? [tenantId, `{${options.sourceIds.join(',')}}`, batchSize] : [tenantId, batchSize],
+    );
+    if (rows.length === 0) return embedded;
+    const vectors = await services.embedder.embed(rows.map((row) => row.text));
+    const values = rows.map(() => '(?::uuid, ?)').join(', ');
+    await em.execute(
+      `update text_chunk c set embedding = v.embedding::vector from (values ${values}) v(id, embedding) where c.tenant_id = ? and c.id = v.id`,
+      [...rows.flatMap((row, index) => [row.id, vectorLiteral(vectors[index])]), tenantId],
+      'run',
+    );
+    embedded += rows.length;
+  }
+}
+
+/**
+ * Asks for a backfill of the tenant's missing vectors, in the caller's unit of work, unless one is
+ * already waiting. Backfills of a tenant run one at a time, and retry with backoff while no model
+ * is available (12 attempts: up to about 25 minutes); every start asks again (see `backfillAtStart`).
+ */
+export async function requestBackfill(em: EntityManager, tenantId: string): Promise<void> {
+  const now = new Date();
+  await em.execute(
+    `insert into job (id, tenant_id, kind, payload, serial_key, status, attempts, max_attempts, run_at, created_at)
+     select ?, ?, ?, '{}', ?, 'pending', 0, 12, ?, ?
+      where not exists (select 1 from job where tenant_id = ? and kind = ? and status = 'pending')`,
+    [newId(), tenantId, BACKFILL_JOB, `${BACKFILL_JOB}:${tenantId}`, now, now, tenantId, BACKFILL_JOB],
+    'run',
+  );
+}
+
+/** At start: a backfill for every tenant with chunks still waiting for vectors. */
+export async function backfillAtStart(services: Services): Promise<void> {
+  if (!(await vectorStorage(services.orm.em.fork()))) return;
+  const em = services.orm.em.fork();
+  const tenants = await em.execute<{ tenant_id: string }[]>(`select distinct tenant_id from text_chunk where embedding is null`);
+  for (const { tenant_id: tenantId } of tenants) await requestBackfill(em, tenantId);
+  if (tenants.length > 0) services.log.info({ tenants: tenants.length }, 'chunks without vectors found: backfill queued');
+}
+
+/**
+ * After new chunks committed: embeds them now when a model is available, or leaves them to a backfill.
+ * Never throws for a missing model: the chunks are searchable by their words meanwhile.
+ */
+export async function embedOrDefer(services: Services, tenantId: string, sourceIds: string[]): Promise<void> {
+  if (!(await vectorStorage(services.orm.em.fork()))) return;
+  try {
+    if (await services.embedder.ready()) {
+      await embedPending(services, tenantId, { sourceIds });
+      return;
+    }
+  } catch (error) {
+    if (!(error instanceof EmbeddingUnavailable)) throw error;
+  }
+  await requestBackfill(services.orm.em.fork(), tenantId);
+  services.jobs.nudge();
+}
