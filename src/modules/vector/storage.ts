@@ -55,4 +55,4 @@ export function vectorStorage(em: EntityManager): Promise<boolean> {
 }
 
 export const LEXICAL_ONLY_WARNING =
-  'pgvector is not available in this PostgreSQL: semantic search runs lexical-only (full-text). See docs/vector.md to add it.';
+  'pgvector is not available in this PostgreSQL: semantic search runs lexical-only (full-text). The README (Search by meaning) says how to add it.';
