@@ -46,8 +46,18 @@ export const MAX_LOGGED_OUTPUT = 32_768;
 const INSERT = `insert into tool_run (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
 
 /**
+ * The same insert on its own, committed without waiting for the WAL flush (`synchronous_commit` off
+ * for this one statement's transaction). It logs a call that changed nothing (a read, a refusal, a
+ * failure); the flush doubled the cost of a read. The row is visible at once and survives the
+ * service's own crash; only a crash of the database server within a fraction of a second could lose it.
+ */
+const INSERT_UNFLUSHED = `with unflushed as (select set_config('synchronous_commit', 'off', true))
+  insert into tool_run (${COLUMNS.join(', ')}) select ${COLUMNS.map(() => '?').join(', ')} from unflushed`;
+
+/**
  * Writes a run row with one plain statement: it is on every call's path, where the ORM's insert
- * (metadata, change sets) costs more than the row itself.
+ * (metadata, change sets) costs more than the row itself. Inside a transaction (a write) it commits
+ * with the change; outside one, the call changed nothing, and the row is written unflushed.
  */
 export async function insertToolRun(em: EntityManager, run: ToolRun): Promise<void> {
   const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -56,7 +66,7 @@ export async function insertToolRun(em: EntityManager, run: ToolRun): Promise<vo
   // Runs with an idempotency key keep it whole, since a replay answers with it.
   const loggedOutput = output && output.length > MAX_LOGGED_OUTPUT && !run.idempotencyKey ? JSON.stringify({ truncated: true, bytes: output.length }) : output;
   await em.execute(
-    INSERT,
+    em.isInTransaction() ? INSERT : INSERT_UNFLUSHED,
     [
       run.id, run.tenantId, run.tool, run.status, run.actorKind, run.actorId, run.channel, run.conversationId ?? null, run.requestId ?? null,
       json(run.input), loggedOutput, run.errorCode ?? null, run.errorMessage ?? null, run.durationMs, run.startedAt, run.idempotencyKey ?? null, run.replayOf ?? null,
