@@ -37,6 +37,7 @@ const ConfigSchema = z.object({
   PRM_EMBEDDING_MODEL_PATH: optionalText,
   PRM_EMBEDDING_DTYPE: z.enum(['q8', 'fp32']).default('q8'),
   PRM_EMBEDDING_BATCH: z.coerce.number().int().min(1).max(256).default(32),
+  PRM_EMBEDDING_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   PRM_CHUNK_TOKENS: z.coerce.number().int().min(16).max(512).default(128),
   PRM_CHUNK_OVERLAP: z.coerce.number().int().min(0).max(256).default(16),
 });
@@ -73,7 +74,14 @@ export type Config = {
    * The local embedding model: `modelId` from the hub (cached by the library), or from `modelPath`, a
    * folder in the library's layout (`<modelPath>/<modelId>/...`), with remote loading off.
    */
-  embedding: { modelId: string; modelPath: string | undefined; dtype: 'q8' | 'fp32'; batchSize: number };
+  embedding: {
+    modelId: string;
+    modelPath: string | undefined;
+    dtype: 'q8' | 'fp32';
+    batchSize: number;
+    /** Inference threads; unset: the cores, shared among the serving processes of `serve`. */
+    threads: number | undefined;
+  };
   /** Chunk size and overlap, in the embedding model's tokens. */
   chunking: { tokens: number; overlap: number };
 };
@@ -117,6 +125,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       modelPath: env.PRM_EMBEDDING_MODEL_PATH === undefined ? undefined : resolve(env.PRM_EMBEDDING_MODEL_PATH),
       dtype: env.PRM_EMBEDDING_DTYPE,
       batchSize: env.PRM_EMBEDDING_BATCH,
+      threads: env.PRM_EMBEDDING_THREADS,
     },
     chunking: { tokens: env.PRM_CHUNK_TOKENS, overlap: Math.min(env.PRM_CHUNK_OVERLAP, Math.floor(env.PRM_CHUNK_TOKENS / 2)) },
   };

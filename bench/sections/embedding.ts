@@ -9,6 +9,8 @@ import type { Row, Section } from '../section.js';
 import { ms, percentile, ascending, rate } from '../stats.js';
 
 const BATCH = 32;
+/** What each serving process of `serve` gives the model by default. */
+const SERVING_THREADS = Math.max(1, Math.floor(availableParallelism() / loadConfig({}).processes));
 const SMALL_BATCH = 8;
 const CHUNK_TOKENS = 128;
 const MESSAGE_TOKENS = 20;
@@ -31,13 +33,13 @@ export const embedding: Section = {
     '(dynamically quantized: MatMulInteger on int8 weights) unless a row says fp32. ' +
     `Texts of ~${CHUNK_TOKENS} tokens (a chunk) and ~${MESSAGE_TOKENS} tokens (a message), counted by the model's tokenizer; ` +
     `batched = \`embed()\` of many texts in batches of ${BATCH}, single = one \`embed([text])\` call per text. ` +
-    `Threads: one onnxruntime intra-op thread per core divided by \`PRM_PROCESSES\` (default ${loadConfig({}).processes} here), as \`serve\` runs; the last rows give the model all ${availableParallelism()} cores. Needs no database: measured once.`,
+    `Threads: one onnxruntime intra-op thread per core divided by \`PRM_PROCESSES\` (${SERVING_THREADS} here), as each serving process of \`serve\` has; the last rows give the model all ${availableParallelism()} cores, as the ingest command has. Needs no database: measured once.`,
   async run(_database, progress) {
     progress('building the MiniLM-shaped test model');
     const started = performance.now();
     const model = await buildTestEmbeddingModel();
     const built = performance.now() - started;
-    const serving = await loadedEmbedder(model, {});
+    const serving = await loadedEmbedder(model, { PRM_EMBEDDING_THREADS: String(SERVING_THREADS) });
     const chunks = await sizedTexts(serving.embedder, CHUNK_TOKENS, COUNTS.chunks.batched, 1);
     const messages = await sizedTexts(serving.embedder, MESSAGE_TOKENS, COUNTS.messages.batched, 2);
 
@@ -59,12 +61,12 @@ export const embedding: Section = {
     };
     await measureAll('q8', serving.embedder);
     // Long texts in large batches ran slower per text here than in small ones: the row shows by how much.
-    const smallBatches = await loadedEmbedder(model, { PRM_EMBEDDING_BATCH: String(SMALL_BATCH) });
+    const smallBatches = await loadedEmbedder(model, { PRM_EMBEDDING_BATCH: String(SMALL_BATCH), PRM_EMBEDDING_THREADS: String(SERVING_THREADS) });
     rows.push({ label: `q8, ~${CHUNK_TOKENS}-token chunks, batch ${SMALL_BATCH}: texts/s`, value: rate((await throughput(smallBatches.embedder, chunks.slice(0, COUNTS.chunks.batched), SMALL_BATCH)).perSecond) });
-    const fp32 = await loadedEmbedder(model, { PRM_EMBEDDING_DTYPE: 'fp32' });
+    const fp32 = await loadedEmbedder(model, { PRM_EMBEDDING_DTYPE: 'fp32', PRM_EMBEDDING_THREADS: String(SERVING_THREADS) });
     progress('fp32: chunks batched');
     rows.push({ label: `fp32, ~${CHUNK_TOKENS}-token chunks, batch ${BATCH}: texts/s`, value: rate((await throughput(fp32.embedder, chunks, BATCH)).perSecond) });
-    const allCores = await loadedEmbedder(model, { PRM_PROCESSES: '1' });
+    const allCores = await loadedEmbedder(model, { PRM_EMBEDDING_THREADS: String(availableParallelism()) });
     await measureAll(`q8 with ${availableParallelism()} threads (one process)`, allCores.embedder);
     rows.push({ label: 'Process RSS after the runs (four models loaded)', value: `${Math.round(process.memoryUsage().rss / 2 ** 20)} MB` });
     return { rows };

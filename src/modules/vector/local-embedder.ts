@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import type { Config } from '../../config.js';
@@ -87,8 +88,11 @@ async function loadPipeline(config: Config): Promise<FeatureExtractionPipeline> 
   } else {
     Object.assign(env, { allowRemoteModels: true, allowLocalModels: false, fetch: fetchWithAnswerTimeout(HUB_ANSWER_TIMEOUT_MS) });
   }
-  // `serve` runs `processes` processes, each with its own model: their inference threads share the cores.
-  const session_options = { intraOpNumThreads: Math.max(1, Math.floor(availableParallelism() / config.processes)) };
+  // The serving processes of `serve` (cluster workers) each have a model: their inference threads share
+  // the cores. A process on its own (one serving process, the ingest command) uses them all.
+  const cores = availableParallelism();
+  const shared = cluster.isWorker ? Math.max(1, Math.floor(cores / config.processes)) : cores;
+  const session_options = { intraOpNumThreads: config.embedding.threads ?? shared };
   return pipeline('feature-extraction', modelId, { dtype, device: 'cpu', local_files_only: Boolean(modelPath), session_options });
 }
 
