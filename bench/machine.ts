@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { arch, cpus, loadavg, release, totalmem, type } from 'node:os';
+import { arch, availableParallelism, cpus, loadavg, release, totalmem, type } from 'node:os';
+import { loadConfig } from '../src/config.js';
 
 export type Machine = { cpu: string; cores: number; memory: string; os: string; node: string; date: string; loadBefore: string };
 
@@ -27,3 +28,6 @@ export async function describeMachine(): Promise<Machine> {
     loadBefore: loadAverage(),
   };
 }
+
+/** The inference threads each serving process of `serve` gives the embedding model by default here. */
+export const SERVING_THREADS = Math.max(1, Math.floor(availableParallelism() / loadConfig({}).processes));

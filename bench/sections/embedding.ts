@@ -5,12 +5,11 @@ import type { Embedder } from '../../src/modules/vector/embedder.js';
 import { createEmbedder } from '../../src/modules/vector/local-embedder.js';
 import { buildTestEmbeddingModel } from '../../tests/support/embedding-model.js';
 import { seededRandom } from '../dataset.js';
+import { SERVING_THREADS } from '../machine.js';
 import type { Row, Section } from '../section.js';
 import { ms, percentile, ascending, rate } from '../stats.js';
 
 const BATCH = 32;
-/** What each serving process of `serve` gives the model by default. */
-const SERVING_THREADS = Math.max(1, Math.floor(availableParallelism() / loadConfig({}).processes));
 const SMALL_BATCH = 8;
 const CHUNK_TOKENS = 128;
 const MESSAGE_TOKENS = 20;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { loadConfig } from '../../src/config.js';
 import { createContext, type AppContext, type Caller, type Services } from '../../src/context.js';
 import { newId } from '../../src/ids.js';
@@ -10,6 +11,7 @@ import { searchText } from '../../src/modules/vector/search.js';
 import { HNSW_INDEX, vectorStorage } from '../../src/modules/vector/storage.js';
 import { tenantEntityManager } from '../../src/tools/runner.js';
 import { benchTenant, openInProcess, run } from '../in-process.js';
+import { SERVING_THREADS } from '../machine.js';
 import type { Goal, Row, Section } from '../section.js';
 import { count, ms, rate, timeCalls, type Summary } from '../stats.js';
 
@@ -154,8 +156,8 @@ async function ingestionRate(services: Services, caller: Caller, model: Embedder
   return { chunks, seconds: (performance.now() - started) / 1000 };
 }
 
-/** The section, with the embedding model it measures ingestion and query embedding with. */
-export function vectorSearchSection(loadModel: () => Promise<Embedder | undefined>): Section {
+/** The section, with the embedding model (given its threads) it measures ingestion and query embedding with. */
+export function vectorSearchSection(loadModel: (threads: number) => Promise<Embedder | undefined>): Section {
   return {
     title: 'Vector search',
     about:
@@ -163,14 +165,15 @@ export function vectorSearchSection(loadModel: () => Promise<Embedder | undefine
       `${count(SIZES[0])} then ${count(SIZES[1])} chunks of 40 words in ${CLUSTERS} clusters (clustered normalized vectors, topic words in the text), ` +
       `inserted in batches with the HNSW index built afterwards. ${QUERIES} queries after ${WARM_UP} of warm-up, hybrid (full-text and HNSW fused by RRF) and vector-only. ` +
       `Recall@10: ${RECALL_QUERIES} vector-only searches against an exact scan (index off) on the same data. ` +
-      `Ingestion: ${INGEST_ARTICLES} articles through \`ingest_knowledge\` (chunking, storing) and the embedding of their chunks, with the production embedder (PRM_EMBEDDING_MODEL_PATH). ` +
+      `Ingestion: ${INGEST_ARTICLES} articles through \`ingest_knowledge\` (chunking, storing) and the embedding of their chunks, with the production embedder (PRM_EMBEDDING_MODEL_PATH) on every core, as \`npm run ingest\` runs; queries are embedded with ${SERVING_THREADS} thread(s), as a serving process does. ` +
       'The server has no pgvector here, so the section runs on the embedded database only.',
     async run(database, progress) {
       const opened = await openInProcess(database);
       try {
         const { services } = opened;
         if (!(await vectorStorage(services.orm.em.fork()))) return { rows: [], notes: ['no pgvector in this database: nothing measured (lexical-only).'] };
-        const model = await loadModel();
+        // Queries as a serving process of `serve` embeds them; ingestion as `npm run ingest`, with every core.
+        const model = await loadModel(SERVING_THREADS);
         const caller = await benchTenant(services, 'Bench vector clinic');
         const synthetic = syntheticQueries(42);
         await storeCentres(services, synthetic.centres);
@@ -219,7 +222,7 @@ export function vectorSearchSection(loadModel: () => Promise<Embedder | undefine
 
         if (model) {
           progress('vector search: ingestion rate');
-          const ingested = await ingestionRate(services, caller, model);
+          const ingested = await ingestionRate(services, caller, (await loadModel(availableParallelism())) ?? model);
           const perSecond = ingested.chunks / ingested.seconds;
           rows.push({ label: `Ingestion: ${count(ingested.chunks)} chunks, chunked, stored and embedded`, value: rate(perSecond) });
           goals.push({ goal: 'Ingestion rate (8-bit model)', target: `≥ ${GOALS.ingestion} chunks/s`, measured: rate(perSecond), met: perSecond >= GOALS.ingestion });
@@ -236,8 +239,9 @@ export function vectorSearchSection(loadModel: () => Promise<Embedder | undefine
  * The production embedder on the test model of the real MiniLM shape, 8-bit (as the embedding section
  * measures it): the hub is out of reach here, and random weights cost what trained ones do.
  */
-export const vectorSearch = vectorSearchSection(async () => {
+export const vectorSearch = vectorSearchSection(async (threads) => {
   const { modelPath, modelId } = await buildTestEmbeddingModel();
-  const embedder = createEmbedder(loadConfig({ PRM_EMBEDDING_MODEL: modelId, PRM_EMBEDDING_MODEL_PATH: modelPath }), createLogger({ level: 'silent' }));
+  const config = loadConfig({ PRM_EMBEDDING_MODEL: modelId, PRM_EMBEDDING_MODEL_PATH: modelPath, PRM_EMBEDDING_THREADS: String(threads) });
+  const embedder = createEmbedder(config, createLogger({ level: 'silent' }));
   return (await embedder.ready()) ? embedder : undefined;
 });
