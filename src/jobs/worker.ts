@@ -192,7 +192,10 @@ export class JobWorker {
       if (!completed) await em.execute(SUCCEED, [job.id], 'run');
     } catch (error) {
       const final = job.attempts >= job.maxAttempts;
-      log.error({ err: error, attempts: job.attempts, final }, 'job failed');
+      // A failure that will be retried (Twilio rate-limiting, no embedding model yet) is routine: a
+      // warning with its message; the last one is an error with the whole stack, for staff.
+      if (final) log.error({ err: error, attempts: job.attempts }, 'job failed for good');
+      else log.warn({ error: error instanceof Error ? error.message : String(error), attempts: job.attempts, retryInMs: backoffMs(job.attempts) }, 'job failed; it will be retried');
       await em.execute(
         final
           ? `update job set status = 'failed', finished_at = now(), locked_until = null, last_error = ? where id = ?`
