@@ -63,10 +63,9 @@ async function rememberMessages(services: Services, tenant: TenantInfo, scope: {
 
 /** Whether the verified patient of a conversation lets it be searched (the usual answer, no, costs one query). */
 async function conversationSearchable(services: Services, tenant: TenantInfo, conversationId: string, patientId: string): Promise<boolean> {
-  return inTransaction(services, tenant, async (ctx) => {
-    const conversation = await ctx.em.findOne(Conversation, { id: conversationId });
-    return conversation !== null && (await conversationSearchAllowed(ctx, patientId, conversation.channel));
-  });
+  const ctx = createContext(services, systemCaller(tenant), tenantEntityManager(services, tenant.id));
+  const conversation = await ctx.em.findOne(Conversation, { id: conversationId });
+  return conversation !== null && (await conversationSearchAllowed(ctx, patientId, conversation.channel));
 }
 
 /**
