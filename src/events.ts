@@ -2,7 +2,8 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { newId } from './ids.js';
 import { tenantFilter } from './db/base.js';
 import type { AppContext } from './context.js';
-import { enqueueJob } from './jobs/enqueue.js';
+import { jobRow } from './jobs/enqueue.js';
+import { Job } from './jobs/job.js';
 import { subscriptionsFor } from './jobs/subscriptions.js';
 
 /**
@@ -27,32 +28,36 @@ export const DomainEvent = defineEntity({
 });
 export type DomainEvent = InferEntity<typeof DomainEvent>;
 
+export type NewEvent = { type: string; entityType: string; entityId: string; payload?: Record<string, unknown> };
+
 /**
  * Records `type` (for example `appointment.booked`) for the entity in the caller's unit of work, and
  * enqueues a job for each subscriber of that type in the same unit of work.
  */
-export function recordEvent(
-  ctx: AppContext,
-  event: { type: string; entityType: string; entityId: string; payload?: Record<string, unknown> },
-): void {
+export function recordEvent(ctx: AppContext, event: NewEvent): void {
+  const rows = eventRows(ctx.tenant.id, event, ctx.clock.now());
+  for (const job of rows.jobs) ctx.em.create(Job, job);
+  ctx.em.create(DomainEvent, rows.event);
+}
+
+/**
+ * The rows `recordEvent` writes: the event (occurred at `now`, the service's clock), and a job per
+ * subscriber that wants it (due at once, in real time: jobs run by the database's clock).
+ */
+export function eventRows(tenantId: string, event: NewEvent, now: Date): { event: DomainEvent; jobs: Job[] } {
   const id = newId();
   const subscribed = { ...event, payload: event.payload ?? {} };
-  for (const subscription of subscriptionsFor(subscribed)) {
-    enqueueJob(ctx.em, {
-      tenantId: ctx.tenant.id,
-      kind: subscription.kind,
-      payload: { eventId: id, type: event.type, entityType: event.entityType, entityId: event.entityId, payload: subscribed.payload },
-      serialKey: subscription.serialKey?.(subscribed),
-    });
-  }
-  ctx.em.create(DomainEvent, {
-    id,
-    tenantId: ctx.tenant.id,
-    type: event.type,
-    entityType: event.entityType,
-    entityId: event.entityId,
-    payload: event.payload ?? {},
-    occurredAt: ctx.clock.now(),
-    processedAt: null,
-  });
+  const jobs = subscriptionsFor(subscribed).map((subscription) =>
+    jobRow(
+      {
+        tenantId,
+        kind: subscription.kind,
+        payload: { eventId: id, type: event.type, entityType: event.entityType, entityId: event.entityId, payload: subscribed.payload },
+        serialKey: subscription.serialKey?.(subscribed),
+      },
+      new Date(),
+    ),
+  );
+  const row = { id, tenantId, type: event.type, entityType: event.entityType, entityId: event.entityId, payload: subscribed.payload, occurredAt: now, processedAt: null };
+  return { event: row, jobs };
 }

@@ -107,6 +107,23 @@ describe('the Twilio messaging webhook', () => {
     expect(await threadOf(from)).toEqual([]);
   });
 
+  it('checks signatures with a changed auth token at once', async () => {
+    const from = nextPhone();
+    expect((await webhook('/channels/twilio/messages', whatsapp(from, 'before'))).status).toBe(200);
+    const rotated = 'rotated-auth-token-0123456789abcd';
+    const setToken = (authToken: string) =>
+      clinic.call('PUT', `${API}/channels/twilio`, { accountSid: ACCOUNT_SID, authToken, phoneNumber: CLINIC_NUMBER, whatsappNumber: CLINIC_WHATSAPP });
+    await setToken(rotated);
+    try {
+      expect((await webhook('/channels/twilio/messages', whatsapp(from, 'old token'))).status).toBe(403);
+      expect((await webhook('/channels/twilio/messages', whatsapp(from, 'new token'), { authToken: rotated })).status).toBe(200);
+    } finally {
+      await setToken(AUTH_TOKEN);
+    }
+    await settle();
+    expect((await threadOf(from)).filter((message) => message.direction === 'inbound').map((message) => message.body)).toEqual(['before', 'new token']);
+  });
+
   it('answers 404 for a number no clinic uses', async () => {
     const response = await webhook('/channels/twilio/messages', { ...whatsapp(nextPhone(), 'hi'), To: 'whatsapp:+19995550000' });
     expect(response.status).toBe(404);

@@ -1,31 +1,73 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { clinicFromTenant, type ClinicProfile } from '../modules/conversations/clinic.js';
-import type { Message } from '../modules/conversations/entities.js';
+import type { Conversation, Message } from '../modules/conversations/entities.js';
 
 /** The inbound message a turn answers: what the engines and the history read of it. */
 export type AnsweredMessage = Pick<Message, 'id' | 'conversationId' | 'body' | 'media' | 'createdAt'>;
 
+/** What a turn starts from: its conversation (as it was read, not locked), the message, the clinic. */
+export type TurnInput = { conversation: Conversation; message: AnsweredMessage; clinic: ClinicProfile };
+
 type Row = {
   id: string;
-  conversation_id: string;
   body: string;
   media: Message['media'];
   created_at: Date;
   name: string;
   time_zone: string;
   profile: Record<string, unknown>;
+  c_id: string;
+  c_channel: Conversation['channel'];
+  c_contact: string;
+  c_clinic_address: string | null;
+  c_patient_id: string | null;
+  c_verified_until: Date | null;
+  c_status: Conversation['status'];
+  c_handled_by: Conversation['handledBy'];
+  c_handoff_ticket_id: string | null;
+  c_opted_out_at: Date | null;
+  c_state: Record<string, unknown>;
+  c_last_message_at: Date | null;
+  c_closed_at: Date | null;
+  c_created_at: Date;
+  c_updated_at: Date;
 };
 
-/** The message and the clinic's profile, in one query: a turn runs for every message. */
-const MESSAGE_AND_CLINIC = `select m.id, m.conversation_id, m.body, m.media, m.created_at, t.name, t.time_zone, t.profile
-  from message m join tenant t on t.id = m.tenant_id
-  where m.tenant_id = ? and m.id = ?`;
+/** The message, its conversation and the clinic's profile, in one query: a turn runs for every message. */
+const TURN_INPUT = `select m.id, m.body, m.media, m.created_at, t.name, t.time_zone, t.profile,
+    c.id as c_id, c.channel as c_channel, c.contact as c_contact, c.clinic_address as c_clinic_address, c.patient_id as c_patient_id,
+    c.verified_until as c_verified_until, c.status as c_status, c.handled_by as c_handled_by, c.handoff_ticket_id as c_handoff_ticket_id,
+    c.opted_out_at as c_opted_out_at, c.state as c_state, c.last_message_at as c_last_message_at, c.closed_at as c_closed_at,
+    c.created_at as c_created_at, c.updated_at as c_updated_at
+  from message m join conversation c on c.id = m.conversation_id join tenant t on t.id = m.tenant_id
+  where m.tenant_id = ? and m.id = ? and m.conversation_id = ?`;
 
-export async function loadAnswered(em: EntityManager, tenantId: string, messageId: string): Promise<{ message: AnsweredMessage; clinic: ClinicProfile }> {
-  const [row] = await em.execute<Row[]>(MESSAGE_AND_CLINIC, [tenantId, messageId]);
-  if (!row) throw new Error(`Message ${messageId} was not found`);
+const date = (value: Date | string | null) => (value === null ? null : new Date(value));
+
+export async function loadTurnInput(em: EntityManager, tenantId: string, ids: { conversationId: string; messageId: string }): Promise<TurnInput> {
+  const [row] = await em.execute<Row[]>(TURN_INPUT, [tenantId, ids.messageId, ids.conversationId]);
+  if (!row) throw new Error(`Message ${ids.messageId} of conversation ${ids.conversationId} was not found`);
+  const conversation: Conversation = {
+    id: row.c_id,
+    tenantId,
+    channel: row.c_channel,
+    contact: row.c_contact,
+    clinicAddress: row.c_clinic_address,
+    patientId: row.c_patient_id,
+    verifiedUntil: date(row.c_verified_until),
+    status: row.c_status,
+    handledBy: row.c_handled_by,
+    handoffTicketId: row.c_handoff_ticket_id,
+    optedOutAt: date(row.c_opted_out_at),
+    state: row.c_state,
+    lastMessageAt: date(row.c_last_message_at),
+    closedAt: date(row.c_closed_at),
+    createdAt: new Date(row.c_created_at),
+    updatedAt: new Date(row.c_updated_at),
+  };
   return {
-    message: { id: row.id, conversationId: row.conversation_id, body: row.body, media: row.media, createdAt: new Date(row.created_at) },
+    conversation,
+    message: { id: row.id, conversationId: row.c_id, body: row.body, media: row.media, createdAt: new Date(row.created_at) },
     clinic: clinicFromTenant({ name: row.name, timeZone: row.time_zone, profile: row.profile }),
   };
 }

@@ -4,7 +4,10 @@ import { createContext, type AppContext, type Services, type TenantInfo } from '
 import { isConstraintViolation } from '../db/database-errors.js';
 import { newId } from '../ids.js';
 import type { JobHandler } from '../jobs/worker.js';
-import { queueOutbound } from '../channels/outbound.js';
+import { outboundRows, repliesInline } from '../channels/outbound.js';
+import { insertRows, oneStatement } from '../db/statement.js';
+import { DomainEvent } from '../events.js';
+import { Job } from '../jobs/job.js';
 import { AgentTurn, Conversation, Message } from '../modules/conversations/entities.js';
 import { isVerified } from '../modules/conversations/views.js';
 import { grantConsent, revokeConsent } from '../modules/patients/service.js';
@@ -13,9 +16,10 @@ import { Ticket } from '../modules/tickets/entities.js';
 import { tenantEntityManager } from '../tools/runner.js';
 import { callerFor, conversationToolCaller } from './tool-caller.js';
 import { decide, type Decision } from './decide.js';
-import { loadAnswered } from './turn-input.js';
+import { loadTurnInput } from './turn-input.js';
 
 export type TurnResult = { reply: string | null; outcome: Decision['outcome']; replyMessageId: string | null; turnId: string };
+type Stored = TurnResult & { jobIds: string[] };
 
 /** Purposes a STOP revokes on the channel, and a START grants back. */
 const OPTED_OUT_PURPOSES = ['care_messages', 'appointment_reminders', 'marketing'] as const;
@@ -37,12 +41,11 @@ export async function runTurn(
   const em = tenantEntityManager(services, tenant.id);
   // A turn run again (its worker died after storing it) meets the unique index on store and
   // returns what was stored; its writes were replays by idempotency key.
-  const conversation = await em.findOneOrFail(Conversation, { id: ids.conversationId });
-  const { message, clinic } = await loadAnswered(em, tenant.id, ids.messageId);
+  const { conversation, message, clinic } = await loadTurnInput(em, tenant.id, ids);
   const decision = await decide({ services, tenant, em, conversation, message, clinic, call: conversationToolCaller(services, tenant, ids) });
   try {
-    const result = await store(services, tenant, ids, decision, { started, startedAt }, completeJob);
-    services.jobs.nudge(); // the reply's delivery job
+    const { jobIds, ...result } = await store(services, tenant, ids, conversation.channel, decision, { started, startedAt }, completeJob);
+    services.jobs.nudge(jobIds); // the reply's delivery: send it now
     return result;
   } catch (error) {
     if (!isConstraintViolation(error, 'agent_turn_inbound_unique')) throw error;
@@ -59,43 +62,76 @@ async function storedResult(services: Services, tenant: TenantInfo, turn: AgentT
   return { reply: reply?.body ?? null, outcome: turn.outcome as Decision['outcome'], replyMessageId: turn.replyMessageId ?? null, turnId: turn.id };
 }
 
+/**
+ * The conversation, locked for the turn's writes, and whether the turn's commit waits for the WAL
+ * flush: only when the channel reads the reply from the turn (voice, the terminal). A WhatsApp or SMS
+ * reply is promised when it is marked `sending`, a flushed commit (src/db/unflushed.ts).
+ */
+const LOCK_CONVERSATION = `select c.handled_by, c.state, c.patient_id, set_config('synchronous_commit', case when ? then 'on' else 'off' end, true)
+  from conversation c where c.tenant_id = ? and c.id = ? for update`;
+
+/** The conversation after a turn: its state, and its last message if the turn replied. */
+const TOUCH_CONVERSATION = `update conversation set state = coalesce(?::jsonb, state), last_message_at = coalesce(?, last_message_at), updated_at = ? where id = ?`;
+
+/**
+ * Stores the turn in one transaction: the rare changes that go through the modules (STOP/START
+ * consent, the ticket for a failed model) first, then the reply with its event and delivery job, the
+ * turn and the conversation's state in one statement (every message comes through here).
+ */
 async function store(
   services: Services,
   tenant: TenantInfo,
   ids: { conversationId: string; messageId: string },
+  channel: Conversation['channel'],
   decision: Decision,
   timing: { started: number; startedAt: Date },
   completeJob: ((em: EntityManager) => Promise<void>) | undefined,
-): Promise<TurnResult> {
+): Promise<Stored> {
   return tenantEntityManager(services, tenant.id).transactional(async (transaction) => {
-    const conversation = await transaction.findOneOrFail(Conversation, { id: ids.conversationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    const ctx = createContext(services, callerFor(tenant, conversation, services.clock.now()), transaction);
-    if (decision.guidedState) conversation.state = { ...conversation.state, guided: decision.guidedState };
-    if (decision.optOut) await applyOptOut(ctx, conversation, decision.optOut);
-    if (decision.mode === 'guided' && decision.model) await reportModelFailure(ctx, conversation, decision.fallbackReason ?? 'the model failed');
-
-    const reply = decision.reply ? queueOutbound(ctx, conversation, { body: decision.reply, authorKind: decision.authorKind }) : null;
-    const outcome = decision.outcome === 'replied' && conversation.handledBy === 'staff' ? 'handed_off' : decision.outcome;
-    const now = ctx.clock.now();
-    const turn = transaction.create(AgentTurn, {
+    const modelFailed = decision.mode === 'guided' && decision.model;
+    if (decision.optOut || modelFailed) {
+      const conversation = await transaction.findOneOrFail(Conversation, { id: ids.conversationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const ctx = createContext(services, callerFor(tenant, conversation, services.clock.now()), transaction);
+      if (decision.optOut) await applyOptOut(ctx, conversation, decision.optOut);
+      if (modelFailed) await reportModelFailure(ctx, conversation, decision.fallbackReason ?? 'the model failed');
+      await transaction.flush();
+    }
+    const [conversation] = await transaction.execute<{ handled_by: Conversation['handledBy']; state: Record<string, unknown>; patient_id: string | null }[]>(
+      LOCK_CONVERSATION,
+      [repliesInline(channel), tenant.id, ids.conversationId],
+    );
+    if (!conversation) throw new Error(`Conversation ${ids.conversationId} was not found`);
+    const now = services.clock.now();
+    const reply = decision.reply ? outboundRows(tenant.id, { id: ids.conversationId, channel, patientId: conversation.patient_id }, { body: decision.reply, authorKind: decision.authorKind }, now) : null;
+    const outcome = decision.outcome === 'replied' && conversation.handled_by === 'staff' ? 'handed_off' : decision.outcome;
+    const turn: AgentTurn = {
       id: newId(),
       tenantId: tenant.id,
-      conversationId: conversation.id,
+      conversationId: ids.conversationId,
       inboundMessageId: ids.messageId,
       mode: decision.mode,
       model: decision.model,
       outcome,
       fallbackReason: decision.fallbackReason,
       steps: decision.steps,
-      replyMessageId: reply?.id ?? null,
+      replyMessageId: reply?.message.id ?? null,
       durationMs: performance.now() - timing.started,
       startedAt: timing.startedAt,
       createdAt: now,
       updatedAt: now,
-    });
-    conversation.updatedAt = now;
+    };
+    const state = decision.guidedState ? JSON.stringify({ ...conversation.state, guided: decision.guidedState }) : null;
+    const write = oneStatement(
+      [
+        ...(reply ? [insertRows(transaction, Message, [reply.message]), insertRows(transaction, DomainEvent, [reply.event])] : []),
+        ...(reply && reply.jobs.length > 0 ? [insertRows(transaction, Job, reply.jobs)] : []),
+        insertRows(transaction, AgentTurn, [turn]),
+      ],
+      { sql: TOUCH_CONVERSATION, params: [state, reply ? now : null, now, ids.conversationId] },
+    );
+    await transaction.execute(write.sql, write.params, 'run');
     await completeJob?.(transaction);
-    return { reply: reply?.body ?? null, outcome, replyMessageId: reply?.id ?? null, turnId: turn.id };
+    return { reply: decision.reply, outcome, replyMessageId: turn.replyMessageId ?? null, turnId: turn.id, jobIds: reply?.jobs.map((job) => job.id) ?? [] };
   });
 }
 

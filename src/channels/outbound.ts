@@ -1,7 +1,9 @@
 import type { AppContext } from '../context.js';
-import { recordEvent } from '../events.js';
+import { UNFLUSHED } from '../db/unflushed.js';
+import { DomainEvent, eventRows } from '../events.js';
 import { newId } from '../ids.js';
-import { enqueueJob } from '../jobs/enqueue.js';
+import { jobRow } from '../jobs/enqueue.js';
+import { Job } from '../jobs/job.js';
 import type { JobHandler } from '../jobs/worker.js';
 import { Conversation, Message } from '../modules/conversations/entities.js';
 import { DeliveryError } from './twilio/gateway.js';
@@ -10,21 +12,19 @@ export const DELIVER_JOB = 'message.deliver';
 
 /** Channels whose replies are read from the thread by the channel itself (TwiML, the terminal). */
 const deliveredInline = new Set(['voice', 'chat']);
+export const repliesInline = (channel: Conversation['channel']) => deliveredInline.has(channel);
 
-/**
- * Adds an outbound message to the conversation and, for WhatsApp and SMS, queues its delivery, all in
- * the caller's unit of work: a reply exists and will be sent exactly when the turn that wrote it commits.
- */
-export function queueOutbound(
-  ctx: AppContext,
-  conversation: Conversation,
-  message: { body: string; authorKind: 'bot' | 'staff' | 'system'; authorId?: string | null },
-): Message {
-  const now = ctx.clock.now();
-  const inline = deliveredInline.has(conversation.channel);
-  const outbound = ctx.em.create(Message, {
-    id: newId(),
-    tenantId: ctx.tenant.id,
+type NewOutbound = { body: string; authorKind: 'bot' | 'staff' | 'system'; authorId?: string | null };
+
+/** The rows of a new outbound message: the message, its `message.created` event with its subscribers' jobs, and its delivery job (WhatsApp, SMS). */
+export type OutboundRows = { message: Message; event: DomainEvent; jobs: Job[]; deliveryJobId: string | null };
+
+export function outboundRows(tenantId: string, conversation: Pick<Conversation, 'id' | 'channel' | 'patientId'>, message: NewOutbound, now: Date): OutboundRows {
+  const inline = repliesInline(conversation.channel);
+  const id = newId();
+  const row: Message = {
+    id,
+    tenantId,
     conversationId: conversation.id,
     direction: 'outbound',
     authorKind: message.authorKind,
@@ -38,13 +38,25 @@ export function queueOutbound(
     deliveredAt: null,
     createdAt: now,
     updatedAt: now,
-  });
-  conversation.lastMessageAt = now;
-  recordEvent(ctx, { type: 'message.created', entityType: 'message', entityId: outbound.id, payload: { conversationId: conversation.id, patientId: conversation.patientId ?? null, direction: 'outbound' } });
-  if (!inline) {
-    enqueueJob(ctx.em, { tenantId: ctx.tenant.id, kind: DELIVER_JOB, payload: { messageId: outbound.id }, serialKey: `deliver:${conversation.id}` });
-  }
-  return outbound;
+  };
+  const event = eventRows(tenantId, { type: 'message.created', entityType: 'message', entityId: id, payload: { conversationId: conversation.id, patientId: conversation.patientId ?? null, direction: 'outbound' } }, now);
+  const delivery = inline ? null : jobRow({ tenantId, kind: DELIVER_JOB, payload: { messageId: id }, serialKey: `deliver:${conversation.id}` }, new Date());
+  return { message: row, event: event.event, jobs: delivery ? [...event.jobs, delivery] : event.jobs, deliveryJobId: delivery?.id ?? null };
+}
+
+/**
+ * Adds an outbound message to the conversation and, for WhatsApp and SMS, queues its delivery, all in
+ * the caller's unit of work: a message exists and will be sent exactly when the change that wrote it
+ * commits. After the commit, `services.jobs.nudge([deliveryJobId])` sends it at once. (The agent's
+ * turn writes the same rows in its one statement, see src/agent/turn.ts.)
+ */
+export function queueOutbound(ctx: AppContext, conversation: Conversation, message: NewOutbound): { message: Message; deliveryJobId: string | null } {
+  const rows = outboundRows(ctx.tenant.id, conversation, message, ctx.clock.now());
+  const created = ctx.em.create(Message, rows.message);
+  for (const job of rows.jobs) ctx.em.create(Job, job);
+  ctx.em.create(DomainEvent, rows.event);
+  conversation.lastMessageAt = rows.message.createdAt;
+  return { message: created, deliveryJobId: rows.deliveryJobId };
 }
 
 type Sendable = {
@@ -69,6 +81,11 @@ const MARK_SENDING = `update message m set status = 'sending', updated_at = ?
      and a.account_sid is not null and a.auth_token is not null
   returning m.body, c.channel, c.contact, c.clinic_address, a.account_sid, a.auth_token, a.phone_number, a.whatsapp_number`;
 
+/** A delivery's outcome: sent (with Twilio's sid), failed, not sent, or queued again for a retry. */
+const FINISH = `with ${UNFLUSHED}
+  update message set status = ?, error = ?, channel_message_id = coalesce(?, channel_message_id), sent_at = coalesce(?, sent_at), updated_at = ?
+    from unflushed where tenant_id = ? and id = ?`;
+
 /** Why a message is not sendable: read when MARK_SENDING finds nothing. */
 const UNSENT = `select m.status, m.author_kind, c.opted_out_at is not null as opted_out, a.account_sid is not null and a.auth_token is not null as has_account
   from message m join conversation c on c.id = m.conversation_id left join twilio_account a on a.tenant_id = m.tenant_id
@@ -84,9 +101,9 @@ type UnsentRow = { status: Message['status']; author_kind: Message['authorKind']
 export const deliverMessage: JobHandler = async ({ services, tenant, log, job }) => {
   const em = services.orm.em.fork();
   const messageId = String(job.payload.messageId);
-  // One statement each (autocommit).
-  const finish = (fields: Partial<Pick<Message, 'status' | 'error' | 'channelMessageId' | 'sentAt'>>) =>
-    em.nativeUpdate(Message, { id: messageId, tenantId: tenant.id }, { ...fields, updatedAt: new Date() }, { filters: false });
+  // One statement each (autocommit); only `sending` is flushed before Twilio is asked (src/db/unflushed.ts).
+  const finish = (fields: { status: Message['status']; error: string | null; channelMessageId?: string; sentAt?: Date }) =>
+    em.execute(FINISH, [fields.status, fields.error, fields.channelMessageId ?? null, fields.sentAt ?? null, new Date(), tenant.id, messageId], 'run');
 
   const [message] = await em.execute<Sendable[]>(MARK_SENDING, [new Date(), tenant.id, messageId]);
   if (!message) {

@@ -17,8 +17,12 @@ export type NewJob = {
  * commits. Whoever commits nudges the worker (`services.jobs.nudge()`); the worker's poll is the net.
  */
 export function enqueueJob(em: EntityManager, job: NewJob): Job {
-  const now = new Date();
-  return em.create(Job, {
+  return em.create(Job, jobRow(job, new Date()));
+}
+
+/** The row of a new job, pending and due now (for writers that insert rows themselves, see src/db/statement.ts). */
+export function jobRow(job: NewJob, now: Date): Job {
+  return {
     id: newId(),
     tenantId: job.tenantId,
     kind: job.kind,
@@ -32,5 +36,5 @@ export function enqueueJob(em: EntityManager, job: NewJob): Job {
     lastError: null,
     createdAt: now,
     finishedAt: null,
-  });
+  };
 }

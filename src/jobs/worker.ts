@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Services, TenantInfo } from '../context.js';
+import { UNFLUSHED } from '../db/unflushed.js';
 import type { Logger } from '../log.js';
 
 /** A claimed job, as the handler sees it. */
@@ -33,38 +34,68 @@ type Row = {
   tenant_default_country: string;
 };
 
+const RETURNED = `job.id, job.tenant_id, job.kind, job.payload, job.serial_key, job.attempts, job.max_attempts,
+  t.slug as tenant_slug, t.name as tenant_name, t.time_zone as tenant_time_zone, t.default_country as tenant_default_country`;
+
+/** An older job of the same serial key still to run or running: this one waits its turn. */
+const WAITS_ITS_TURN = (job: string) => `${job}.serial_key is not null and exists (
+  select 1 from job k where k.serial_key = ${job}.serial_key and k.status in ('pending', 'running')
+     and (k.created_at, k.id) < (${job}.created_at, ${job}.id))`;
+
 /**
- * Claims ready jobs of the kinds this worker handles: pending and due, or running with an expired
- * lock (its worker died). A job whose serial key has an older job still pending or running waits its
- * turn. `skip locked` lets several workers claim side by side without taking the same job. The
- * job's tenant comes back with it, so running a job costs no lookup.
+ * The sweep: claims ready jobs of the kinds this worker handles, pending and due or running with an
+ * expired lock (its worker died), oldest first. `skip locked` lets several workers claim side by side
+ * without taking the same job. The job's tenant comes back with it, so running a job costs no lookup.
+ * It runs on the poll, and when a commit enqueued jobs whose ids the worker was not told.
  */
-const CLAIM = `
+const CLAIM_READY = `
+  with ${UNFLUSHED}
   update job set status = 'running', attempts = job.attempts + 1, locked_until = now() + (? * interval '1 millisecond')
-    from tenant t
+    from tenant t, unflushed
    where t.id = job.tenant_id and job.id in (
      select j.id from job j
       where ((j.status = 'pending' and j.run_at <= now()) or (j.status = 'running' and j.locked_until < now()))
         and j.kind = any(?::text[])
         and (?::uuid is null or j.tenant_id = ?::uuid)
-        and (?::uuid is null or j.id = ?::uuid)
-        and (j.serial_key is null or not exists (
-              select 1 from job k
-               where k.serial_key = j.serial_key and k.status in ('pending', 'running')
-                 and (k.created_at, k.id) < (j.created_at, j.id)))
+        and not (${WAITS_ITS_TURN('j')})
       order by j.created_at, j.id
       limit ?
       for update skip locked)
-  returning job.id, job.tenant_id, job.kind, job.payload, job.serial_key, job.attempts, job.max_attempts,
-            t.slug as tenant_slug, t.name as tenant_name, t.time_zone as tenant_time_zone, t.default_country as tenant_default_country`;
+  returning ${RETURNED}`;
 
-const SUCCEED = `update job set status = 'succeeded', finished_at = now(), locked_until = null where id = ?`;
+/**
+ * Claims one job by its id, if it is pending, due and not waiting behind an older job of its serial
+ * key: the usual path, for jobs this process has just committed, and far cheaper than the sweep (a
+ * primary-key lookup, planned in a fraction of the time). A worker that took it first wins.
+ */
+const CLAIM_BY_ID = `
+  with ${UNFLUSHED}
+  update job set status = 'running', attempts = job.attempts + 1, locked_until = now() + (? * interval '1 millisecond')
+    from tenant t, unflushed
+   where job.id = ? and job.status = 'pending' and job.run_at <= now() and job.kind = any(?::text[]) and t.id = job.tenant_id
+     and not (${WAITS_ITS_TURN('job')})
+  returning ${RETURNED}`;
+
+/** The next job of a finished job's serial key, now free to run: the worker claims it by id. */
+const NEXT_IN_LINE = `(select k.id from job k where k.serial_key = job.serial_key and k.status = 'pending'
+  order by k.created_at, k.id limit 1) as next_id`;
+
+/** Completion inside a handler's own transaction (JobContext.complete): flushed or not as that transaction is. */
+const SUCCEED = `update job set status = 'succeeded', finished_at = now(), locked_until = null where id = ? returning ${NEXT_IN_LINE}`;
+/** The worker's own writes (claim, completion, failure) commit unflushed: a lost one only runs the job again. */
+const SUCCEED_UNFLUSHED = `with ${UNFLUSHED} update job set status = 'succeeded', finished_at = now(), locked_until = null from unflushed where job.id = ? returning ${NEXT_IN_LINE}`;
+const RETRY_LATER = `with ${UNFLUSHED} update job set status = 'pending', run_at = now() + (? * interval '1 millisecond'), locked_until = null, last_error = ? from unflushed where job.id = ?`;
+const FAIL = `with ${UNFLUSHED} update job set status = 'failed', finished_at = now(), locked_until = null, last_error = ? from unflushed where job.id = ? returning ${NEXT_IN_LINE}`;
+type Finished = { next_id: string | null };
+
+/** Ids the worker was told about and has not claimed yet; past this it forgets them and sweeps instead. */
+const MAX_KNOWN = 1000;
 
 const backoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** (attempts - 1));
 
 /**
- * Runs jobs in this process: at once when nudged after a commit, and on a slow poll that also
- * picks up what a crashed process left. One instance per process.
+ * Runs jobs in this process: at once when told about them after a commit (by id), and on a slow poll
+ * (the sweep) that also picks up what a crashed process left. One instance per process.
  */
 export class JobWorker {
   private running = 0;
@@ -72,6 +103,10 @@ export class JobWorker {
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
   private again = false;
+  /** Committed jobs this process was told about, to claim by id. */
+  private known: string[] = [];
+  /** A sweep is due: the poll, a commit that enqueued jobs without saying which, or a full last sweep. */
+  private sweepDue = false;
   /** Jobs running in this process, by id. */
   private readonly inFlight = new Map<string, Promise<void>>();
 
@@ -89,9 +124,23 @@ export class JobWorker {
     this.nudge();
   }
 
-  /** Asks for a claim round soon; cheap, coalesced. */
-  nudge(): void {
+  /**
+   * Says that a commit enqueued jobs: with their ids, they are claimed by id (cheap); without, a
+   * sweep looks for them. Cheap and coalesced; the poll is the net either way.
+   */
+  nudge(jobIds?: readonly string[]): void {
     if (this.stopped) return;
+    if (jobIds) this.known.push(...jobIds);
+    else this.sweepDue = true;
+    if (this.known.length > MAX_KNOWN) {
+      this.known = [];
+      this.sweepDue = true;
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped || (this.known.length === 0 && !this.sweepDue)) return;
     if (this.pumping) {
       this.again = true;
       return;
@@ -100,7 +149,7 @@ export class JobWorker {
       this.pumping = undefined;
       if (this.again) {
         this.again = false;
-        this.nudge();
+        this.schedule();
       }
     });
   }
@@ -116,7 +165,7 @@ export class JobWorker {
   /** Runs until no job is ready, optionally only one tenant's (tests use it instead of waiting on timers). */
   async drain(options: { tenantId?: string } = {}): Promise<void> {
     for (;;) {
-      const claimed = await this.claim(this.options.concurrency, options);
+      const claimed = await this.sweep(this.options.concurrency, options);
       if (claimed.length === 0 && this.inFlight.size === 0) return;
       for (const row of claimed) this.track(row);
       if (this.inFlight.size > 0) await Promise.race(this.inFlight.values());
@@ -129,7 +178,7 @@ export class JobWorker {
    * its serial key comes first.
    */
   async runNow(jobId: string): Promise<boolean> {
-    const [row] = await this.claim(1, { jobId });
+    const row = await this.claimById(jobId);
     if (!row) return false;
     this.track(row);
     await this.inFlight.get(row.id);
@@ -139,34 +188,53 @@ export class JobWorker {
   private async pump(): Promise<void> {
     try {
       const free = this.options.concurrency - this.running;
-      if (free <= 0) return;
-      const claimed = await this.claim(free);
+      const ids = this.known.splice(0, Math.max(0, free));
+      for (const row of await Promise.all(ids.map((id) => this.claimById(id)))) if (row) this.track(row);
+      const left = this.options.concurrency - this.running;
+      if (!this.sweepDue || left <= 0) return;
+      this.sweepDue = false;
+      const claimed = await this.sweep(left);
       for (const row of claimed) this.track(row);
-      if (claimed.length === free) this.again = true;
+      if (claimed.length === left) this.sweepDue = true; // there may be more
     } catch (error) {
       this.services().log.error({ err: error }, 'claiming jobs failed');
     }
   }
 
-  private async claim(limit: number, only: { tenantId?: string; jobId?: string } = {}): Promise<Row[]> {
+  private get kinds(): string {
+    return `{${Object.keys(this.handlers).join(',')}}`;
+  }
+
+  private async sweep(limit: number, only: { tenantId?: string } = {}): Promise<Row[]> {
     if (limit <= 0) return [];
-    const kinds = `{${Object.keys(this.handlers).join(',')}}`;
     const tenantId = only.tenantId ?? null;
-    const jobId = only.jobId ?? null;
-    return this.services().orm.em.fork().execute<Row[]>(CLAIM, [this.options.lockMs, kinds, tenantId, tenantId, jobId, jobId, limit]);
+    return this.services().orm.em.fork().execute<Row[]>(CLAIM_READY, [this.options.lockMs, this.kinds, tenantId, tenantId, limit]);
+  }
+
+  private async claimById(jobId: string): Promise<Row | undefined> {
+    const [row] = await this.services().orm.em.fork().execute<Row[]>(CLAIM_BY_ID, [this.options.lockMs, jobId, this.kinds]);
+    return row;
   }
 
   private track(row: Row): void {
     this.running += 1;
-    const run = this.runJob(row).finally(() => {
-      this.running -= 1;
-      this.inFlight.delete(row.id);
-      this.nudge();
-    });
+    const run = this.runJob(row)
+      .catch((error: unknown) => {
+        this.services().log.error({ err: error, jobId: row.id }, 'recording how a job ended failed; the sweep will run it again');
+        return null;
+      })
+      .then((next) => {
+        this.running -= 1;
+        this.inFlight.delete(row.id);
+        // Its serial key's next job is free now; otherwise there is only something to do if it was asked for.
+        if (next) this.nudge([next]);
+        else this.schedule();
+      });
     this.inFlight.set(row.id, run);
   }
 
-  private async runJob(row: Row): Promise<void> {
+  /** Runs the job and records how it ended; resolves to the next job of its serial key, if one is waiting. */
+  private async runJob(row: Row): Promise<string | null> {
     const job: ClaimedJob = {
       id: row.id,
       tenantId: row.tenant_id,
@@ -183,26 +251,25 @@ export class JobWorker {
       const handler = this.handlers[job.kind];
       if (!handler) throw new Error(`No handler for job kind ${job.kind}`); // claimed by kind, so only if handlers changed
       const tenant = { id: row.tenant_id, slug: row.tenant_slug, name: row.tenant_name, timeZone: row.tenant_time_zone, defaultCountry: row.tenant_default_country };
-      let completed = false;
+      let completed: Finished | undefined;
       const complete = async (transaction: EntityManager) => {
-        await transaction.execute(SUCCEED, [job.id], 'run');
-        completed = true;
+        [completed] = await transaction.execute<Finished[]>(SUCCEED, [job.id]);
       };
       await handler({ services, tenant, log, job, complete });
-      if (!completed) await em.execute(SUCCEED, [job.id], 'run');
+      completed ??= (await em.execute<Finished[]>(SUCCEED_UNFLUSHED, [job.id]))[0];
+      return completed?.next_id ?? null;
     } catch (error) {
       const final = job.attempts >= job.maxAttempts;
       // A failure that will be retried (Twilio rate-limiting, no embedding model yet) is routine: a
       // warning with its message; the last one is an error with the whole stack, for staff.
       if (final) log.error({ err: error, attempts: job.attempts }, 'job failed for good');
       else log.warn({ error: error instanceof Error ? error.message : String(error), attempts: job.attempts, retryInMs: backoffMs(job.attempts) }, 'job failed; it will be retried');
-      await em.execute(
-        final
-          ? `update job set status = 'failed', finished_at = now(), locked_until = null, last_error = ? where id = ?`
-          : `update job set status = 'pending', run_at = now() + (? * interval '1 millisecond'), locked_until = null, last_error = ? where id = ?`,
-        final ? [String(error), job.id] : [backoffMs(job.attempts), String(error), job.id],
-        'run',
-      );
+      if (!final) {
+        await em.execute(RETRY_LATER, [backoffMs(job.attempts), String(error), job.id], 'run');
+        return null;
+      }
+      const [failed] = await em.execute<Finished[]>(FAIL, [String(error), job.id]);
+      return failed?.next_id ?? null;
     }
   }
 }

@@ -1,3 +1,4 @@
+import { UNFLUSHED } from '../db/unflushed.js';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { tenantFilter } from '../db/base.js';
@@ -46,12 +47,10 @@ export const MAX_LOGGED_OUTPUT = 32_768;
 const INSERT = `insert into tool_run (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
 
 /**
- * The same insert on its own, committed without waiting for the WAL flush (`synchronous_commit` off
- * for this one statement's transaction). It logs a call that changed nothing (a read, a refusal, a
- * failure); the flush doubled the cost of a read. The row is visible at once and survives the
- * service's own crash; only a crash of the database server within a fraction of a second could lose it.
+ * The same insert on its own, committed unflushed (see src/db/unflushed.ts): it logs a call that
+ * changed nothing (a read, a refusal, a failure); the flush doubled the cost of a read.
  */
-const INSERT_UNFLUSHED = `with unflushed as (select set_config('synchronous_commit', 'off', true))
+const INSERT_UNFLUSHED = `with ${UNFLUSHED}
   insert into tool_run (${COLUMNS.join(', ')}) select ${COLUMNS.map(() => '?').join(', ')} from unflushed`;
 
 /**

@@ -40,7 +40,7 @@ export async function createHarness(options: { clock?: Clock; agentModel?: Agent
   const orm = await createOrm({ url: inject('databaseUrl'), poolMax: 5 });
   // No model unless a test brings one (tests/support/embedding-model.ts): nothing is fetched from the hub.
   const config = loadConfig({ LOG_LEVEL: 'silent', PRM_EMBEDDING_MODEL_PATH: join(tmpdir(), 'prm-tests-no-embedding-model'), ...options.config });
-  const log = createLogger({ level: 'silent' });
+  const log = createLogger({ level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent' });
   const services: Services = {
     config,
     orm,

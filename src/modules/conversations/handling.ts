@@ -47,7 +47,7 @@ export async function sendStaffMessage(ctx: AppContext, input: { id: string; bod
   if (conversation.optedOutAt) {
     throw unprocessable('The patient opted out of messages on this channel (STOP); nothing can be sent until they send START.');
   }
-  return messageView(queueOutbound(ctx, conversation, { body: input.body, authorKind: 'staff', authorId: ctx.actor.id }));
+  return messageView(queueOutbound(ctx, conversation, { body: input.body, authorKind: 'staff', authorId: ctx.actor.id }).message);
 }
 
 /** Staff confirm who the conversation is with (checked another way, for example on a call). */

@@ -1,8 +1,9 @@
 import type { Services, TenantInfo } from '../../context.js';
-import { createContext } from '../../context.js';
-import { recordEvent } from '../../events.js';
+import { insertRows, oneStatement } from '../../db/statement.js';
+import { DomainEvent, eventRows } from '../../events.js';
 import { newId } from '../../ids.js';
-import { enqueueJob } from '../../jobs/enqueue.js';
+import { jobRow } from '../../jobs/enqueue.js';
+import { Job } from '../../jobs/job.js';
 import { tenantEntityManager } from '../../tools/runner.js';
 import type { ConversationChannel, MediaReference } from './entities.js';
 
@@ -20,54 +21,56 @@ export type InboundMessage = {
   channelMessageId?: string | null;
 };
 
-export type Received = { duplicate: boolean; conversationId: string; messageId: string | null; turnJobId: string | null };
+export type Received = { duplicate: boolean; conversationId: string; messageId: string | null; turnJobId: string | null; jobIds: string[] };
 
 /**
- * Stores an inbound message and queues the agent's turn for it, in one transaction, then nudges the
+ * The conversation (one per tenant, channel and contact; concurrent first messages meet on the unique
+ * key) and the message, unless its channel id was stored before (a redelivery: nothing is inserted).
+ */
+const STORE_MESSAGE = `
+  with conversation_row as (
+    insert into conversation (id, tenant_id, channel, contact, clinic_address, status, handled_by, state, last_message_at, created_at, updated_at)
+    values (?, ?, ?, ?, ?, 'open', 'bot', '{}', ?, ?, ?)
+    on conflict (tenant_id, channel, contact) do update set updated_at = conversation.updated_at
+    returning id, patient_id),
+  inserted as (
+    insert into message (id, tenant_id, conversation_id, direction, author_kind, author_id, body, media, channel_message_id, status, created_at, updated_at)
+    select ?, ?, c.id, 'inbound', 'patient', ?, ?, ?, ?, 'received', ?, ? from conversation_row c
+    on conflict (tenant_id, channel_message_id) do nothing
+    returning id)
+  select c.id as conversation_id, c.patient_id, i.id as message_id from conversation_row c left join inserted i on true`;
+
+/** A new message reopens its conversation and moves its last-message time. */
+const TOUCH_CONVERSATION = `update conversation set last_message_at = ?, updated_at = ?, status = 'open', closed_at = null, clinic_address = coalesce(clinic_address, ?) where id = ?`;
+
+/**
+ * Stores an inbound message and queues the agent's turn for it, in one transaction, then tells the
  * worker: once this returns, the message is safe and will be answered, even if the process dies now.
- * Turns of one conversation run one at a time, in arrival order.
+ * Turns of one conversation run one at a time, in arrival order. Two statements (every inbound
+ * message comes through here): the message, then its event, the turn's job and the conversation's touch.
  */
 export async function receiveInbound(services: Services, tenant: TenantInfo, inbound: InboundMessage): Promise<Received> {
   const em = tenantEntityManager(services, tenant.id);
+  const now = services.clock.now();
   const received = await em.transactional(async (transaction) => {
-    const ctx = createContext(services, { tenant, actor: { kind: 'patient', id: inbound.contact, role: 'system' }, channel: inbound.channel }, transaction);
-    const now = ctx.clock.now();
-    // One conversation per tenant, channel and contact; concurrent first messages meet on the unique key.
-    const [conversation] = await transaction.execute<{ id: string; patient_id: string | null }[]>(
-      `insert into conversation (id, tenant_id, channel, contact, clinic_address, status, handled_by, state, last_message_at, created_at, updated_at)
-       values (?, ?, ?, ?, ?, 'open', 'bot', '{}', ?, ?, ?)
-       on conflict (tenant_id, channel, contact) do update set updated_at = conversation.updated_at
-       returning id, patient_id`,
-      [newId(), tenant.id, inbound.channel, inbound.contact, inbound.clinicAddress ?? null, now, now, now],
-    );
-    const messageId = newId();
-    // The message, and (only if it is new) the conversation's reopening and last-message time.
-    const inserted = await transaction.execute<{ id: string }[]>(
-      `with inserted as (
-         insert into message (id, tenant_id, conversation_id, direction, author_kind, author_id, body, media, channel_message_id, status, created_at, updated_at)
-         values (?, ?, ?, 'inbound', 'patient', ?, ?, ?, ?, 'received', ?, ?)
-         on conflict (tenant_id, channel_message_id) do nothing
-         returning id),
-       touched as (
-         update conversation set last_message_at = ?, updated_at = ?, status = 'open', closed_at = null, clinic_address = coalesce(clinic_address, ?)
-          where id = ? and exists (select 1 from inserted))
-       select id from inserted`,
-      [messageId, tenant.id, conversation.id, inbound.contact, inbound.body, JSON.stringify(inbound.media ?? []), inbound.channelMessageId ?? null, now, now,
-        now, now, inbound.clinicAddress ?? null, conversation.id],
-    );
+    const [stored] = await transaction.execute<{ conversation_id: string; patient_id: string | null; message_id: string | null }[]>(STORE_MESSAGE, [
+      newId(), tenant.id, inbound.channel, inbound.contact, inbound.clinicAddress ?? null, now, now, now,
+      newId(), tenant.id, inbound.contact, inbound.body, JSON.stringify(inbound.media ?? []), inbound.channelMessageId ?? null, now, now,
+    ]);
+    const conversationId = stored.conversation_id;
+    const messageId = stored.message_id;
     // A redelivery: the no-op upsert above changed nothing, and nothing else happens.
-    if (inserted.length === 0) return { duplicate: true, conversationId: conversation.id, messageId: null, turnJobId: null };
+    if (!messageId) return { duplicate: true, conversationId, messageId: null, turnJobId: null, jobIds: [] };
 
-    recordEvent(ctx, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId: conversation.id, patientId: conversation.patient_id, direction: 'inbound' } });
-    const job = enqueueJob(transaction, {
-      tenantId: tenant.id,
-      kind: TURN_JOB,
-      payload: { conversationId: conversation.id, messageId },
-      serialKey: `conversation:${conversation.id}`,
-    });
-    return { duplicate: false, conversationId: conversation.id, messageId, turnJobId: job.id };
+    const event = eventRows(tenant.id, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId, patientId: stored.patient_id, direction: 'inbound' } }, now);
+    const turn = jobRow({ tenantId: tenant.id, kind: TURN_JOB, payload: { conversationId, messageId }, serialKey: `conversation:${conversationId}` }, new Date());
+    const write = oneStatement(
+      [insertRows(transaction, DomainEvent, [event.event]), insertRows(transaction, Job, [...event.jobs, turn])],
+      { sql: TOUCH_CONVERSATION, params: [now, now, inbound.clinicAddress ?? null, conversationId] },
+    );
+    await transaction.execute(write.sql, write.params, 'run');
+    return { duplicate: false, conversationId, messageId, turnJobId: turn.id, jobIds: [turn.id, ...event.jobs.map((job) => job.id)] };
   });
-  if (!received.duplicate) services.jobs.nudge();
+  if (!received.duplicate) services.jobs.nudge(received.jobIds);
   return received;
 }
-

@@ -1,0 +1,42 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { JsonType, type EntitySchema } from '@mikro-orm/core';
+
+/** SQL with `?` placeholders and their values, as `em.execute` takes them. */
+export type Statement = { sql: string; params: unknown[] };
+
+/**
+ * `insert into <table> (<columns>) values (…), (…)` for whole rows of an entity: table, columns and
+ * JSON encoding come from the entity's metadata, so the rows are typed like the entity. For the hot
+ * paths that write several tables at once (see `oneStatement`); elsewhere, `em.create` and the flush.
+ */
+export function insertRows<T extends object>(em: EntityManager, entity: EntitySchema<T>, rows: readonly T[]): Statement {
+  if (rows.length === 0) throw new Error(`insertRows(${entity.meta.className}) needs at least one row`);
+  const meta = em.getMetadata().get(entity.meta.className);
+  const names = Object.keys(rows[0]) as (keyof T & string)[];
+  const properties = names.map((name) => {
+    const property = meta.properties[name as keyof typeof meta.properties];
+    if (!property) throw new Error(`${entity.meta.className} has no property ${name}`);
+    return property;
+  });
+  const columns = properties.map((property) => property.fieldNames[0]).join(', ');
+  const tuple = `(${names.map(() => '?').join(', ')})`;
+  const params = rows.flatMap((row) =>
+    names.map((name, index) => {
+      const value = row[name] ?? null;
+      return value !== null && properties[index].customType instanceof JsonType ? JSON.stringify(value) : value;
+    }),
+  );
+  return { sql: `insert into ${meta.tableName} (${columns}) values ${rows.map(() => tuple).join(', ')}`, params };
+}
+
+/**
+ * Several writes sent as one statement, one round trip: each as a data-modifying CTE (PostgreSQL runs
+ * every one of them, once), then `last`, whose rows are the statement's result. Atomic on its own.
+ */
+export function oneStatement(writes: readonly Statement[], last: Statement): Statement {
+  const ctes = writes.map((write, index) => `w${index} as (${write.sql})`);
+  return {
+    sql: ctes.length > 0 ? `with ${ctes.join(',\n')}\n${last.sql}` : last.sql,
+    params: [...writes.flatMap((write) => write.params), ...last.params],
+  };
+}
