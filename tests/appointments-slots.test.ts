@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../src/clock.js';
-import { createHarness, type Harness, type TestTenant } from './support/harness.js';
+import { createHarness, type Harness } from './support/harness.js';
 import { API, createLocation, createPatient, createScheduledPractitioner, expectError, searchSlots, weekdayMornings } from './appointments-fixtures.js';
 
 // 2026-10-01: before both DST changes used below (US: 2026-11-01 back, 2027-03-14 forward).

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { loadConfig } from '../../src/config.js';
 import { createContext, type AppContext, type Caller, type Services } from '../../src/context.js';
-import { newId } from '../../src/ids.js';
 import { createLogger } from '../../src/log.js';
 import { EMBEDDING_DIMENSIONS, type Embedder } from '../../src/modules/vector/embedder.js';
 import { embedPending, vectorLiteral } from '../../src/modules/vector/embedding.js';

@@ -1,23 +1,26 @@
 import type { ModelMessage } from 'ai';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Message } from '../modules/conversations/entities.js';
+import type { Message } from '../modules/conversations/entities.js';
 import type { AnsweredMessage } from './turn-input.js';
+
+type Row = Pick<Message, 'direction' | 'body' | 'media'> & { author_kind: Message['authorKind'] };
+
+/** Plain SQL: every model turn reads it, and the ORM's find and hydration cost more than the rows. */
+const HISTORY = `select direction, author_kind, body, media from message
+  where tenant_id = ? and conversation_id = ? and (created_at, id) <= (?, ?)
+  order by created_at desc, id desc limit ?`;
 
 /**
  * The conversation as the model reads it: the last `limit` messages up to and including the one
  * being answered (a later message waits for its own turn), oldest first.
  */
-export async function conversationHistory(em: EntityManager, answering: AnsweredMessage, limit: number): Promise<ModelMessage[]> {
-  const rows = await em.find(
-    Message,
-    { conversationId: answering.conversationId, $or: [{ createdAt: { $lt: answering.createdAt } }, { createdAt: answering.createdAt, id: { $lte: answering.id } }] },
-    { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit },
-  );
+export async function conversationHistory(em: EntityManager, tenantId: string, answering: AnsweredMessage, limit: number): Promise<ModelMessage[]> {
+  const rows = await em.execute<Row[]>(HISTORY, [tenantId, answering.conversationId, answering.createdAt, answering.id, limit]);
   return rows.reverse().map((message): ModelMessage => {
     if (message.direction === 'inbound') {
       const media = message.media.length > 0 ? `\n[The patient attached ${message.media.length} file(s).]` : '';
       return { role: 'user', content: `${message.body}${media}` };
     }
-    return { role: 'assistant', content: message.authorKind === 'staff' ? `[Clinic staff wrote:] ${message.body}` : message.body };
+    return { role: 'assistant', content: message.author_kind === 'staff' ? `[Clinic staff wrote:] ${message.body}` : message.body };
   });
 }

@@ -1,11 +1,10 @@
 import { LockMode } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { createContext, type AppContext, type Services, type TenantInfo } from '../context.js';
 import { isConstraintViolation } from '../db/database-errors.js';
 import { newId } from '../ids.js';
-import type { JobHandler } from '../jobs/worker.js';
+import type { JobContext, JobHandler } from '../jobs/worker.js';
 import { outboundRows, repliesInline } from '../channels/outbound.js';
-import { insertRows, oneStatement } from '../db/statement.js';
+import { executeAll, insertRows } from '../db/statement.js';
 import { DomainEvent } from '../events.js';
 import { Job } from '../jobs/job.js';
 import { AgentTurn, Conversation, Message } from '../modules/conversations/entities.js';
@@ -33,8 +32,8 @@ export async function runTurn(
   services: Services,
   tenant: TenantInfo,
   ids: { conversationId: string; messageId: string },
-  /** Commits the turn's job with the turn (see JobContext.complete). */
-  completeJob?: (em: EntityManager) => Promise<void>,
+  /** Commits the turn's job with the turn, in the turn's statement (see JobContext.complete). */
+  completeJob?: JobContext['complete'],
 ): Promise<TurnResult> {
   const started = performance.now();
   const startedAt = services.clock.now();
@@ -85,7 +84,7 @@ async function store(
   channel: Conversation['channel'],
   decision: Decision,
   timing: { started: number; startedAt: Date },
-  completeJob: ((em: EntityManager) => Promise<void>) | undefined,
+  completeJob: JobContext['complete'] | undefined,
 ): Promise<Stored> {
   return tenantEntityManager(services, tenant.id).transactional(async (transaction) => {
     const modelFailed = decision.mode === 'guided' && decision.model;
@@ -121,16 +120,14 @@ async function store(
       updatedAt: now,
     };
     const state = decision.guidedState ? JSON.stringify({ ...conversation.state, guided: decision.guidedState }) : null;
-    const write = oneStatement(
-      [
-        ...(reply ? [insertRows(transaction, Message, [reply.message]), insertRows(transaction, DomainEvent, [reply.event])] : []),
-        ...(reply && reply.jobs.length > 0 ? [insertRows(transaction, Job, reply.jobs)] : []),
-        insertRows(transaction, AgentTurn, [turn]),
-      ],
+    const writes = [
+      ...(reply ? [insertRows(transaction, Message, [reply.message]), insertRows(transaction, DomainEvent, [reply.event])] : []),
+      ...(reply && reply.jobs.length > 0 ? [insertRows(transaction, Job, reply.jobs)] : []),
+      insertRows(transaction, AgentTurn, [turn]),
       { sql: TOUCH_CONVERSATION, params: [state, reply ? now : null, now, ids.conversationId] },
-    );
-    await transaction.execute(write.sql, write.params, 'run');
-    await completeJob?.(transaction);
+    ];
+    if (completeJob) await completeJob(transaction, writes);
+    else await executeAll(transaction, writes);
     return { reply: decision.reply, outcome, replyMessageId: turn.replyMessageId ?? null, turnId: turn.id, jobIds: reply?.jobs.map((job) => job.id) ?? [] };
   });
 }

@@ -1,5 +1,4 @@
 import type { AppContext } from '../context.js';
-import { UNFLUSHED } from '../db/unflushed.js';
 import { DomainEvent, eventRows } from '../events.js';
 import { newId } from '../ids.js';
 import { jobRow } from '../jobs/enqueue.js';
@@ -82,9 +81,8 @@ const MARK_SENDING = `update message m set status = 'sending', updated_at = ?
   returning m.body, c.channel, c.contact, c.clinic_address, a.account_sid, a.auth_token, a.phone_number, a.whatsapp_number`;
 
 /** A delivery's outcome: sent (with Twilio's sid), failed, not sent, or queued again for a retry. */
-const FINISH = `with ${UNFLUSHED}
-  update message set status = ?, error = ?, channel_message_id = coalesce(?, channel_message_id), sent_at = coalesce(?, sent_at), updated_at = ?
-    from unflushed where tenant_id = ? and id = ?`;
+const FINISH = `update message set status = ?, error = ?, channel_message_id = coalesce(?, channel_message_id), sent_at = coalesce(?, sent_at), updated_at = ?
+  where tenant_id = ? and id = ?`;
 
 /** Why a message is not sendable: read when MARK_SENDING finds nothing. */
 const UNSENT = `select m.status, m.author_kind, c.opted_out_at is not null as opted_out, a.account_sid is not null and a.auth_token is not null as has_account
@@ -98,12 +96,16 @@ type UnsentRow = { status: Message['status']; author_kind: Message['authorKind']
  * before the request, and a message found in `sending` — a crash mid-request — is not sent again but
  * marked failed for staff. Retried only when Twilio surely did not get it (connection refused, 429).
  */
-export const deliverMessage: JobHandler = async ({ services, tenant, log, job }) => {
+export const deliverMessage: JobHandler = async ({ services, tenant, log, job, complete }) => {
   const em = services.orm.em.fork();
   const messageId = String(job.payload.messageId);
-  // One statement each (autocommit); only `sending` is flushed before Twilio is asked (src/db/unflushed.ts).
-  const finish = (fields: { status: Message['status']; error: string | null; channelMessageId?: string; sentAt?: Date }) =>
-    em.execute(FINISH, [fields.status, fields.error, fields.channelMessageId ?? null, fields.sentAt ?? null, new Date(), tenant.id, messageId], 'run');
+  // The outcome and the job's completion in one statement, unflushed: only `sending` is flushed
+  // before Twilio is asked (src/db/unflushed.ts).
+  const outcome = (fields: { status: Message['status']; error: string | null; channelMessageId?: string; sentAt?: Date }) => ({
+    sql: FINISH,
+    params: [fields.status, fields.error, fields.channelMessageId ?? null, fields.sentAt ?? null, new Date(), tenant.id, messageId],
+  });
+  const finish = (fields: Parameters<typeof outcome>[0]) => complete(em, [outcome(fields)]);
 
   const [message] = await em.execute<Sendable[]>(MARK_SENDING, [new Date(), tenant.id, messageId]);
   if (!message) {
@@ -135,7 +137,8 @@ export const deliverMessage: JobHandler = async ({ services, tenant, log, job })
     await finish({ status: 'sent', channelMessageId: sent.sid, sentAt: new Date(), error: null });
   } catch (error) {
     if (error instanceof DeliveryError && error.retrySafe) {
-      await finish({ status: 'queued', error: error.message });
+      const queued = outcome({ status: 'queued', error: error.message });
+      await em.execute(queued.sql, queued.params, 'run');
       throw error; // the job retries later
     }
     await finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });

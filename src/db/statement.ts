@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { JsonType, type EntitySchema } from '@mikro-orm/core';
 
-/** SQL with `?` placeholders and their values, as `em.execute` takes them. */
-export type Statement = { sql: string; params: unknown[] };
+/** SQL with `?` placeholders and their values, as `em.execute` takes them; `name` names it as a CTE in `oneStatement`. */
+export type Statement = { sql: string; params: unknown[]; name?: string };
 
 /**
  * `insert into <table> (<columns>) values (…), (…)` for whole rows of an entity: table, columns and
@@ -31,12 +31,19 @@ export function insertRows<T extends object>(em: EntityManager, entity: EntitySc
 
 /**
  * Several writes sent as one statement, one round trip: each as a data-modifying CTE (PostgreSQL runs
- * every one of them, once), then `last`, whose rows are the statement's result. Atomic on its own.
+ * every one of them, once), then `last`, whose rows are the statement's result. Atomic on its own. A
+ * CTE that only reads runs only if `last` names it (see src/db/unflushed.ts).
  */
 export function oneStatement(writes: readonly Statement[], last: Statement): Statement {
-  const ctes = writes.map((write, index) => `w${index} as (${write.sql})`);
+  const ctes = writes.map((write, index) => `${write.name ?? `w${index}`} as (${write.sql})`);
   return {
     sql: ctes.length > 0 ? `with ${ctes.join(',\n')}\n${last.sql}` : last.sql,
     params: [...writes.flatMap((write) => write.params), ...last.params],
   };
+}
+
+/** Runs the writes as one statement (see `oneStatement`). */
+export async function executeAll(em: EntityManager, writes: readonly Statement[]): Promise<void> {
+  const statement = oneStatement(writes, { sql: 'select 1', params: [] });
+  await em.execute(statement.sql, statement.params, 'run');
 }

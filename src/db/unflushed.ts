@@ -1,3 +1,5 @@
+import type { Statement } from './statement.js';
+
 /*
  * Commits that do not wait for the WAL flush (`synchronous_commit` off for that one transaction).
  * The rule: a commit waits for the disk only where a promise is made outside the database right after
@@ -8,9 +10,13 @@
  * fraction of a second can lose it, and the next flushed commit (WAL order) makes it durable too.
  */
 
+const SET_UNFLUSHED = `select set_config('synchronous_commit', 'off', true)`;
+
 /**
- * A CTE for one autocommit statement: `with ${UNFLUSHED} update … from unflushed where …`. (Inside a
- * transaction, `set_config('synchronous_commit', 'off', true)` in any statement does the same.)
+ * A CTE for one autocommit statement: `with ${UNFLUSHED} update … from unflushed where …`; as a
+ * Statement for `oneStatement`, `unflushedCte`. The statement must name `unflushed` for it to run.
+ * (Inside a transaction, `set_config('synchronous_commit', 'off', true)` in any statement does the same.)
  */
-export const UNFLUSHED = `unflushed as (select set_config('synchronous_commit', 'off', true))`;
+export const UNFLUSHED = `unflushed as (${SET_UNFLUSHED})`;
+export const unflushedCte: Statement = { name: 'unflushed', sql: SET_UNFLUSHED, params: [] };
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Services, TenantInfo } from '../context.js';
-import { UNFLUSHED } from '../db/unflushed.js';
+import { oneStatement, type Statement } from '../db/statement.js';
+import { UNFLUSHED, unflushedCte } from '../db/unflushed.js';
 import type { Logger } from '../log.js';
 
 /** A claimed job, as the handler sees it. */
@@ -12,11 +13,12 @@ export type JobContext = {
   log: Logger;
   job: ClaimedJob;
   /**
-   * Marks the job done inside the handler's own transaction, so its effects and its completion
-   * commit together (and the worker writes nothing more). Handlers that do not call it are marked
-   * done after they return.
+   * Marks the job done with the handler's last writes, in one statement: inside the handler's own
+   * transaction (its effects and its completion commit together), or on its own, unflushed (the
+   * writes must be as safe to lose in a database crash as the completion, see src/db/unflushed.ts).
+   * Handlers that do not call it are marked done after they return.
    */
-  complete(em: EntityManager): Promise<void>;
+  complete(em: EntityManager, writes?: readonly Statement[]): Promise<void>;
 };
 export type JobHandler = (context: JobContext) => Promise<void>;
 
@@ -81,9 +83,9 @@ const NEXT_IN_LINE = `(select k.id from job k where k.serial_key = job.serial_ke
   order by k.created_at, k.id limit 1) as next_id`;
 
 /** Completion inside a handler's own transaction (JobContext.complete): flushed or not as that transaction is. */
-const SUCCEED = `update job set status = 'succeeded', finished_at = now(), locked_until = null where id = ? returning ${NEXT_IN_LINE}`;
+const SUCCEED = `update job set status = 'succeeded', finished_at = now(), locked_until = null where job.id = ? returning ${NEXT_IN_LINE}`;
 /** The worker's own writes (claim, completion, failure) commit unflushed: a lost one only runs the job again. */
-const SUCCEED_UNFLUSHED = `with ${UNFLUSHED} update job set status = 'succeeded', finished_at = now(), locked_until = null from unflushed where job.id = ? returning ${NEXT_IN_LINE}`;
+const SUCCEED_UNFLUSHED = `update job set status = 'succeeded', finished_at = now(), locked_until = null from unflushed where job.id = ? returning ${NEXT_IN_LINE}`;
 const RETRY_LATER = `with ${UNFLUSHED} update job set status = 'pending', run_at = now() + (? * interval '1 millisecond'), locked_until = null, last_error = ? from unflushed where job.id = ?`;
 const FAIL = `with ${UNFLUSHED} update job set status = 'failed', finished_at = now(), locked_until = null, last_error = ? from unflushed where job.id = ? returning ${NEXT_IN_LINE}`;
 type Finished = { next_id: string | null };
@@ -252,11 +254,14 @@ export class JobWorker {
       if (!handler) throw new Error(`No handler for job kind ${job.kind}`); // claimed by kind, so only if handlers changed
       const tenant = { id: row.tenant_id, slug: row.tenant_slug, name: row.tenant_name, timeZone: row.tenant_time_zone, defaultCountry: row.tenant_default_country };
       let completed: Finished | undefined;
-      const complete = async (transaction: EntityManager) => {
-        [completed] = await transaction.execute<Finished[]>(SUCCEED, [job.id]);
+      const complete = async (where: EntityManager, writes: readonly Statement[] = []) => {
+        const statement = where.isInTransaction()
+          ? oneStatement(writes, { sql: SUCCEED, params: [job.id] })
+          : oneStatement([unflushedCte, ...writes], { sql: SUCCEED_UNFLUSHED, params: [job.id] });
+        [completed] = await where.execute<Finished[]>(statement.sql, statement.params);
       };
       await handler({ services, tenant, log, job, complete });
-      completed ??= (await em.execute<Finished[]>(SUCCEED_UNFLUSHED, [job.id]))[0];
+      if (!completed) await complete(em);
       return completed?.next_id ?? null;
     } catch (error) {
       const final = job.attempts >= job.maxAttempts;

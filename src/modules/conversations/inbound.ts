@@ -1,5 +1,5 @@
 import type { Services, TenantInfo } from '../../context.js';
-import { insertRows, oneStatement } from '../../db/statement.js';
+import { executeAll, insertRows } from '../../db/statement.js';
 import { DomainEvent, eventRows } from '../../events.js';
 import { newId } from '../../ids.js';
 import { jobRow } from '../../jobs/enqueue.js';
@@ -64,11 +64,11 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
 
     const event = eventRows(tenant.id, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId, patientId: stored.patient_id, direction: 'inbound' } }, now);
     const turn = jobRow({ tenantId: tenant.id, kind: TURN_JOB, payload: { conversationId, messageId }, serialKey: `conversation:${conversationId}` }, new Date());
-    const write = oneStatement(
-      [insertRows(transaction, DomainEvent, [event.event]), insertRows(transaction, Job, [...event.jobs, turn])],
+    await executeAll(transaction, [
+      insertRows(transaction, DomainEvent, [event.event]),
+      insertRows(transaction, Job, [...event.jobs, turn]),
       { sql: TOUCH_CONVERSATION, params: [now, now, inbound.clinicAddress ?? null, conversationId] },
-    );
-    await transaction.execute(write.sql, write.params, 'run');
+    ]);
     return { duplicate: false, conversationId, messageId, turnJobId: turn.id, jobIds: [turn.id, ...event.jobs.map((job) => job.id)] };
   });
   if (!received.duplicate) services.jobs.nudge(received.jobIds);
