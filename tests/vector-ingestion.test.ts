@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCaller } from '../src/agent/tool-caller.js';
 import { receiveInbound } from '../src/modules/conversations/inbound.js';
 import { backfillAtStart } from '../src/modules/vector/embedding.js';
+import { ingestArticles } from '../src/modules/vector/ingest-articles.js';
 import { runOperation } from '../src/tools/runner.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 import { randomSid } from './support/conversation-driver.js';
@@ -192,6 +193,26 @@ describe('the agent’s knowledge tool', () => {
     expect(output.results.map((result) => result.title)).toEqual(['Parking']);
     expect(harness.services.registry.get('search_knowledge')?.access).toMatchObject({ patientFacing: true });
     expect(Object.keys(harness.services.registry.get('search_knowledge')?.input.shape ?? {})).toEqual(['query', 'limit']);
+  });
+});
+
+describe('articles in bulk (npm run ingest)', () => {
+  it('stores each article and embeds its chunks while the next one is stored, reporting a refused one and going on', async () => {
+    const other = await harness.newTenant();
+    const caller = { tenant: other.tenant, actor: { kind: 'system' as const, id: 'test-ingest', role: 'system' as const }, channel: 'cli' as const };
+    const articles = [
+      { name: 'a.md', title: 'Parking', text: 'The garage entrance is on Mill Street. Parking is free for patients.' },
+      { name: 'b.md', title: 'Flu shots', text: 'Flu shots are given on Tuesdays without an appointment.' },
+      { name: 'empty.md', title: 'Empty', text: '' },
+      { name: 'c.md', title: 'Payments', text: 'We take cards and cash. Invoices are sent by email.' },
+    ];
+    const outcomes: string[] = [];
+    await ingestArticles(harness.services, caller, articles, (outcome) => outcomes.push(`${outcome.name}:${outcome.ok ? outcome.ingested.chunks : outcome.error.code}`));
+    expect(outcomes).toEqual(['a.md:1', 'b.md:1', 'empty.md:invalid_input', 'c.md:1']);
+    const { stats, of } = await chunkCounts(other);
+    // Every stored chunk has its vector when the database stores vectors, and none waits for a backfill.
+    expect(of('knowledge')).toMatchObject(stats.pgvector ? { chunks: 3, withVectors: 3, withoutVectors: 0 } : { chunks: 3, withVectors: 0 });
+    expect((await search(other, 'where is the garage entrance')).results[0].source.title).toBe('Parking');
   });
 });
 

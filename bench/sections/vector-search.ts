@@ -3,13 +3,14 @@ import { loadConfig } from '../../src/config.js';
 import { createContext, type AppContext, type Caller, type Services } from '../../src/context.js';
 import { createLogger } from '../../src/log.js';
 import { EMBEDDING_DIMENSIONS, type Embedder } from '../../src/modules/vector/embedder.js';
-import { embedPending, vectorLiteral } from '../../src/modules/vector/embedding.js';
+import { vectorLiteral } from '../../src/modules/vector/embedding.js';
+import { ingestArticles } from '../../src/modules/vector/ingest-articles.js';
 import { buildTestEmbeddingModel } from '../../tests/support/embedding-model.js';
 import { createEmbedder } from '../../src/modules/vector/local-embedder.js';
 import { searchText } from '../../src/modules/vector/search.js';
 import { HNSW_INDEX, vectorStorage } from '../../src/modules/vector/storage.js';
 import { tenantEntityManager } from '../../src/tools/runner.js';
-import { benchTenant, openInProcess, run } from '../in-process.js';
+import { benchTenant, openInProcess } from '../in-process.js';
 import { SERVING_THREADS } from '../machine.js';
 import type { Goal, Row, Section } from '../section.js';
 import { count, ms, rate, timeCalls, type Summary } from '../stats.js';
@@ -140,18 +141,17 @@ async function exactNearest(services: Services, tenantId: string, vector: Float3
 
 const measure = (call: () => Promise<unknown>): Promise<Summary> => timeCalls(call, { runs: QUERIES, warmUp: WARM_UP });
 
-/** Ingestion through `ingest_knowledge` and the embedding that follows it: the model is needed. */
+/** Ingestion as `npm run ingest` does it (ingestArticles: `ingest_knowledge`, then the embedding of the chunks): the model is needed. */
 async function ingestionRate(services: Services, caller: Caller, model: Embedder): Promise<{ chunks: number; seconds: number }> {
   const rng = random(7);
   const sentence = () => Array.from({ length: 20 }, () => `word${Math.floor(rng.uniform() * 500)}`).join(' ');
-  const withModel: Services = { ...services, embedder: model };
+  const articles = Array.from({ length: INGEST_ARTICLES }, (_, index) => ({ name: `article-${index}`, title: `Article ${index}`, text: Array.from({ length: 24 }, () => `${sentence()}.`).join(' ') }));
   const started = performance.now();
   let chunks = 0;
-  for (let article = 0; article < INGEST_ARTICLES; article++) {
-    const text = Array.from({ length: 24 }, () => `${sentence()}.`).join(' ');
-    chunks += (await run<{ chunks: number }>(withModel, caller, 'ingest_knowledge', { title: `Article ${article}`, text })).chunks;
-  }
-  await embedPending(withModel, caller.tenant.id);
+  await ingestArticles({ ...services, embedder: model }, caller, articles, (outcome) => {
+    if (!outcome.ok) throw new Error(`ingesting ${outcome.name} failed: ${outcome.error.message}`);
+    chunks += outcome.ingested.chunks;
+  });
   return { chunks, seconds: (performance.now() - started) / 1000 };
 }
 

@@ -4,9 +4,7 @@ import type { Caller } from '../context.js';
 import { demoClinic } from '../demo/seed.js';
 import { Tenant } from '../modules/tenancy/entities.js';
 import { tenantInfo } from '../modules/tenancy/service.js';
-import { embedOrDefer } from '../modules/vector/embedding.js';
-import { IngestOutput } from '../modules/vector/schema.js';
-import { runOperation } from '../tools/runner.js';
+import { ingestArticles } from '../modules/vector/ingest-articles.js';
 import type { RunningServices } from '../services.js';
 import { commandArgs, UsageError } from './args.js';
 
@@ -25,7 +23,7 @@ const titleOf = (path: string, text: string) => text.match(/^#\s+(.+)$/m)?.[1].t
 
 /**
  * Ingests a folder of articles as knowledge through the `ingest_knowledge` operation (so every file is
- * in the run log), embedding each file's chunks as it goes when a model is available.
+ * in the run log), embedding each file's chunks while the next file is stored (see ingestArticles).
  * PDF files are skipped: no PDF parser is a dependency of the project.
  */
 export async function ingestCommand(services: RunningServices, argv: string[]): Promise<void> {
@@ -45,23 +43,25 @@ export async function ingestCommand(services: RunningServices, argv: string[]): 
     const seconds = (performance.now() - started) / 1000;
     process.stderr.write(`\r${done}/${readable.length} files, ${totals.chunks} chunks, ${(totals.chunks / Math.max(seconds, 0.001)).toFixed(1)} chunks/s   `);
   };
-  for (const [index, path] of readable.entries()) {
-    const text = (await readFile(path, 'utf8')).trim();
-    const outcome = text === '' ? undefined : await runOperation(services, caller, { tool: 'ingest_knowledge', input: { title: titleOf(path, text), text } });
-    if (outcome && !outcome.ok) {
-      totals.failed += 1;
-      process.stderr.write(`\n${relative(folder, path)}: ${outcome.error.message}\n`);
-    } else if (outcome) {
-      const ingested = IngestOutput.parse(outcome.output);
-      if (ingested.skipped) totals.unchanged += 1;
-      else {
-        totals.ingested += 1;
-        totals.chunks += ingested.chunks;
-        await embedOrDefer(services, tenant.id, [ingested.sourceId]);
-      }
+  let done = 0;
+  const articles = async function* () {
+    for (const path of readable) {
+      const text = (await readFile(path, 'utf8')).trim();
+      if (text === '') progress(++done);
+      else yield { name: path, title: titleOf(path, text), text };
     }
-    progress(index + 1);
-  }
+  };
+  await ingestArticles(services, caller, articles(), (outcome) => {
+    if (!outcome.ok) {
+      totals.failed += 1;
+      process.stderr.write(`\n${relative(folder, outcome.name)}: ${outcome.error.message}\n`);
+    } else if (outcome.ingested.skipped) totals.unchanged += 1;
+    else {
+      totals.ingested += 1;
+      totals.chunks += outcome.ingested.chunks;
+    }
+    progress(++done);
+  });
   const seconds = (performance.now() - started) / 1000;
   const ignored = files.length - readable.length;
   process.stderr.write('\n');
