@@ -165,6 +165,36 @@ describe('the Twilio messaging webhook', () => {
   });
 });
 
+describe('with the worker running, as in the service', () => {
+  it('runs the turn and the delivery it inserted claimed at once, and a burst of one patient in order, once each', async () => {
+    const from = nextPhone();
+    const before = twilioApi.sent.length;
+    harness.services.jobs.start();
+    try {
+      // Four at once from one number: the first's turn is inserted claimed, the others wait their turn.
+      await Promise.all(['HELP', 'menu', 'HELP', 'menu'].map((body) => webhook('/channels/twilio/messages', whatsapp(from, body))));
+      for (const deadline = Date.now() + 10_000; twilioApi.sent.length < before + 4 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      await harness.services.jobs.stop();
+    }
+    expect(twilioApi.sent.slice(before).filter((message) => message.to === `whatsapp:${from}`)).toHaveLength(4);
+    const thread = await threadOf(from);
+    const inbound = thread.filter((message) => message.direction === 'inbound');
+    const turns = await clinic.call<{ items: { inboundMessageId: string; replyMessageId: string }[] }>('GET', `${API}/conversations/${inbound[0].conversationId}/turns`);
+    expect(turns.items.map((turn) => turn.inboundMessageId).reverse()).toEqual(inbound.map((message) => message.id));
+    expect(thread.filter((message) => message.direction === 'outbound').map((message) => message.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
+    // Every job ran once and finished; none was left for the poll.
+    const jobs = await harness.services.orm.em
+      .fork()
+      .execute<{ kind: string; status: string; attempts: number }[]>(`select kind, status, attempts from job where serial_key in (?, ?)`, [
+        `conversation:${inbound[0].conversationId}`,
+        `deliver:${inbound[0].conversationId}`,
+      ]);
+    expect(jobs).toHaveLength(8);
+    expect(jobs.every((job) => job.status === 'succeeded' && job.attempts === 1)).toBe(true);
+  });
+});
+
 describe('STOP and START', () => {
   it('sends only the confirmation after STOP, records the consent, and resumes after START', async () => {
     const from = nextPhone();

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueJob } from '../src/jobs/enqueue.js';
+import { enqueueJob, jobRow as newJobRow } from '../src/jobs/enqueue.js';
 import { Job } from '../src/jobs/job.js';
 import { JobWorker, type JobHandler } from '../src/jobs/worker.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
@@ -96,6 +96,53 @@ describe('the job worker', () => {
       worker.nudge();
       for (let waited = 0; waited < 2000 && done.length === 0; waited += 10) await sleep(10);
       expect(done).toEqual([id]);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe('jobs inserted claimed by the process that runs them', () => {
+  it('runs one in its reserved place after the commit with no claim, then hands its serial key on', async () => {
+    const kind = 'test.claimed';
+    const ran: string[] = [];
+    // A poll far in the future: whatever runs here was started by settle() or handed on by a completion.
+    const worker = new JobWorker(() => harness.services, { [kind]: async ({ job }) => void ran.push(String(job.payload.n)) }, { concurrency: 2, pollMs: 3_600_000, lockMs: 10_000 });
+    expect(worker.reserve()).toBeNull(); // not started
+    worker.start();
+    try {
+      const em = harness.services.orm.em.fork();
+      const reservation = worker.reserve();
+      expect(reservation).not.toBeNull();
+      const claimed = newJobRow({ tenantId: clinic.tenant.id, kind, payload: { n: 1 }, serialKey: 'claimed:a' }, new Date(), worker.claimUntil());
+      const next = newJobRow({ tenantId: clinic.tenant.id, kind, payload: { n: 2 }, serialKey: 'claimed:a' }, new Date(Date.now() + 1));
+      em.create(Job, claimed);
+      em.create(Job, next);
+      await em.flush();
+      expect(claimed).toMatchObject({ status: 'running', attempts: 1 });
+      worker.settle(reservation!, { job: claimed, tenant: clinic.tenant });
+      for (const deadline = Date.now() + 5_000; ran.length < 2 && Date.now() < deadline; ) await sleep(10);
+      expect(ran).toEqual(['1', '2']);
+      expect((await jobRow(claimed.id)).status).toBe('succeeded');
+      expect(await jobRow(next.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('gives a reserved place back when the job was not inserted claimed, and refuses one when full', async () => {
+    const worker = new JobWorker(() => harness.services, {}, { concurrency: 1, pollMs: 3_600_000, lockMs: 10_000 });
+    worker.start();
+    try {
+      const first = worker.reserve();
+      expect(first).not.toBeNull();
+      expect(worker.reserve()).toBeNull();
+      worker.settle(first!);
+      worker.settle(first!); // settling twice gives back once
+      const again = worker.reserve();
+      expect(again).not.toBeNull();
+      expect(worker.reserve()).toBeNull();
+      worker.settle(again!);
     } finally {
       await worker.stop();
     }

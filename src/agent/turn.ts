@@ -3,7 +3,7 @@ import { createContext, type AppContext, type Services, type TenantInfo } from '
 import { isConstraintViolation } from '../db/database-errors.js';
 import { newId } from '../ids.js';
 import type { JobContext, JobHandler } from '../jobs/worker.js';
-import { outboundRows, repliesInline } from '../channels/outbound.js';
+import { DELIVERY_SERIAL_PREFIX, outboundRows, repliesInline } from '../channels/outbound.js';
 import { executeAll, insertRows } from '../db/statement.js';
 import { DomainEvent } from '../events.js';
 import { Job } from '../jobs/job.js';
@@ -18,7 +18,8 @@ import { decide, type Decision } from './decide.js';
 import { loadTurnInput } from './turn-input.js';
 
 export type TurnResult = { reply: string | null; outcome: Decision['outcome']; replyMessageId: string | null; turnId: string };
-type Stored = TurnResult & { jobIds: string[] };
+/** A stored turn, with its jobs: the delivery if it was inserted claimed (run it here), the others' ids. */
+type Stored = TurnResult & { claimedDelivery: Job | null; pendingJobIds: string[] };
 
 /** Purposes a STOP revokes on the channel, and a START grants back. */
 const OPTED_OUT_PURPOSES = ['care_messages', 'appointment_reminders', 'marketing'] as const;
@@ -42,9 +43,13 @@ export async function runTurn(
   // returns what was stored; its writes were replays by idempotency key.
   const { conversation, message, clinic } = await loadTurnInput(em, tenant.id, ids);
   const decision = await decide({ services, tenant, em, conversation, message, clinic, call: conversationToolCaller(services, tenant, ids) });
+  // A place to send the reply from, right after the commit, with no claim (see JobWorker.reserve):
+  // the turn's job ends with the store, so its delivery takes its place.
+  const reservation = decision.reply && !repliesInline(conversation.channel) ? services.jobs.reserve({ handOver: completeJob !== undefined }) : null;
   try {
-    const { jobIds, ...result } = await store(services, tenant, ids, conversation.channel, decision, { started, startedAt }, completeJob);
-    services.jobs.nudge(jobIds); // the reply's delivery: send it now
+    const { claimedDelivery, pendingJobIds, ...result } = await store(services, tenant, ids, conversation.channel, decision, { started, startedAt, claimDelivery: reservation !== null }, completeJob);
+    if (reservation) services.jobs.settle(reservation, claimedDelivery ? { job: claimedDelivery, tenant } : undefined);
+    services.jobs.nudge(pendingJobIds);
     return result;
   } catch (error) {
     if (!isConstraintViolation(error, 'agent_turn_inbound_unique')) throw error;
@@ -53,6 +58,8 @@ export async function runTurn(
     const em = tenantEntityManager(services, tenant.id);
     await completeJob?.(em);
     return storedResult(services, tenant, await em.findOneOrFail(AgentTurn, { inboundMessageId: ids.messageId }));
+  } finally {
+    if (reservation) services.jobs.settle(reservation); // not stored: the place goes back (no-op once settled)
   }
 }
 
@@ -66,7 +73,8 @@ async function storedResult(services: Services, tenant: TenantInfo, turn: AgentT
  * flush: only when the channel reads the reply from the turn (voice, the terminal). A WhatsApp or SMS
  * reply is promised when it is marked `sending`, a flushed commit (src/db/unflushed.ts).
  */
-const LOCK_CONVERSATION = `select c.handled_by, c.state, c.patient_id, set_config('synchronous_commit', case when ? then 'on' else 'off' end, true)
+const LOCK_CONVERSATION = `select c.handled_by, c.state, c.patient_id, set_config('synchronous_commit', case when ? then 'on' else 'off' end, true),
+    exists (select 1 from job k where k.serial_key = ? || c.id::text and k.status in ('pending', 'running')) as delivery_waiting
   from conversation c where c.tenant_id = ? and c.id = ? for update`;
 
 /** The conversation after a turn: its state, and its last message if the turn replied. */
@@ -83,7 +91,7 @@ async function store(
   ids: { conversationId: string; messageId: string },
   channel: Conversation['channel'],
   decision: Decision,
-  timing: { started: number; startedAt: Date },
+  options: { started: number; startedAt: Date; claimDelivery: boolean },
   completeJob: JobContext['complete'] | undefined,
 ): Promise<Stored> {
   return tenantEntityManager(services, tenant.id).transactional(async (transaction) => {
@@ -95,13 +103,17 @@ async function store(
       if (modelFailed) await reportModelFailure(ctx, conversation, decision.fallbackReason ?? 'the model failed');
       await transaction.flush();
     }
-    const [conversation] = await transaction.execute<{ handled_by: Conversation['handledBy']; state: Record<string, unknown>; patient_id: string | null }[]>(
+    const [conversation] = await transaction.execute<{ handled_by: Conversation['handledBy']; state: Record<string, unknown>; patient_id: string | null; delivery_waiting: boolean }[]>(
       LOCK_CONVERSATION,
-      [repliesInline(channel), tenant.id, ids.conversationId],
+      [repliesInline(channel), DELIVERY_SERIAL_PREFIX, tenant.id, ids.conversationId],
     );
     if (!conversation) throw new Error(`Conversation ${ids.conversationId} was not found`);
     const now = services.clock.now();
-    const reply = decision.reply ? outboundRows(tenant.id, { id: ids.conversationId, channel, patientId: conversation.patient_id }, { body: decision.reply, authorKind: decision.authorKind }, now) : null;
+    // The conversation's lock keeps "no delivery waiting" true until the commit (every delivery job is inserted under it).
+    const claimUntil = options.claimDelivery && !conversation.delivery_waiting ? services.jobs.claimUntil() : undefined;
+    const reply = decision.reply
+      ? outboundRows(tenant.id, { id: ids.conversationId, channel, patientId: conversation.patient_id }, { body: decision.reply, authorKind: decision.authorKind }, now, claimUntil)
+      : null;
     const outcome = decision.outcome === 'replied' && conversation.handled_by === 'staff' ? 'handed_off' : decision.outcome;
     const turn: AgentTurn = {
       id: newId(),
@@ -114,8 +126,8 @@ async function store(
       fallbackReason: decision.fallbackReason,
       steps: decision.steps,
       replyMessageId: reply?.message.id ?? null,
-      durationMs: performance.now() - timing.started,
-      startedAt: timing.startedAt,
+      durationMs: performance.now() - options.started,
+      startedAt: options.startedAt,
       createdAt: now,
       updatedAt: now,
     };
@@ -128,7 +140,9 @@ async function store(
     ];
     if (completeJob) await completeJob(transaction, writes);
     else await executeAll(transaction, writes);
-    return { reply: decision.reply, outcome, replyMessageId: turn.replyMessageId ?? null, turnId: turn.id, jobIds: reply?.jobs.map((job) => job.id) ?? [] };
+    const claimedDelivery = claimUntil ? reply?.delivery ?? null : null;
+    const pendingJobIds = (reply?.jobs ?? []).filter((job) => job !== claimedDelivery).map((job) => job.id);
+    return { reply: decision.reply, outcome, replyMessageId: turn.replyMessageId ?? null, turnId: turn.id, claimedDelivery, pendingJobIds };
   });
 }
 

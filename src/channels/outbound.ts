@@ -15,10 +15,21 @@ export const repliesInline = (channel: Conversation['channel']) => deliveredInli
 
 type NewOutbound = { body: string; authorKind: 'bot' | 'staff' | 'system'; authorId?: string | null };
 
-/** The rows of a new outbound message: the message, its `message.created` event with its subscribers' jobs, and its delivery job (WhatsApp, SMS). */
-export type OutboundRows = { message: Message; event: DomainEvent; jobs: Job[]; deliveryJobId: string | null };
+/**
+ * The rows of a new outbound message: the message, its `message.created` event with its subscribers'
+ * jobs, and its delivery job (WhatsApp, SMS; inserted claimed by this process with `claimDeliveryUntil`).
+ */
+export type OutboundRows = { message: Message; event: DomainEvent; jobs: Job[]; delivery: Job | null };
 
-export function outboundRows(tenantId: string, conversation: Pick<Conversation, 'id' | 'channel' | 'patientId'>, message: NewOutbound, now: Date): OutboundRows {
+export const DELIVERY_SERIAL_PREFIX = 'deliver:';
+
+export function outboundRows(
+  tenantId: string,
+  conversation: Pick<Conversation, 'id' | 'channel' | 'patientId'>,
+  message: NewOutbound,
+  now: Date,
+  claimDeliveryUntil?: Date,
+): OutboundRows {
   const inline = repliesInline(conversation.channel);
   const id = newId();
   const row: Message = {
@@ -39,8 +50,8 @@ export function outboundRows(tenantId: string, conversation: Pick<Conversation, 
     updatedAt: now,
   };
   const event = eventRows(tenantId, { type: 'message.created', entityType: 'message', entityId: id, payload: { conversationId: conversation.id, patientId: conversation.patientId ?? null, direction: 'outbound' } }, now);
-  const delivery = inline ? null : jobRow({ tenantId, kind: DELIVER_JOB, payload: { messageId: id }, serialKey: `deliver:${conversation.id}` }, new Date());
-  return { message: row, event: event.event, jobs: delivery ? [...event.jobs, delivery] : event.jobs, deliveryJobId: delivery?.id ?? null };
+  const delivery = inline ? null : jobRow({ tenantId, kind: DELIVER_JOB, payload: { messageId: id }, serialKey: `${DELIVERY_SERIAL_PREFIX}${conversation.id}` }, new Date(), claimDeliveryUntil);
+  return { message: row, event: event.event, jobs: delivery ? [...event.jobs, delivery] : event.jobs, delivery };
 }
 
 /**
@@ -55,7 +66,7 @@ export function queueOutbound(ctx: AppContext, conversation: Conversation, messa
   for (const job of rows.jobs) ctx.em.create(Job, job);
   ctx.em.create(DomainEvent, rows.event);
   conversation.lastMessageAt = rows.message.createdAt;
-  return { message: created, deliveryJobId: rows.deliveryJobId };
+  return { message: created, deliveryJobId: rows.delivery?.id ?? null };
 }
 
 type Sendable = {

@@ -20,19 +20,23 @@ export function enqueueJob(em: EntityManager, job: NewJob): Job {
   return em.create(Job, jobRow(job, new Date()));
 }
 
-/** The row of a new job, pending and due now (for writers that insert rows themselves, see src/db/statement.ts). */
-export function jobRow(job: NewJob, now: Date): Job {
+/**
+ * The row of a new job, pending and due now (for writers that insert rows themselves, see
+ * src/db/statement.ts); or, with `claimedUntil`, already claimed by this process, which runs it right
+ * after the commit (see JobWorker.reserve).
+ */
+export function jobRow(job: NewJob, now: Date, claimedUntil?: Date): Job {
   return {
     id: newId(),
     tenantId: job.tenantId,
     kind: job.kind,
     payload: job.payload,
     serialKey: job.serialKey ?? null,
-    status: 'pending',
-    attempts: 0,
+    status: claimedUntil ? 'running' : 'pending',
+    attempts: claimedUntil ? 1 : 0,
     maxAttempts: job.maxAttempts ?? 5,
     runAt: now,
-    lockedUntil: null,
+    lockedUntil: claimedUntil ?? null,
     lastError: null,
     createdAt: now,
     finishedAt: null,

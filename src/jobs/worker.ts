@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Services, TenantInfo } from '../context.js';
+import type { Job } from './job.js';
 import { oneStatement, type Statement } from '../db/statement.js';
 import { UNFLUSHED, unflushedCte } from '../db/unflushed.js';
 import type { Logger } from '../log.js';
@@ -90,6 +91,11 @@ const RETRY_LATER = `with ${UNFLUSHED} update job set status = 'pending', run_at
 const FAIL = `with ${UNFLUSHED} update job set status = 'failed', finished_at = now(), locked_until = null, last_error = ? from unflushed where job.id = ? returning ${NEXT_IN_LINE}`;
 type Finished = { next_id: string | null };
 
+/** A place reserved in a worker's concurrency (see JobWorker.reserve). */
+export type Reservation = { settled: boolean };
+
+const claimedJob = (row: Job): ClaimedJob => ({ id: row.id, tenantId: row.tenantId, kind: row.kind, payload: row.payload, serialKey: row.serialKey ?? null, attempts: row.attempts, maxAttempts: row.maxAttempts });
+
 /** Ids the worker was told about and has not claimed yet; past this it forgets them and sweeps instead. */
 const MAX_KNOWN = 1000;
 
@@ -141,6 +147,34 @@ export class JobWorker {
     this.schedule();
   }
 
+  /**
+   * A place in this process's concurrency for a job the caller is about to insert already claimed
+   * (`jobRow(…, worker.claimUntil())`) and have run here right after its commit, with no claim
+   * statement: null when the worker is full or stopped (insert it pending then). Settle it either way.
+   */
+  reserve(options: { handOver?: boolean } = {}): Reservation | null {
+    // A job started by a running job that ends right after it (a turn's reply) takes that job's place: never refused for room.
+    if (this.stopped || (this.running >= this.options.concurrency && !options.handOver)) return null;
+    this.running += 1;
+    return { settled: false };
+  }
+
+  /** Until when a job inserted claimed now is this process's (its `locked_until`). */
+  claimUntil(): Date {
+    return new Date(Date.now() + this.options.lockMs);
+  }
+
+  /** After the commit: runs the job inserted claimed in the reserved place, or gives the place back (no job: it was inserted pending, or the insert failed). */
+  settle(reservation: Reservation, claimed?: { job: Job; tenant: TenantInfo }): void {
+    if (reservation.settled) return;
+    reservation.settled = true;
+    if (claimed) this.launch(claimedJob(claimed.job), claimed.tenant);
+    else {
+      this.running -= 1;
+      this.schedule();
+    }
+  }
+
   private schedule(): void {
     if (this.stopped || (this.known.length === 0 && !this.sweepDue)) return;
     if (this.pumping) {
@@ -180,6 +214,11 @@ export class JobWorker {
    * its serial key comes first.
    */
   async runNow(jobId: string): Promise<boolean> {
+    const runningHere = this.inFlight.get(jobId);
+    if (runningHere) {
+      await runningHere;
+      return true;
+    }
     const row = await this.claimById(jobId);
     if (!row) return false;
     this.track(row);
@@ -220,39 +259,38 @@ export class JobWorker {
 
   private track(row: Row): void {
     this.running += 1;
-    const run = this.runJob(row)
+    const tenant = { id: row.tenant_id, slug: row.tenant_slug, name: row.tenant_name, timeZone: row.tenant_time_zone, defaultCountry: row.tenant_default_country };
+    this.launch(
+      { id: row.id, tenantId: row.tenant_id, kind: row.kind, payload: row.payload, serialKey: row.serial_key, attempts: row.attempts, maxAttempts: row.max_attempts },
+      tenant,
+    );
+  }
+
+  /** Runs a claimed job in a place already counted in `running`. */
+  private launch(job: ClaimedJob, tenant: TenantInfo): void {
+    const run = this.runJob(job, tenant)
       .catch((error: unknown) => {
-        this.services().log.error({ err: error, jobId: row.id }, 'recording how a job ended failed; the sweep will run it again');
+        this.services().log.error({ err: error, jobId: job.id }, 'recording how a job ended failed; the sweep will run it again');
         return null;
       })
       .then((next) => {
         this.running -= 1;
-        this.inFlight.delete(row.id);
+        this.inFlight.delete(job.id);
         // Its serial key's next job is free now; otherwise there is only something to do if it was asked for.
         if (next) this.nudge([next]);
         else this.schedule();
       });
-    this.inFlight.set(row.id, run);
+    this.inFlight.set(job.id, run);
   }
 
   /** Runs the job and records how it ended; resolves to the next job of its serial key, if one is waiting. */
-  private async runJob(row: Row): Promise<string | null> {
-    const job: ClaimedJob = {
-      id: row.id,
-      tenantId: row.tenant_id,
-      kind: row.kind,
-      payload: row.payload,
-      serialKey: row.serial_key,
-      attempts: row.attempts,
-      maxAttempts: row.max_attempts,
-    };
+  private async runJob(job: ClaimedJob, tenant: TenantInfo): Promise<string | null> {
     const services = this.services();
     const log = services.log.child({ jobId: job.id, kind: job.kind });
     const em = services.orm.em.fork();
     try {
       const handler = this.handlers[job.kind];
       if (!handler) throw new Error(`No handler for job kind ${job.kind}`); // claimed by kind, so only if handlers changed
-      const tenant = { id: row.tenant_id, slug: row.tenant_slug, name: row.tenant_name, timeZone: row.tenant_time_zone, defaultCountry: row.tenant_default_country };
       let completed: Finished | undefined;
       const complete = async (where: EntityManager, writes: readonly Statement[] = []) => {
         const statement = where.isInTransaction()

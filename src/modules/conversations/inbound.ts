@@ -8,6 +8,8 @@ import { tenantEntityManager } from '../../tools/runner.js';
 import type { ConversationChannel, MediaReference } from './entities.js';
 
 export const TURN_JOB = 'agent.turn';
+/** A conversation's turns share this serial key, plus its id: one at a time, in order. */
+const TURN_SERIAL_PREFIX = 'conversation:';
 
 export type InboundMessage = {
   channel: ConversationChannel;
@@ -21,7 +23,7 @@ export type InboundMessage = {
   channelMessageId?: string | null;
 };
 
-export type Received = { duplicate: boolean; conversationId: string; messageId: string | null; turnJobId: string | null; jobIds: string[] };
+export type Received = { duplicate: boolean; conversationId: string; messageId: string | null; turnJobId: string | null };
 
 /**
  * The conversation (one per tenant, channel and contact; concurrent first messages meet on the unique
@@ -38,39 +40,54 @@ const STORE_MESSAGE = `
     select ?, ?, c.id, 'inbound', 'patient', ?, ?, ?, ?, 'received', ?, ? from conversation_row c
     on conflict (tenant_id, channel_message_id) do nothing
     returning id)
-  select c.id as conversation_id, c.patient_id, i.id as message_id from conversation_row c left join inserted i on true`;
+  select c.id as conversation_id, c.patient_id, i.id as message_id,
+         exists (select 1 from job k where k.serial_key = ? || c.id::text and k.status in ('pending', 'running')) as turn_waiting
+    from conversation_row c left join inserted i on true`;
 
 /** A new message reopens its conversation and moves its last-message time. */
 const TOUCH_CONVERSATION = `update conversation set last_message_at = ?, updated_at = ?, status = 'open', closed_at = null, clinic_address = coalesce(clinic_address, ?) where id = ?`;
 
 /**
- * Stores an inbound message and queues the agent's turn for it, in one transaction, then tells the
- * worker: once this returns, the message is safe and will be answered, even if the process dies now.
- * Turns of one conversation run one at a time, in arrival order. Two statements (every inbound
- * message comes through here): the message, then its event, the turn's job and the conversation's touch.
+ * Stores an inbound message and queues the agent's turn for it, in one transaction, then has it run:
+ * once this returns, the message is safe and will be answered, even if the process dies now. Turns of
+ * one conversation run one at a time, in arrival order. Two statements (every inbound message comes
+ * through here): the message, then its event, the turn's job and the conversation's touch. The turn's
+ * job is inserted already claimed by this process when it has room and the conversation has no turn
+ * waiting (the conversation's row, locked by the first statement, keeps that true until the commit),
+ * and it runs right after the commit with no claim.
  */
 export async function receiveInbound(services: Services, tenant: TenantInfo, inbound: InboundMessage): Promise<Received> {
   const em = tenantEntityManager(services, tenant.id);
   const now = services.clock.now();
-  const received = await em.transactional(async (transaction) => {
-    const [stored] = await transaction.execute<{ conversation_id: string; patient_id: string | null; message_id: string | null }[]>(STORE_MESSAGE, [
-      newId(), tenant.id, inbound.channel, inbound.contact, inbound.clinicAddress ?? null, now, now, now,
-      newId(), tenant.id, inbound.contact, inbound.body, JSON.stringify(inbound.media ?? []), inbound.channelMessageId ?? null, now, now,
-    ]);
-    const conversationId = stored.conversation_id;
-    const messageId = stored.message_id;
-    // A redelivery: the no-op upsert above changed nothing, and nothing else happens.
-    if (!messageId) return { duplicate: true, conversationId, messageId: null, turnJobId: null, jobIds: [] };
+  const reservation = services.jobs.reserve();
+  let claimedTurn: Job | undefined;
+  try {
+    const received = await em.transactional(async (transaction) => {
+      const [stored] = await transaction.execute<{ conversation_id: string; patient_id: string | null; message_id: string | null; turn_waiting: boolean }[]>(STORE_MESSAGE, [
+        newId(), tenant.id, inbound.channel, inbound.contact, inbound.clinicAddress ?? null, now, now, now,
+        newId(), tenant.id, inbound.contact, inbound.body, JSON.stringify(inbound.media ?? []), inbound.channelMessageId ?? null, now, now,
+        TURN_SERIAL_PREFIX,
+      ]);
+      const conversationId = stored.conversation_id;
+      const messageId = stored.message_id;
+      // A redelivery: the no-op upsert above changed nothing, and nothing else happens.
+      if (!messageId) return { duplicate: true, conversationId, messageId: null, turnJobId: null, otherJobs: [] };
 
-    const event = eventRows(tenant.id, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId, patientId: stored.patient_id, direction: 'inbound' } }, now);
-    const turn = jobRow({ tenantId: tenant.id, kind: TURN_JOB, payload: { conversationId, messageId }, serialKey: `conversation:${conversationId}` }, new Date());
-    await executeAll(transaction, [
-      insertRows(transaction, DomainEvent, [event.event]),
-      insertRows(transaction, Job, [...event.jobs, turn]),
-      { sql: TOUCH_CONVERSATION, params: [now, now, inbound.clinicAddress ?? null, conversationId] },
-    ]);
-    return { duplicate: false, conversationId, messageId, turnJobId: turn.id, jobIds: [turn.id, ...event.jobs.map((job) => job.id)] };
-  });
-  if (!received.duplicate) services.jobs.nudge(received.jobIds);
-  return received;
+      const event = eventRows(tenant.id, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId, patientId: stored.patient_id, direction: 'inbound' } }, now);
+      const claimed = reservation && !stored.turn_waiting ? services.jobs.claimUntil() : undefined;
+      const turn = jobRow({ tenantId: tenant.id, kind: TURN_JOB, payload: { conversationId, messageId }, serialKey: `${TURN_SERIAL_PREFIX}${conversationId}` }, new Date(), claimed);
+      await executeAll(transaction, [
+        insertRows(transaction, DomainEvent, [event.event]),
+        insertRows(transaction, Job, [...event.jobs, turn]),
+        { sql: TOUCH_CONVERSATION, params: [now, now, inbound.clinicAddress ?? null, conversationId] },
+      ]);
+      if (claimed) claimedTurn = turn;
+      return { duplicate: false, conversationId, messageId, turnJobId: turn.id, otherJobs: [...event.jobs, ...(claimed ? [] : [turn])].map((job) => job.id) };
+    });
+    if (reservation) services.jobs.settle(reservation, claimedTurn && { job: claimedTurn, tenant });
+    services.jobs.nudge(received.otherJobs);
+    return { duplicate: received.duplicate, conversationId: received.conversationId, messageId: received.messageId, turnJobId: received.turnJobId };
+  } finally {
+    if (reservation) services.jobs.settle(reservation); // a failure: the place goes back (no-op once settled)
+  }
 }
