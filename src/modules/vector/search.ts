@@ -37,23 +37,25 @@ const HNSW_SETTINGS = `select set_config('hnsw.ef_search', '100', true), set_con
 
 /**
  * Search by words and, where a model and pgvector are available, by meaning; always within the
- * caller's tenant, and never returning a patient's words without their current consent.
+ * caller's tenant, and never returning a patient's words without their current consent. The words
+ * side is read while the query is embedded (the model runs on its own threads), then one statement
+ * takes the nearest neighbours, fuses both lists and writes the snippets.
  */
 export async function searchText(ctx: AppContext, options: SearchOptions): Promise<SearchOutput> {
-  const queryVector = await embedQuery(ctx, options);
-  const mode = options.mode === 'vector' ? 'vector' : queryVector ? 'hybrid' : 'lexical';
   const filter = filterSql(ctx, options);
   const pool = candidates(options.limit);
-  const lists: string[] = [];
+  const embedding = embedQuery(ctx, options);
+  embedding.catch(() => {}); // awaited below; this only keeps a failure meanwhile from counting as unhandled
   // Hybrid: the words side matches every word (precision) and meaning brings what is said otherwise
   // (recall). Lexical only: any word matches, ranked by how many and how close (see lexicalQuery).
-  const params: unknown[] = [mode === 'hybrid' ? options.query : lexicalQuery(options.query), options.query];
-  if (mode !== 'vector') {
-    lists.push(`select id, row_number() over (order by rank desc, id) as position, null::float8 as distance from (
-        select c.id, ts_rank_cd(c.search_vector, q.query) as rank from text_chunk c, q
-         where c.search_vector @@ q.query and ${filter.sql} order by rank desc, c.id limit ?) ranked`);
-    params.push(...filter.params, pool);
-  }
+  const hybrid = options.mode !== 'vector' && (await vectorsUsable(ctx));
+  let words = options.mode === 'vector' ? [] : await wordMatches(ctx.em, hybrid ? options.query : lexicalQuery(options.query), filter, pool);
+  const queryVector = await embedding;
+  if (hybrid && !queryVector) words = await wordMatches(ctx.em, lexicalQuery(options.query), filter, pool); // the model failed just now
+  const mode = options.mode === 'vector' ? 'vector' : queryVector ? 'hybrid' : 'lexical';
+
+  const lists = ['select id, position, null::float8 as distance from unnest(?::uuid[]) with ordinality as w(id, position)'];
+  const params: unknown[] = [options.query, options.query, `{${words.join(',')}}`];
   if (queryVector) {
     lists.push(`select id, row_number() over (order by distance, id) as position, distance from (
         select c.id, c.embedding <=> ?::vector as distance from text_chunk c
@@ -86,6 +88,16 @@ export async function searchText(ctx: AppContext, options: SearchOptions): Promi
   };
 }
 
+/** The chunks that match `query`'s words, best `ts_rank_cd` first: the words side's ranked list. */
+async function wordMatches(em: EntityManager, query: string, filter: { sql: string; params: unknown[] }, pool: number): Promise<string[]> {
+  const rows = await em.execute<{ id: string }[]>(
+    `select c.id from text_chunk c, websearch_to_tsquery('english', ?) q
+      where c.search_vector @@ q and ${filter.sql} order by ts_rank_cd(c.search_vector, q) desc, c.id limit ?`,
+    [query, ...filter.params, pool],
+  );
+  return rows.map((row) => row.id);
+}
+
 type Row = {
   id: string;
   source_type: SourceType;
@@ -108,6 +120,11 @@ function run(em: EntityManager, vectors: boolean, sql: string, params: unknown[]
     await transaction.execute(HNSW_SETTINGS);
     return transaction.execute<Row[]>(sql, params);
   });
+}
+
+/** Whether this search can use vectors: pgvector in the database and a model loaded. */
+async function vectorsUsable(ctx: AppContext): Promise<boolean> {
+  return (await vectorStorage(ctx.em)) && (await ctx.services.embedder.ready());
 }
 
 /** The query's vector, or undefined for a lexical search (no pgvector, no model). */
