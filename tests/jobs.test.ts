@@ -130,6 +130,29 @@ describe('jobs inserted claimed by the process that runs them', () => {
     }
   });
 
+  it('tries a job told about again soon when it waited behind one whose completion missed it', async () => {
+    const kind = 'test.retried';
+    const ran: string[] = [];
+    const worker = new JobWorker(() => harness.services, { [kind]: async ({ job }) => void ran.push(String(job.payload.n)) }, { concurrency: 2, pollMs: 3_600_000, lockMs: 10_000 });
+    worker.start(); // its first sweep runs now, before these jobs exist; the next is an hour away
+    try {
+      await sleep(50);
+      // A runs in another process; B waits behind it.
+      const [a] = await enqueue(kind, [{ serialKey: 'retried:a', payload: { n: 1 } }]);
+      await harness.services.orm.em.fork().nativeUpdate(Job, { id: a }, { status: 'running', attempts: 1, lockedUntil: new Date(Date.now() + 60_000) });
+      const [b] = await enqueue(kind, [{ serialKey: 'retried:a', payload: { n: 2 } }]);
+      worker.nudge([b]); // not claimable yet
+      await sleep(3);
+      // A's process finishes having looked for a successor before B was committed: no hand-on.
+      await harness.services.orm.em.fork().nativeUpdate(Job, { id: a }, { status: 'succeeded' });
+      for (const deadline = Date.now() + 2_000; ran.length === 0 && Date.now() < deadline; ) await sleep(10);
+      expect(ran).toEqual(['2']);
+      expect((await jobRow(b)).status).toBe('succeeded');
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('gives a reserved place back when the job was not inserted claimed, and refuses one when full', async () => {
     const worker = new JobWorker(() => harness.services, {}, { concurrency: 1, pollMs: 3_600_000, lockMs: 10_000 });
     worker.start();

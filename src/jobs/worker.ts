@@ -96,6 +96,9 @@ export type Reservation = { settled: boolean };
 
 const claimedJob = (row: Job): ClaimedJob => ({ id: row.id, tenantId: row.tenantId, kind: row.kind, payload: row.payload, serialKey: row.serialKey ?? null, attempts: row.attempts, maxAttempts: row.maxAttempts });
 
+/** When a job told about but not claimable is tried again (see JobWorker.tryAgainSoon). */
+const RETRY_CLAIM_MS = [5, 25, 100, 400];
+
 /** Ids the worker was told about and has not claimed yet; past this it forgets them and sweeps instead. */
 const MAX_KNOWN = 1000;
 
@@ -117,6 +120,8 @@ export class JobWorker {
   private sweepDue = false;
   /** Jobs running in this process, by id. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Claims by id tried again, by job id (see tryAgainSoon). */
+  private readonly retries = new Map<string, number>();
 
   /** `services` is a function because the worker is itself one of the services. */
   constructor(
@@ -230,7 +235,8 @@ export class JobWorker {
     try {
       const free = this.options.concurrency - this.running;
       const ids = this.known.splice(0, Math.max(0, free));
-      for (const row of await Promise.all(ids.map((id) => this.claimById(id)))) if (row) this.track(row);
+      const rows = await Promise.all(ids.map((id) => this.claimById(id)));
+      rows.forEach((row, index) => (row ? this.track(row) : this.tryAgainSoon(ids[index])));
       const left = this.options.concurrency - this.running;
       if (!this.sweepDue || left <= 0) return;
       this.sweepDue = false;
@@ -240,6 +246,21 @@ export class JobWorker {
     } catch (error) {
       this.services().log.error({ err: error }, 'claiming jobs failed');
     }
+  }
+
+  /**
+   * A job told about that could not be claimed is usually waiting behind an older one of its serial
+   * key, whose completion hands it on. That completion may have looked for a successor just before
+   * this job committed: a few quick tries close that gap instead of the poll, a second later.
+   */
+  private tryAgainSoon(jobId: string): void {
+    const tries = (this.retries.get(jobId) ?? 0) + 1;
+    if (tries > RETRY_CLAIM_MS.length) {
+      this.retries.delete(jobId);
+      return;
+    }
+    this.retries.set(jobId, tries);
+    setTimeout(() => this.nudge([jobId]), RETRY_CLAIM_MS[tries - 1]).unref();
   }
 
   private get kinds(): string {
@@ -259,6 +280,7 @@ export class JobWorker {
 
   private track(row: Row): void {
     this.running += 1;
+    this.retries.delete(row.id);
     const tenant = { id: row.tenant_id, slug: row.tenant_slug, name: row.tenant_name, timeZone: row.tenant_time_zone, defaultCountry: row.tenant_default_country };
     this.launch(
       { id: row.id, tenantId: row.tenant_id, kind: row.kind, payload: row.payload, serialKey: row.serial_key, attempts: row.attempts, maxAttempts: row.max_attempts },
