@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Services } from './context.js';
 import { databaseHealth } from './db/database.js';
+import { jobsWaiting } from './jobs/enqueue.js';
 import { AppError } from './errors.js';
 import { requireApiKey } from './http/auth.js';
 import type { AppEnv } from './http/env.js';
@@ -35,6 +36,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
         status: database.ok ? 'ok' : 'unavailable',
         version: VERSION,
         database: { kind: services.databaseKind, ...database },
+        // The backlog: jobs due or running (turns, deliveries, indexing), counted up to 10,000.
+        jobs: database.ok ? { waiting: await jobsWaiting(services.orm.em.fork()) } : undefined,
         // Without a model the service runs, and semantic search answers from full text alone.
         embeddings: services.embedder.status(),
       },

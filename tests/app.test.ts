@@ -12,7 +12,7 @@ describe('the service’s own routes', () => {
   it('answers /health without a key, with the database’s state', async () => {
     const response = await harness.app.request('/health');
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ok', database: { kind: harness.databaseKind, ok: true, latencyMs: expect.any(Number) } });
+    expect(await response.json()).toMatchObject({ status: 'ok', database: { kind: harness.databaseKind, ok: true, latencyMs: expect.any(Number) }, jobs: { waiting: expect.any(Number) } });
   });
 
   it('says in /health when no embedding model can be loaded, and still answers 200', async () => {

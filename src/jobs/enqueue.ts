@@ -42,3 +42,9 @@ export function jobRow(job: NewJob, now: Date, claimedUntil?: Date): Job {
     finishedAt: null,
   };
 }
+
+/** Jobs pending or running (due or not), counted up to `cap`: the backlog `/health` shows. */
+export async function jobsWaiting(em: EntityManager, cap = 10_000): Promise<number> {
+  const [row] = await em.execute<{ waiting: number }[]>(`select count(*)::int as waiting from (select 1 from job where status in ('pending', 'running') limit ?) j`, [cap]);
+  return row?.waiting ?? 0;
+}
