@@ -43,8 +43,14 @@ export function jobRow(job: NewJob, now: Date, claimedUntil?: Date): Job {
   };
 }
 
-/** Jobs pending or running (due or not), counted up to `cap`: the backlog `/health` shows. */
+/**
+ * Jobs due or running, counted up to `cap`: the backlog `/health` shows. A job waiting for a later
+ * retry (a backfill while no model is loaded) is not counted until it is due.
+ */
 export async function jobsWaiting(em: EntityManager, cap = 10_000): Promise<number> {
-  const [row] = await em.execute<{ waiting: number }[]>(`select count(*)::int as waiting from (select 1 from job where status in ('pending', 'running') limit ?) j`, [cap]);
+  const [row] = await em.execute<{ waiting: number }[]>(
+    `select count(*)::int as waiting from (select 1 from job where status = 'running' or (status = 'pending' and run_at <= now()) limit ?) j`,
+    [cap],
+  );
   return row?.waiting ?? 0;
 }
