@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,6 +45,9 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
     HOST: '127.0.0.1',
     PRM_SEED_DEMO: 'false',
     PRM_ADMIN_API_KEY: BENCH_API_KEY,
+    // No embedding model (the hub is out of reach here): it fails at once instead of timing out in the
+    // background, and indexing falls back to its backfill; the vector sections load the test model themselves.
+    PRM_EMBEDDING_MODEL_PATH: await mkdtemp(join(tmpdir(), 'prm-bench-no-model-')),
     LOG_LEVEL: 'warn',
     ...(database.kind === 'server' ? { DATABASE_URL: database.url } : { PRM_DATA_DIR: database.dataDir }),
     ...extraEnv,
