@@ -27,22 +27,24 @@ export type Received = { duplicate: boolean; conversationId: string; messageId: 
 
 /**
  * The conversation (one per tenant, channel and contact; concurrent first messages meet on the unique
- * key) and the message, unless its channel id was stored before (a redelivery: nothing is inserted).
+ * key), locked until the commit, and whether a turn of it is still to run or running. The lock orders
+ * a contact's messages: each one's time and id are taken after it, so the thread's order is the order
+ * the turns run in.
  */
-const STORE_MESSAGE = `
+const OPEN_CONVERSATION = `
   with conversation_row as (
     insert into conversation (id, tenant_id, channel, contact, clinic_address, status, handled_by, state, last_message_at, created_at, updated_at)
     values (?, ?, ?, ?, ?, 'open', 'bot', '{}', ?, ?, ?)
     on conflict (tenant_id, channel, contact) do update set updated_at = conversation.updated_at
-    returning id, patient_id),
-  inserted as (
-    insert into message (id, tenant_id, conversation_id, direction, author_kind, author_id, body, media, channel_message_id, status, created_at, updated_at)
-    select ?, ?, c.id, 'inbound', 'patient', ?, ?, ?, ?, 'received', ?, ? from conversation_row c
-    on conflict (tenant_id, channel_message_id) do nothing
-    returning id)
-  select c.id as conversation_id, c.patient_id, i.id as message_id,
-         exists (select 1 from job k where k.serial_key = ? || c.id::text and k.status in ('pending', 'running')) as turn_waiting
-    from conversation_row c left join inserted i on true`;
+    returning id, patient_id)
+  select c.id, c.patient_id, exists (select 1 from job k where k.serial_key = ? || c.id::text and k.status in ('pending', 'running')) as turn_waiting
+    from conversation_row c`;
+
+/** The message, unless its channel id was stored before (a redelivery: nothing is inserted). */
+const INSERT_MESSAGE = `insert into message (id, tenant_id, conversation_id, direction, author_kind, author_id, body, media, channel_message_id, status, created_at, updated_at)
+  values (?, ?, ?, 'inbound', 'patient', ?, ?, ?, ?, 'received', ?, ?)
+  on conflict (tenant_id, channel_message_id) do nothing
+  returning id`;
 
 /** A new message reopens its conversation and moves its last-message time. */
 const TOUCH_CONVERSATION = `update conversation set last_message_at = ?, updated_at = ?, status = 'open', closed_at = null, clinic_address = coalesce(clinic_address, ?) where id = ?`;
@@ -50,31 +52,33 @@ const TOUCH_CONVERSATION = `update conversation set last_message_at = ?, updated
 /**
  * Stores an inbound message and queues the agent's turn for it, in one transaction, then has it run:
  * once this returns, the message is safe and will be answered, even if the process dies now. Turns of
- * one conversation run one at a time, in arrival order. Two statements (every inbound message comes
- * through here): the message, then its event, the turn's job and the conversation's touch. The turn's
- * job is inserted already claimed by this process when it has room and the conversation has no turn
- * waiting (the conversation's row, locked by the first statement, keeps that true until the commit),
- * and it runs right after the commit with no claim.
+ * one conversation run one at a time, in arrival order. Three statements (every inbound message comes
+ * through here): the conversation, the message, then its event, the turn's job and the conversation's
+ * touch. The turn's job is inserted already claimed by this process when it has room and the
+ * conversation has no turn waiting (the conversation's row, locked by the first statement, keeps that
+ * true until the commit), and it runs right after the commit with no claim.
  */
 export async function receiveInbound(services: Services, tenant: TenantInfo, inbound: InboundMessage): Promise<Received> {
   const em = tenantEntityManager(services, tenant.id);
-  const now = services.clock.now();
   const reservation = services.jobs.reserve();
   let claimedTurn: Job | undefined;
   try {
     const received = await em.transactional(async (transaction) => {
-      const [stored] = await transaction.execute<{ conversation_id: string; patient_id: string | null; message_id: string | null; turn_waiting: boolean }[]>(STORE_MESSAGE, [
-        newId(), tenant.id, inbound.channel, inbound.contact, inbound.clinicAddress ?? null, now, now, now,
-        newId(), tenant.id, inbound.contact, inbound.body, JSON.stringify(inbound.media ?? []), inbound.channelMessageId ?? null, now, now,
-        TURN_SERIAL_PREFIX,
+      const opened = services.clock.now();
+      const [conversation] = await transaction.execute<{ id: string; patient_id: string | null; turn_waiting: boolean }[]>(OPEN_CONVERSATION, [
+        newId(), tenant.id, inbound.channel, inbound.contact, inbound.clinicAddress ?? null, opened, opened, opened, TURN_SERIAL_PREFIX,
       ]);
-      const conversationId = stored.conversation_id;
-      const messageId = stored.message_id;
+      const conversationId = conversation.id;
+      const now = services.clock.now();
+      const [inserted] = await transaction.execute<{ id: string }[]>(INSERT_MESSAGE, [
+        newId(), tenant.id, conversationId, inbound.contact, inbound.body, JSON.stringify(inbound.media ?? []), inbound.channelMessageId ?? null, now, now,
+      ]);
       // A redelivery: the no-op upsert above changed nothing, and nothing else happens.
-      if (!messageId) return { duplicate: true, conversationId, messageId: null, turnJobId: null, otherJobs: [] };
+      if (!inserted) return { duplicate: true, conversationId, messageId: null, turnJobId: null, otherJobs: [] };
+      const messageId = inserted.id;
 
-      const event = eventRows(tenant.id, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId, patientId: stored.patient_id, direction: 'inbound' } }, now);
-      const claimed = reservation && !stored.turn_waiting ? services.jobs.claimUntil() : undefined;
+      const event = eventRows(tenant.id, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId, patientId: conversation.patient_id, direction: 'inbound' } }, now);
+      const claimed = reservation && !conversation.turn_waiting ? services.jobs.claimUntil() : undefined;
       const turn = jobRow({ tenantId: tenant.id, kind: TURN_JOB, payload: { conversationId, messageId }, serialKey: `${TURN_SERIAL_PREFIX}${conversationId}` }, new Date(), claimed);
       await executeAll(transaction, [
         insertRows(transaction, DomainEvent, [event.event]),
