@@ -6,6 +6,7 @@ import type { JobContext, JobHandler } from '../jobs/worker.js';
 import { DELIVERY_SERIAL_PREFIX, outboundRows, repliesInline } from '../channels/outbound.js';
 import { executeAll, insertRows } from '../db/statement.js';
 import { DomainEvent } from '../events.js';
+import { jobOfKeyWaiting } from '../jobs/enqueue.js';
 import { Job } from '../jobs/job.js';
 import { AgentTurn, Conversation, Message } from '../modules/conversations/entities.js';
 import { isVerified } from '../modules/conversations/views.js';
@@ -74,7 +75,7 @@ async function storedResult(services: Services, tenant: TenantInfo, turn: AgentT
  * reply is promised when it is marked `sending`, a flushed commit (src/db/unflushed.ts).
  */
 const LOCK_CONVERSATION = `select c.handled_by, c.state, c.patient_id, set_config('synchronous_commit', case when ? then 'on' else 'off' end, true),
-    exists (select 1 from job k where k.serial_key = ? || c.id::text and k.status in ('pending', 'running')) as delivery_waiting
+    ${jobOfKeyWaiting(`? || c.id::text`)} as delivery_waiting
   from conversation c where c.tenant_id = ? and c.id = ? for update`;
 
 /** The conversation after a turn: its state, and its last message if the turn replied. */

@@ -54,3 +54,6 @@ export async function jobsWaiting(em: EntityManager, cap = 10_000): Promise<numb
   );
   return row?.waiting ?? 0;
 }
+
+/** SQL: whether a job of the serial key `keySql` (an SQL expression) is still to run or running. */
+export const jobOfKeyWaiting = (keySql: string) => `exists (select 1 from job k where k.serial_key = ${keySql} and k.status in ('pending', 'running'))`;

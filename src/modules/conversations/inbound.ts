@@ -2,7 +2,7 @@ import type { Services, TenantInfo } from '../../context.js';
 import { executeAll, insertRows } from '../../db/statement.js';
 import { DomainEvent, eventRows } from '../../events.js';
 import { newId } from '../../ids.js';
-import { jobRow } from '../../jobs/enqueue.js';
+import { jobOfKeyWaiting, jobRow } from '../../jobs/enqueue.js';
 import { Job } from '../../jobs/job.js';
 import { tenantEntityManager } from '../../tools/runner.js';
 import type { ConversationChannel, MediaReference } from './entities.js';
@@ -37,7 +37,7 @@ const OPEN_CONVERSATION = `
     values (?, ?, ?, ?, ?, 'open', 'bot', '{}', ?, ?, ?)
     on conflict (tenant_id, channel, contact) do update set updated_at = conversation.updated_at
     returning id, patient_id)
-  select c.id, c.patient_id, exists (select 1 from job k where k.serial_key = ? || c.id::text and k.status in ('pending', 'running')) as turn_waiting
+  select c.id, c.patient_id, ${jobOfKeyWaiting(`? || c.id::text`)} as turn_waiting
     from conversation_row c`;
 
 /** The message, unless its channel id was stored before (a redelivery: nothing is inserted). */
