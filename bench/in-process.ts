@@ -8,6 +8,7 @@ import { jobHandlers } from '../src/jobs/handlers.js';
 import { JobWorker } from '../src/jobs/worker.js';
 import { openEmbeddedDatabase } from '../src/db/embedded.js';
 import { migrate, ormOptions } from '../src/db/orm.js';
+import { DirectSql } from '../src/db/sql.js';
 import { createLogger } from '../src/log.js';
 import { createTenant, tenantInfo } from '../src/modules/tenancy/service.js';
 import { createEmbedder } from '../src/modules/vector/local-embedder.js';
@@ -42,6 +43,7 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
   const services: Services = {
     config,
     orm,
+    sql: new DirectSql(orm, { prepare: database.kind === 'server' }),
     databaseKind: database.kind,
     log,
     clock: options.clock ?? systemClock,

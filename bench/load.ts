@@ -1,8 +1,8 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { ascending } from './stats.js';
 
-/** One HTTP request of a load run; the body is sent as JSON text. */
-export type LoadRequest = { method: 'GET' | 'POST'; path: string; body?: string };
+/** One HTTP request of a load run; the body is sent as JSON text unless its content type says otherwise. */
+export type LoadRequest = { method: 'GET' | 'POST'; path: string; body?: string; contentType?: string };
 
 export type LoadResult = {
   requests: number;
@@ -49,7 +49,7 @@ export async function runLoad(options: {
         return;
       }
       const sent = performance.now();
-      const answer = await send(agent, base, options.headers, next);
+      const answer = await sendRequest(agent, base, options.headers, next);
       latencies.push(performance.now() - sent);
       outcomes[answer.outcome] = (outcomes[answer.outcome] ?? 0) + 1;
       if (!answer.ok) {
@@ -66,7 +66,8 @@ export async function runLoad(options: {
 
 type Answer = { ok: boolean; outcome: string; body: string };
 
-function send(agent: Agent, base: URL, headers: Record<string, string>, next: LoadRequest): Promise<Answer> {
+/** One request on a keep-alive agent (`node:http`, lighter than `fetch` on the machine the service shares). */
+export function sendRequest(agent: Agent, base: URL, headers: Record<string, string>, next: LoadRequest): Promise<Answer> {
   return new Promise((resolve) => {
     const body = next.body === undefined ? undefined : Buffer.from(next.body);
     const request = httpRequest(
@@ -76,7 +77,7 @@ function send(agent: Agent, base: URL, headers: Record<string, string>, next: Lo
         port: base.port,
         method: next.method,
         path: next.path,
-        headers: body ? { ...headers, 'content-type': 'application/json', 'content-length': String(body.length) } : headers,
+        headers: body ? { ...headers, 'content-type': next.contentType ?? 'application/json', 'content-length': String(body.length) } : headers,
         timeout: 60_000,
       },
       (response) => {

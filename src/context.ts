@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { DirectSql } from './db/sql.js';
 import type { Logger } from './log.js';
 import type { Role } from './modules/tenancy/entities.js';
 import type { Registry } from './tools/runner.js';
@@ -38,6 +39,8 @@ export type Caller = {
 export type Services = {
   config: Config;
   orm: MikroORM;
+  /** The SQL every message runs, prepared, on the ORM's connections (src/db/sql.ts). */
+  sql: DirectSql;
   /** Where the data lives: a server, or the embedded database (opened here or shared from another process). */
   databaseKind: 'server' | 'embedded' | 'embedded-shared';
   log: Logger;

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { openDatabase } from './db/database.js';
+import { DirectSql } from './db/sql.js';
 import type { Logger } from './log.js';
 import { jobHandlers } from './jobs/handlers.js';
 import { JobWorker } from './jobs/worker.js';
@@ -18,6 +19,7 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
   const services: RunningServices = {
     config,
     orm: database.orm,
+    sql: new DirectSql(database.orm, { prepare: database.kind === 'server' }),
     databaseKind: database.kind,
     log,
     clock,

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import twilio from 'twilio';
 import { startOpenAiApi } from '../../tests/support/openai-api.js';
 import { startTwilioApi, type SentViaTwilio } from '../../tests/support/twilio-api.js';
 import type { Goal, Row, Section } from '../section.js';
+import { sendRequest } from '../load.js';
 import { startService, type RunningService } from '../service.js';
 import { count, ms, percentile, rate, summarize } from '../stats.js';
 
@@ -25,7 +27,9 @@ const contact = (mode: Mode, index: number) => `+1${mode === 'guided' ? '212' : 
  * the n-th reply answers the n-th message (one conversation's turns run in order).
  */
 function messenger(service: RunningService) {
-  const url = `${service.baseUrl}/channels/twilio/messages`;
+  const path = '/channels/twilio/messages';
+  const url = `${service.baseUrl}${path}`;
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const sentAt = new Map<string, number[]>();
   const latencies: number[] = [];
   const extraReplies: string[] = [];
@@ -40,10 +44,14 @@ function messenger(service: RunningService) {
       const queue = sentAt.get(from) ?? [];
       queue.push(performance.now());
       sentAt.set(from, queue);
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params) }).catch(() => undefined);
-      if (response?.status === 200) acknowledged++;
+      const answer = await sendRequest(agent, new URL(service.baseUrl), { 'x-twilio-signature': signature }, {
+        method: 'POST',
+        path,
+        body: new URLSearchParams(params).toString(),
+        contentType: 'application/x-www-form-urlencoded',
+      });
+      if (answer.ok) acknowledged++;
       else refused++;
-      await response?.arrayBuffer();
     },
     replied(message: SentViaTwilio): void {
       const from = message.to.replace(/^whatsapp:/, '');
@@ -51,6 +59,7 @@ function messenger(service: RunningService) {
       if (sent === undefined) extraReplies.push(from);
       else latencies.push(message.at - sent);
     },
+    close: () => agent.destroy(),
     stats: () => ({ latencies, acknowledged, refused, extraReplies: extraReplies.length, unanswered: [...sentAt.values()].reduce((sum, queue) => sum + queue.length, 0) }),
   };
 }
@@ -102,6 +111,8 @@ async function measureMode(database: Parameters<Section['run']>[0], mode: Mode, 
     const cpuAfter = await service.cpuSeconds();
     const serviceCpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
     await sleep(1000); // a reply sent twice would show up now
+    single.close();
+    loaded.close();
     return { single: single.stats(), loaded: loaded.stats(), total, offeredSeconds, answeredSeconds, serviceCpuSeconds, modelCalls: openAi.requests.length };
   } finally {
     await service.stop();

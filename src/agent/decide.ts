@@ -116,7 +116,7 @@ async function modelDecision(input: TurnInput, clinic: ClinicProfile): Promise<D
       verified: isVerified(input.conversation, input.services.clock.now()),
       givenName: await patientFirstName(input),
     }),
-    messages: await conversationHistory(input.em, input.tenant.id, input.message, input.services.config.agent.historyMessages),
+    messages: await conversationHistory(input.services.sql, input.tenant.id, input.message, input.services.config.agent.historyMessages),
     tools: agentTools(operations, input.call),
   });
   if (!text) throw new Error('the model ended its turn without a reply');

@@ -1,5 +1,5 @@
 import type { ModelMessage } from 'ai';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Sql } from '../db/sql.js';
 import type { Message } from '../modules/conversations/entities.js';
 import type { AnsweredMessage } from './turn-input.js';
 
@@ -14,8 +14,8 @@ const HISTORY = `select direction, author_kind, body, media from message
  * The conversation as the model reads it: the last `limit` messages up to and including the one
  * being answered (a later message waits for its own turn), oldest first.
  */
-export async function conversationHistory(em: EntityManager, tenantId: string, answering: AnsweredMessage, limit: number): Promise<ModelMessage[]> {
-  const rows = await em.execute<Row[]>(HISTORY, [tenantId, answering.conversationId, answering.createdAt, answering.id, limit]);
+export async function conversationHistory(sql: Sql, tenantId: string, answering: AnsweredMessage, limit: number): Promise<ModelMessage[]> {
+  const rows = await sql.query<Row>({ sql: HISTORY, params: [tenantId, answering.conversationId, answering.createdAt, answering.id, limit] });
   return rows.reverse().map((message): ModelMessage => {
     if (message.direction === 'inbound') {
       const media = message.media.length > 0 ? `\n[The patient attached ${message.media.length} file(s).]` : '';

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Sql } from '../db/sql.js';
 import { clinicFromTenant, type ClinicProfile } from '../modules/conversations/clinic.js';
 import type { Conversation, Message } from '../modules/conversations/entities.js';
 
@@ -44,8 +44,8 @@ const TURN_INPUT = `select m.id, m.body, m.media, m.created_at, t.name, t.time_z
 
 const date = (value: Date | string | null) => (value === null ? null : new Date(value));
 
-export async function loadTurnInput(em: EntityManager, tenantId: string, ids: { conversationId: string; messageId: string }): Promise<TurnInput> {
-  const [row] = await em.execute<Row[]>(TURN_INPUT, [tenantId, ids.messageId, ids.conversationId]);
+export async function loadTurnInput(sql: Sql, tenantId: string, ids: { conversationId: string; messageId: string }): Promise<TurnInput> {
+  const [row] = await sql.query<Row>({ sql: TURN_INPUT, params: [tenantId, ids.messageId, ids.conversationId] });
   if (!row) throw new Error(`Message ${ids.messageId} of conversation ${ids.conversationId} was not found`);
   const conversation: Conversation = {
     id: row.c_id,

@@ -5,6 +5,7 @@ import { newId } from '../ids.js';
 import type { JobContext, JobHandler } from '../jobs/worker.js';
 import { DELIVERY_SERIAL_PREFIX, outboundRows, repliesInline } from '../channels/outbound.js';
 import { executeAll, insertRows } from '../db/statement.js';
+import { ormSql, type Sql } from '../db/sql.js';
 import { DomainEvent } from '../events.js';
 import { jobOfKeyWaiting } from '../jobs/enqueue.js';
 import { Job } from '../jobs/job.js';
@@ -42,7 +43,7 @@ export async function runTurn(
   const em = tenantEntityManager(services, tenant.id);
   // A turn run again (its worker died after storing it) meets the unique index on store and
   // returns what was stored; its writes were replays by idempotency key.
-  const { conversation, message, clinic } = await loadTurnInput(em, tenant.id, ids);
+  const { conversation, message, clinic } = await loadTurnInput(services.sql, tenant.id, ids);
   const decision = await decide({ services, tenant, em, conversation, message, clinic, call: conversationToolCaller(services, tenant, ids) });
   // A place to send the reply from, right after the commit, with no claim (see JobWorker.reserve):
   // the turn's job ends with the store, so its delivery takes its place.
@@ -56,8 +57,7 @@ export async function runTurn(
     if (!isConstraintViolation(error, 'agent_turn_inbound_unique')) throw error;
     // Another run of this turn stored first (a retry racing a slow original): keep its answer. This
     // run's transaction, and the job's completion in it, rolled back: complete the job on its own.
-    const em = tenantEntityManager(services, tenant.id);
-    await completeJob?.(em);
+    await completeJob?.(services.sql);
     return storedResult(services, tenant, await em.findOneOrFail(AgentTurn, { inboundMessageId: ids.messageId }));
   } finally {
     if (reservation) services.jobs.settle(reservation); // not stored: the place goes back (no-op once settled)
@@ -83,8 +83,9 @@ const TOUCH_CONVERSATION = `update conversation set state = coalesce(?::jsonb, s
 
 /**
  * Stores the turn in one transaction: the rare changes that go through the modules (STOP/START
- * consent, the ticket for a failed model) first, then the reply with its event and delivery job, the
- * turn and the conversation's state in one statement (every message comes through here).
+ * consent, the ticket for a failed model) first, in an ORM transaction, then the reply with its event
+ * and delivery job, the turn and the conversation's state in one statement (every message comes
+ * through here, usually in a transaction of prepared statements alone).
  */
 async function store(
   services: Services,
@@ -95,19 +96,23 @@ async function store(
   options: { started: number; startedAt: Date; claimDelivery: boolean },
   completeJob: JobContext['complete'] | undefined,
 ): Promise<Stored> {
-  return tenantEntityManager(services, tenant.id).transactional(async (transaction) => {
-    const modelFailed = decision.mode === 'guided' && decision.model;
-    if (decision.optOut || modelFailed) {
-      const conversation = await transaction.findOneOrFail(Conversation, { id: ids.conversationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      const ctx = createContext(services, callerFor(tenant, conversation, services.clock.now()), transaction);
-      if (decision.optOut) await applyOptOut(ctx, conversation, decision.optOut);
-      if (modelFailed) await reportModelFailure(ctx, conversation, decision.fallbackReason ?? 'the model failed');
-      await transaction.flush();
-    }
-    const [conversation] = await transaction.execute<{ handled_by: Conversation['handledBy']; state: Record<string, unknown>; patient_id: string | null; delivery_waiting: boolean }[]>(
-      LOCK_CONVERSATION,
-      [repliesInline(channel), DELIVERY_SERIAL_PREFIX, tenant.id, ids.conversationId],
-    );
+  const modelFailed = decision.mode === 'guided' && decision.model;
+  const inTransaction = <T>(work: (sql: Sql) => Promise<T>): Promise<T> =>
+    decision.optOut || modelFailed
+      ? tenantEntityManager(services, tenant.id).transactional(async (transaction) => {
+          const conversation = await transaction.findOneOrFail(Conversation, { id: ids.conversationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+          const ctx = createContext(services, callerFor(tenant, conversation, services.clock.now()), transaction);
+          if (decision.optOut) await applyOptOut(ctx, conversation, decision.optOut);
+          if (modelFailed) await reportModelFailure(ctx, conversation, decision.fallbackReason ?? 'the model failed');
+          await transaction.flush();
+          return work(ormSql(transaction));
+        })
+      : services.sql.transaction(work);
+  return inTransaction(async (sql) => {
+    const [conversation] = await sql.query<{ handled_by: Conversation['handledBy']; state: Record<string, unknown>; patient_id: string | null; delivery_waiting: boolean }>({
+      sql: LOCK_CONVERSATION,
+      params: [repliesInline(channel), DELIVERY_SERIAL_PREFIX, tenant.id, ids.conversationId],
+    });
     if (!conversation) throw new Error(`Conversation ${ids.conversationId} was not found`);
     const now = services.clock.now();
     // The conversation's lock keeps "no delivery waiting" true until the commit (every delivery job is inserted under it).
@@ -134,13 +139,13 @@ async function store(
     };
     const state = decision.guidedState ? JSON.stringify({ ...conversation.state, guided: decision.guidedState }) : null;
     const writes = [
-      ...(reply ? [insertRows(transaction, Message, [reply.message]), insertRows(transaction, DomainEvent, [reply.event])] : []),
-      ...(reply && reply.jobs.length > 0 ? [insertRows(transaction, Job, reply.jobs)] : []),
-      insertRows(transaction, AgentTurn, [turn]),
+      ...(reply ? [insertRows(services.orm, Message, [reply.message]), insertRows(services.orm, DomainEvent, [reply.event])] : []),
+      ...(reply && reply.jobs.length > 0 ? [insertRows(services.orm, Job, reply.jobs)] : []),
+      insertRows(services.orm, AgentTurn, [turn]),
       { sql: TOUCH_CONVERSATION, params: [state, reply ? now : null, now, ids.conversationId] },
     ];
-    if (completeJob) await completeJob(transaction, writes);
-    else await executeAll(transaction, writes);
+    if (completeJob) await completeJob(sql, writes);
+    else await executeAll(sql, writes);
     const claimedDelivery = claimUntil ? reply?.delivery ?? null : null;
     const pendingJobIds = (reply?.jobs ?? []).filter((job) => job !== claimedDelivery).map((job) => job.id);
     return { reply: decision.reply, outcome, replyMessageId: turn.replyMessageId ?? null, turnId: turn.id, claimedDelivery, pendingJobIds };

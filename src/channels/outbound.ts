@@ -108,7 +108,6 @@ type UnsentRow = { status: Message['status']; author_kind: Message['authorKind']
  * marked failed for staff. Retried only when Twilio surely did not get it (connection refused, 429).
  */
 export const deliverMessage: JobHandler = async ({ services, tenant, log, job, complete }) => {
-  const em = services.orm.em.fork();
   const messageId = String(job.payload.messageId);
   // The outcome and the job's completion in one statement, unflushed: only `sending` is flushed
   // before Twilio is asked (src/db/unflushed.ts).
@@ -116,11 +115,11 @@ export const deliverMessage: JobHandler = async ({ services, tenant, log, job, c
     sql: FINISH,
     params: [fields.status, fields.error, fields.channelMessageId ?? null, fields.sentAt ?? null, new Date(), tenant.id, messageId],
   });
-  const finish = (fields: Parameters<typeof outcome>[0]) => complete(em, [outcome(fields)]);
+  const finish = (fields: Parameters<typeof outcome>[0]) => complete(services.sql, [outcome(fields)]);
 
-  const [message] = await em.execute<Sendable[]>(MARK_SENDING, [new Date(), tenant.id, messageId]);
+  const [message] = await services.sql.query<Sendable>({ sql: MARK_SENDING, params: [new Date(), tenant.id, messageId] });
   if (!message) {
-    const [unsent] = await em.execute<UnsentRow[]>(UNSENT, [tenant.id, messageId]);
+    const [unsent] = await services.sql.query<UnsentRow>({ sql: UNSENT, params: [tenant.id, messageId] });
     if (!unsent) throw new Error(`Message ${messageId} was not found`);
     if (unsent.status === 'sending') {
       log.warn({ messageId }, 'message was being sent when its worker stopped; not resending');
@@ -148,8 +147,7 @@ export const deliverMessage: JobHandler = async ({ services, tenant, log, job, c
     await finish({ status: 'sent', channelMessageId: sent.sid, sentAt: new Date(), error: null });
   } catch (error) {
     if (error instanceof DeliveryError && error.retrySafe) {
-      const queued = outcome({ status: 'queued', error: error.message });
-      await em.execute(queued.sql, queued.params, 'run');
+      await services.sql.query(outcome({ status: 'queued', error: error.message }));
       throw error; // the job retries later
     }
     await finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });

@@ -1,7 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { JsonType, type EntitySchema } from '@mikro-orm/core';
+import { JsonType, type EntitySchema, type MetadataStorage } from '@mikro-orm/core';
+import type { Sql } from './sql.js';
 
-/** SQL with `?` placeholders and their values, as `em.execute` takes them; `name` names it as a CTE in `oneStatement`. */
+/** SQL with `?` placeholders and their values (see src/db/sql.ts); `name` names it as a CTE in `oneStatement`. */
 export type Statement = { sql: string; params: unknown[]; name?: string };
 
 /**
@@ -9,9 +9,9 @@ export type Statement = { sql: string; params: unknown[]; name?: string };
  * JSON encoding come from the entity's metadata, so the rows are typed like the entity. For the hot
  * paths that write several tables at once (see `oneStatement`); elsewhere, `em.create` and the flush.
  */
-export function insertRows<T extends object>(em: EntityManager, entity: EntitySchema<T>, rows: readonly T[]): Statement {
+export function insertRows<T extends object>(orm: { getMetadata(): MetadataStorage }, entity: EntitySchema<T>, rows: readonly T[]): Statement {
   if (rows.length === 0) throw new Error(`insertRows(${entity.meta.className}) needs at least one row`);
-  const meta = em.getMetadata().get(entity.meta.className);
+  const meta = orm.getMetadata().get(entity.meta.className);
   const names = Object.keys(rows[0]) as (keyof T & string)[];
   const properties = names.map((name) => {
     const property = meta.properties[name as keyof typeof meta.properties];
@@ -43,7 +43,6 @@ export function oneStatement(writes: readonly Statement[], last: Statement): Sta
 }
 
 /** Runs the writes as one statement (see `oneStatement`). */
-export async function executeAll(em: EntityManager, writes: readonly Statement[]): Promise<void> {
-  const statement = oneStatement(writes, { sql: 'select 1', params: [] });
-  await em.execute(statement.sql, statement.params, 'run');
+export async function executeAll(sql: Sql, writes: readonly Statement[]): Promise<void> {
+  await sql.query(oneStatement(writes, { sql: 'select 1', params: [] }));
 }

@@ -1,7 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Services, TenantInfo } from '../context.js';
 import type { Job } from './job.js';
 import { oneStatement, type Statement } from '../db/statement.js';
+import type { Sql } from '../db/sql.js';
 import { UNFLUSHED, unflushedCte } from '../db/unflushed.js';
 import type { Logger } from '../log.js';
 
@@ -19,7 +19,7 @@ export type JobContext = {
    * writes must be as safe to lose in a database crash as the completion, see src/db/unflushed.ts).
    * Handlers that do not call it are marked done after they return.
    */
-  complete(em: EntityManager, writes?: readonly Statement[]): Promise<void>;
+  complete(sql: Sql, writes?: readonly Statement[]): Promise<void>;
 };
 export type JobHandler = (context: JobContext) => Promise<void>;
 
@@ -270,11 +270,11 @@ export class JobWorker {
   private async sweep(limit: number, only: { tenantId?: string } = {}): Promise<Row[]> {
     if (limit <= 0) return [];
     const tenantId = only.tenantId ?? null;
-    return this.services().orm.em.fork().execute<Row[]>(CLAIM_READY, [this.options.lockMs, this.kinds, tenantId, tenantId, limit]);
+    return this.services().sql.query<Row>({ sql: CLAIM_READY, params: [this.options.lockMs, this.kinds, tenantId, tenantId, limit] });
   }
 
   private async claimById(jobId: string): Promise<Row | undefined> {
-    const [row] = await this.services().orm.em.fork().execute<Row[]>(CLAIM_BY_ID, [this.options.lockMs, jobId, this.kinds]);
+    const [row] = await this.services().sql.query<Row>({ sql: CLAIM_BY_ID, params: [this.options.lockMs, jobId, this.kinds] });
     return row;
   }
 
@@ -309,19 +309,18 @@ export class JobWorker {
   private async runJob(job: ClaimedJob, tenant: TenantInfo): Promise<string | null> {
     const services = this.services();
     const log = services.log.child({ jobId: job.id, kind: job.kind });
-    const em = services.orm.em.fork();
     try {
       const handler = this.handlers[job.kind];
       if (!handler) throw new Error(`No handler for job kind ${job.kind}`); // claimed by kind, so only if handlers changed
       let completed: Finished | undefined;
-      const complete = async (where: EntityManager, writes: readonly Statement[] = []) => {
-        const statement = where.isInTransaction()
+      const complete = async (sql: Sql, writes: readonly Statement[] = []) => {
+        const statement = sql.inTransaction
           ? oneStatement(writes, { sql: SUCCEED, params: [job.id] })
           : oneStatement([unflushedCte, ...writes], { sql: SUCCEED_UNFLUSHED, params: [job.id] });
-        [completed] = await where.execute<Finished[]>(statement.sql, statement.params);
+        [completed] = await sql.query<Finished>(statement);
       };
       await handler({ services, tenant, log, job, complete });
-      if (!completed) await complete(em);
+      if (!completed) await complete(services.sql);
       return completed?.next_id ?? null;
     } catch (error) {
       const final = job.attempts >= job.maxAttempts;
@@ -330,10 +329,10 @@ export class JobWorker {
       if (final) log.error({ err: error, attempts: job.attempts }, 'job failed for good');
       else log.warn({ error: error instanceof Error ? error.message : String(error), attempts: job.attempts, retryInMs: backoffMs(job.attempts) }, 'job failed; it will be retried');
       if (!final) {
-        await em.execute(RETRY_LATER, [backoffMs(job.attempts), String(error), job.id], 'run');
+        await services.sql.query({ sql: RETRY_LATER, params: [backoffMs(job.attempts), String(error), job.id] });
         return null;
       }
-      const [failed] = await em.execute<Finished[]>(FAIL, [String(error), job.id]);
+      const [failed] = await services.sql.query<Finished>({ sql: FAIL, params: [String(error), job.id] });
       return failed?.next_id ?? null;
     }
   }

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import type { Services, TenantInfo } from '../../src/context.js';
 import { createOrm } from '../../src/db/orm.js';
+import { DirectSql } from '../../src/db/sql.js';
 import { createLogger } from '../../src/log.js';
 import type { Role } from '../../src/modules/tenancy/entities.js';
 import { createApiKey, createTenant, tenantInfo } from '../../src/modules/tenancy/service.js';
@@ -41,10 +42,12 @@ export async function createHarness(options: { clock?: Clock; agentModel?: Agent
   // No model unless a test brings one (tests/support/embedding-model.ts): nothing is fetched from the hub.
   const config = loadConfig({ LOG_LEVEL: 'silent', PRM_EMBEDDING_MODEL_PATH: join(tmpdir(), 'prm-tests-no-embedding-model'), ...options.config });
   const log = createLogger({ level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent' });
+  const databaseKind = inject('databaseKind') === 'server' ? 'server' : 'embedded';
   const services: Services = {
     config,
     orm,
-    databaseKind: inject('databaseKind') === 'server' ? 'server' : 'embedded',
+    sql: new DirectSql(orm, { prepare: databaseKind === 'server' }),
+    databaseKind,
     log,
     clock: options.clock ?? systemClock,
     registry,

@@ -54,20 +54,19 @@ const CLINIC_COLUMNS = 'a.auth_token, t.id, t.slug, t.name, t.time_zone, t.defau
 export const clinicByNumber = (services: Services) => async (params: Record<string, string>) => {
   const number = bareAddress(params.To);
   if (!number) throw invalid('To is missing.', [{ path: 'To', message: 'required' }]);
-  const [row] = await services.orm.em
-    .fork()
-    .execute<ClinicRow[]>(`select ${CLINIC_COLUMNS} from twilio_account a join tenant t on t.id = a.tenant_id where a.phone_number = ? or a.whatsapp_number = ?`, [number, number]);
+  const [row] = await services.sql.query<ClinicRow>({
+    sql: `select ${CLINIC_COLUMNS} from twilio_account a join tenant t on t.id = a.tenant_id where a.phone_number = ? or a.whatsapp_number = ?`,
+    params: [number, number],
+  });
   return clinic(row);
 };
 
 /** The clinic that sent the message a status callback is about (by its MessageSid). */
 export const clinicByMessage = (services: Services) => async (params: Record<string, string>) => {
   if (!params.MessageSid) throw invalid('MessageSid is missing.', [{ path: 'MessageSid', message: 'required' }]);
-  const [row] = await services.orm.em
-    .fork()
-    .execute<ClinicRow[]>(
-      `select ${CLINIC_COLUMNS} from message m join twilio_account a on a.tenant_id = m.tenant_id join tenant t on t.id = m.tenant_id where m.channel_message_id = ?`,
-      [params.MessageSid],
-    );
+  const [row] = await services.sql.query<ClinicRow>({
+    sql: `select ${CLINIC_COLUMNS} from message m join twilio_account a on a.tenant_id = m.tenant_id join tenant t on t.id = m.tenant_id where m.channel_message_id = ?`,
+    params: [params.MessageSid],
+  });
   return clinic(row);
 };

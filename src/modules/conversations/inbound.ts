@@ -4,7 +4,6 @@ import { DomainEvent, eventRows } from '../../events.js';
 import { newId } from '../../ids.js';
 import { jobOfKeyWaiting, jobRow } from '../../jobs/enqueue.js';
 import { Job } from '../../jobs/job.js';
-import { tenantEntityManager } from '../../tools/runner.js';
 import type { ConversationChannel, MediaReference } from './entities.js';
 
 export const TURN_JOB = 'agent.turn';
@@ -59,20 +58,21 @@ const TOUCH_CONVERSATION = `update conversation set last_message_at = ?, updated
  * true until the commit), and it runs right after the commit with no claim.
  */
 export async function receiveInbound(services: Services, tenant: TenantInfo, inbound: InboundMessage): Promise<Received> {
-  const em = tenantEntityManager(services, tenant.id);
   const reservation = services.jobs.reserve();
   let claimedTurn: Job | undefined;
   try {
-    const received = await em.transactional(async (transaction) => {
+    const received = await services.sql.transaction(async (sql) => {
       const opened = services.clock.now();
-      const [conversation] = await transaction.execute<{ id: string; patient_id: string | null; turn_waiting: boolean }[]>(OPEN_CONVERSATION, [
-        newId(), tenant.id, inbound.channel, inbound.contact, inbound.clinicAddress ?? null, opened, opened, opened, TURN_SERIAL_PREFIX,
-      ]);
+      const [conversation] = await sql.query<{ id: string; patient_id: string | null; turn_waiting: boolean }>({
+        sql: OPEN_CONVERSATION,
+        params: [newId(), tenant.id, inbound.channel, inbound.contact, inbound.clinicAddress ?? null, opened, opened, opened, TURN_SERIAL_PREFIX],
+      });
       const conversationId = conversation.id;
       const now = services.clock.now();
-      const [inserted] = await transaction.execute<{ id: string }[]>(INSERT_MESSAGE, [
-        newId(), tenant.id, conversationId, inbound.contact, inbound.body, JSON.stringify(inbound.media ?? []), inbound.channelMessageId ?? null, now, now,
-      ]);
+      const [inserted] = await sql.query<{ id: string }>({
+        sql: INSERT_MESSAGE,
+        params: [newId(), tenant.id, conversationId, inbound.contact, inbound.body, JSON.stringify(inbound.media ?? []), inbound.channelMessageId ?? null, now, now],
+      });
       // A redelivery: the no-op upsert above changed nothing, and nothing else happens.
       if (!inserted) return { duplicate: true, conversationId, messageId: null, turnJobId: null, otherJobs: [] };
       const messageId = inserted.id;
@@ -80,9 +80,9 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
       const event = eventRows(tenant.id, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId, patientId: conversation.patient_id, direction: 'inbound' } }, now);
       const claimed = reservation && !conversation.turn_waiting ? services.jobs.claimUntil() : undefined;
       const turn = jobRow({ tenantId: tenant.id, kind: TURN_JOB, payload: { conversationId, messageId }, serialKey: `${TURN_SERIAL_PREFIX}${conversationId}` }, new Date(), claimed);
-      await executeAll(transaction, [
-        insertRows(transaction, DomainEvent, [event.event]),
-        insertRows(transaction, Job, [...event.jobs, turn]),
+      await executeAll(sql, [
+        insertRows(services.orm, DomainEvent, [event.event]),
+        insertRows(services.orm, Job, [...event.jobs, turn]),
         { sql: TOUCH_CONVERSATION, params: [now, now, inbound.clinicAddress ?? null, conversationId] },
       ]);
       if (claimed) claimedTurn = turn;
