@@ -2,6 +2,7 @@ import { Migration20261127000000_foundation } from './Migration20261127000000_fo
 import { Migration20261127100000_jobs } from './Migration20261127100000_jobs.js';
 import { Migration20261127110000_conversations } from './Migration20261127110000_conversations.js';
 import { Migration20261127120000_vector } from './Migration20261127120000_vector.js';
+import { Migration20261128000000_message_updates } from './Migration20261128000000_message_updates.js';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const migrationsList = [
@@ -9,4 +10,5 @@ export const migrationsList = [
   { name: 'Migration20261127100000_jobs', class: Migration20261127100000_jobs },
   { name: 'Migration20261127110000_conversations', class: Migration20261127110000_conversations },
   { name: 'Migration20261127120000_vector', class: Migration20261127120000_vector },
+  { name: 'Migration20261128000000_message_updates', class: Migration20261128000000_message_updates },
 ];

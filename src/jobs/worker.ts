@@ -47,24 +47,27 @@ const WAITS_ITS_TURN = (job: string) => `${job}.serial_key is not null and exist
 
 /**
  * The sweep: claims ready jobs of the kinds this worker handles, pending and due or running with an
- * expired lock (its worker died), oldest first. `skip locked` lets several workers claim side by side
- * without taking the same job. The job's tenant comes back with it, so running a job costs no lookup.
- * It runs on the poll, and when a commit enqueued jobs whose ids the worker was not told.
+ * expired lock (its worker died), oldest first, optionally of one tenant only (tests drain their own).
+ * `skip locked` lets several workers claim side by side without taking the same job. The job's tenant
+ * comes back with it, so running a job costs no lookup. It runs on the poll, and when a commit
+ * enqueued jobs whose ids the worker was not told. Two texts, not an optional filter: a prepared
+ * statement's plan must not depend on whether a parameter is null.
  */
-const CLAIM_READY = `
+const claimReady = (oneTenant: boolean) => `
   with ${UNFLUSHED}
   update job set status = 'running', attempts = job.attempts + 1, locked_until = now() + (? * interval '1 millisecond')
     from tenant t, unflushed
    where t.id = job.tenant_id and job.id in (
      select j.id from job j
       where ((j.status = 'pending' and j.run_at <= now()) or (j.status = 'running' and j.locked_until < now()))
-        and j.kind = any(?::text[])
-        and (?::uuid is null or j.tenant_id = ?::uuid)
+        and j.kind = any(?::text[])${oneTenant ? '\n        and j.tenant_id = ?' : ''}
         and not (${WAITS_ITS_TURN('j')})
       order by j.created_at, j.id
       limit ?
       for update skip locked)
   returning ${RETURNED}`;
+const CLAIM_READY = claimReady(false);
+const CLAIM_READY_OF_TENANT = claimReady(true);
 
 /**
  * Claims one job by its id, if it is pending, due and not waiting behind an older job of its serial
@@ -242,7 +245,10 @@ export class JobWorker {
       this.sweepDue = false;
       const claimed = await this.sweep(left);
       for (const row of claimed) this.track(row);
-      if (claimed.length === left) this.sweepDue = true; // there may be more
+      // A full sweep may have left more behind (a dead process's jobs): sweep again when a place
+      // frees, unless jobs told about by id are queued — under load those are the backlog, and
+      // claiming them by id is far cheaper; the poll sweeps for the rest.
+      if (claimed.length === left && this.known.length === 0) this.sweepDue = true;
     } catch (error) {
       this.services().log.error({ err: error }, 'claiming jobs failed');
     }
@@ -269,8 +275,10 @@ export class JobWorker {
 
   private async sweep(limit: number, only: { tenantId?: string } = {}): Promise<Row[]> {
     if (limit <= 0) return [];
-    const tenantId = only.tenantId ?? null;
-    return this.services().sql.query<Row>({ sql: CLAIM_READY, params: [this.options.lockMs, this.kinds, tenantId, tenantId, limit] });
+    const { lockMs } = this.options;
+    return this.services().sql.query<Row>(
+      only.tenantId ? { sql: CLAIM_READY_OF_TENANT, params: [lockMs, this.kinds, only.tenantId, limit] } : { sql: CLAIM_READY, params: [lockMs, this.kinds, limit] },
+    );
   }
 
   private async claimById(jobId: string): Promise<Row | undefined> {

@@ -42,7 +42,7 @@ const OPEN_CONVERSATION = `
 /** The message, unless its channel id was stored before (a redelivery: nothing is inserted). */
 const INSERT_MESSAGE = `insert into message (id, tenant_id, conversation_id, direction, author_kind, author_id, body, media, channel_message_id, status, created_at, updated_at)
   values (?, ?, ?, 'inbound', 'patient', ?, ?, ?, ?, 'received', ?, ?)
-  on conflict (tenant_id, channel_message_id) do nothing
+  on conflict (tenant_id, channel_message_id) where channel_message_id is not null do nothing
   returning id`;
 
 /** A new message reopens its conversation and moves its last-message time. */
