@@ -72,15 +72,19 @@ const CLAIM_READY_OF_TENANT = claimReady(true);
 /**
  * Claims one job by its id, if it is pending, due and not waiting behind an older job of its serial
  * key: the usual path, for jobs this process has just committed, and far cheaper than the sweep (a
- * primary-key lookup, planned in a fraction of the time). A worker that took it first wins.
+ * primary-key lookup, planned in a fraction of the time). A worker that took it first wins. The job
+ * comes back claimed, or with `still_pending` when it was not claimed but may be soon (it waits its
+ * turn); no row when it is gone, running or done.
  */
 const CLAIM_BY_ID = `
-  with ${UNFLUSHED}
-  update job set status = 'running', attempts = job.attempts + 1, locked_until = now() + (? * interval '1 millisecond')
-    from tenant t, unflushed
-   where job.id = ? and job.status = 'pending' and job.run_at <= now() and job.kind = any(?::text[]) and t.id = job.tenant_id
-     and not (${WAITS_ITS_TURN('job')})
-  returning ${RETURNED}`;
+  with ${UNFLUSHED}, claimed as (
+    update job set status = 'running', attempts = job.attempts + 1, locked_until = now() + (? * interval '1 millisecond')
+      from tenant t, unflushed
+     where job.id = ? and job.status = 'pending' and job.run_at <= now() and job.kind = any(?::text[]) and t.id = job.tenant_id
+       and not (${WAITS_ITS_TURN('job')})
+    returning ${RETURNED})
+  select c.*, c.id is null as still_pending from job j left join claimed c on c.id = j.id
+   where j.id = ? and (c.id is not null or j.status = 'pending')`;
 
 /** The next job of a finished job's serial key, now free to run: the worker claims it by id. */
 const NEXT_IN_LINE = `(select k.id from job k where k.serial_key = job.serial_key and k.status = 'pending'
@@ -228,7 +232,7 @@ export class JobWorker {
       return true;
     }
     const row = await this.claimById(jobId);
-    if (!row) return false;
+    if (!row || row.still_pending) return false;
     this.track(row);
     await this.inFlight.get(row.id);
     return true;
@@ -239,7 +243,11 @@ export class JobWorker {
       const free = this.options.concurrency - this.running;
       const ids = this.known.splice(0, Math.max(0, free));
       const rows = await Promise.all(ids.map((id) => this.claimById(id)));
-      rows.forEach((row, index) => (row ? this.track(row) : this.tryAgainSoon(ids[index])));
+      rows.forEach((row, index) => {
+        if (row?.still_pending) this.tryAgainSoon(ids[index]);
+        else if (row) this.track(row);
+        else this.retries.delete(ids[index]); // another worker has it, or it is done
+      });
       const left = this.options.concurrency - this.running;
       if (!this.sweepDue || left <= 0) return;
       this.sweepDue = false;
@@ -255,9 +263,10 @@ export class JobWorker {
   }
 
   /**
-   * A job told about that could not be claimed is usually waiting behind an older one of its serial
-   * key, whose completion hands it on. That completion may have looked for a successor just before
-   * this job committed: a few quick tries close that gap instead of the poll, a second later.
+   * A job told about that is still pending but could not be claimed is usually waiting behind an
+   * older one of its serial key, whose completion hands it on. That completion may have looked for a
+   * successor just before this job committed: a few quick tries close that gap instead of the poll, a
+   * second later. (One that another worker claimed first is not tried again.)
    */
   private tryAgainSoon(jobId: string): void {
     const tries = (this.retries.get(jobId) ?? 0) + 1;
@@ -281,8 +290,8 @@ export class JobWorker {
     );
   }
 
-  private async claimById(jobId: string): Promise<Row | undefined> {
-    const [row] = await this.services().sql.query<Row>({ sql: CLAIM_BY_ID, params: [this.options.lockMs, jobId, this.kinds] });
+  private async claimById(jobId: string): Promise<(Row & { still_pending: boolean }) | undefined> {
+    const [row] = await this.services().sql.query<Row & { still_pending: boolean }>({ sql: CLAIM_BY_ID, params: [this.options.lockMs, jobId, this.kinds, jobId] });
     return row;
   }
 
