@@ -23,7 +23,7 @@ export type InProcess = {
   close(): Promise<void>;
 };
 
-/** The service's pool size (PRM_DB_POOL_MAX, default 10), so in-process numbers match the service's setup. */
+/** The service's pool size (PRM_DB_POOL_MAX or its default), so in-process numbers match the service's setup. */
 const POOL_MAX = loadConfig({ PRM_DB_POOL_MAX: process.env.PRM_DB_POOL_MAX }).poolMax;
 
 /**

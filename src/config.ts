@@ -16,7 +16,7 @@ const ConfigSchema = z.object({
   PRM_ADMIN_API_KEY: optionalText.pipe(z.string().min(24).optional()),
   PRM_API_KEY: optionalText,
   PRM_SEED_DEMO: z.enum(['true', 'false']).default('true'),
-  PRM_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(20),
+  PRM_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
   PRM_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   PRM_PROCESSES: z.coerce.number().int().min(1).max(16).default(Math.min(4, availableParallelism())),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
