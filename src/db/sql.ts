@@ -30,16 +30,15 @@ function preparedFor(sql: string): { text: string; name: string } {
   return known;
 }
 
-
 /**
  * The SQL every message runs (the webhook, the turn, its delivery, the job claims), straight on the
  * ORM's pooled connections: PostgreSQL binds the parameters, and on a server each statement is a
  * named prepared statement, parsed and planned once per connection — where the ORM sends every query
  * as new text with its values inlined, to be parsed and planned again. Elsewhere, the ORM.
  *
- * On PGlite the values are inlined, quoted as the ORM quotes them (one simple query): its one session is shared by
- * every connection of the pool, and the messages of the extended protocol (parse, bind, execute) of
- * two connections would interleave in it.
+ * On PGlite the values are inlined, quoted as the ORM quotes them (one simple query): its one session
+ * is shared by every connection of the pool, and the messages of the extended protocol (parse, bind,
+ * execute) of two connections would interleave in it.
  */
 export class DirectSql implements Sql {
   readonly inTransaction = false;
