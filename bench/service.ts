@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -39,6 +39,7 @@ async function freePort(): Promise<number> {
  */
 export async function startService(database: BenchDatabase, extraEnv: Record<string, string> = {}): Promise<RunningService> {
   const port = await freePort();
+  const noModelDir = await mkdtemp(join(tmpdir(), 'prm-bench-no-model-'));
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) if (/^(DATABASE_URL|PRM_|PUBLIC_BASE_URL|OPENAI_|TWILIO_)/.test(name)) delete env[name];
   Object.assign(env, {
@@ -48,7 +49,7 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
     PRM_ADMIN_API_KEY: BENCH_API_KEY,
     // No embedding model (the hub is out of reach here): it fails at once instead of timing out in the
     // background, and indexing falls back to its backfill; the vector sections load the test model themselves.
-    PRM_EMBEDDING_MODEL_PATH: await mkdtemp(join(tmpdir(), 'prm-bench-no-model-')),
+    PRM_EMBEDDING_MODEL_PATH: noModelDir,
     LOG_LEVEL: 'warn',
     ...(database.kind === 'server' ? { DATABASE_URL: database.url } : { PRM_DATA_DIR: database.dataDir }),
     ...extraEnv,
@@ -89,11 +90,13 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
     baseUrl,
     cpuSeconds: () => processCpuSeconds(child.pid),
     stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(noModelDir, { recursive: true, force: true });
     },
   };
 }
