@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM, Platform } from '@mikro-orm/postgresql';
 import type { Statement } from './statement.js';
 
 /** Runs statements, and says whether they share a transaction. */
@@ -16,6 +16,11 @@ type Pool = { acquireConnection(): Promise<Client>; releaseConnection(client: Cl
 function withPlaceholders(sql: string, placeholder: (index: number) => string): string {
   let index = 0;
   return sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\?/g, (match) => (match === '?' ? placeholder(index++) : match));
+}
+
+/** The statement with its values written in, quoted as the ORM quotes them: one simple query. */
+function inlined(statement: Statement, platform: Platform): string {
+  return withPlaceholders(statement.sql, (index) => platform.quoteValue(statement.params[index]));
 }
 
 /** Each statement's text with `$n` placeholders and its prepared statement's name, made once. */
@@ -49,10 +54,7 @@ export class DirectSql implements Sql {
   ) {}
 
   private async run<T>(client: Client, statement: Statement): Promise<T[]> {
-    if (!this.options.prepare) {
-      const platform = this.orm.em.getPlatform();
-      return (await client.query(withPlaceholders(statement.sql, (index) => platform.quoteValue(statement.params[index])))).rows as T[];
-    }
+    if (!this.options.prepare) return (await client.query(inlined(statement, this.orm.em.getPlatform()))).rows as T[];
     const { text, name } = preparedFor(statement.sql);
     return (await client.query({ text, values: statement.params, name })).rows as T[];
   }
@@ -92,7 +94,10 @@ export class DirectSql implements Sql {
   }
 }
 
-/** Statements inside an ORM transaction, for the rare paths that write entities and statements together. */
+/**
+ * Statements inside an ORM transaction, for the rare paths that write entities and statements
+ * together; placeholders read as DirectSql reads them (the ORM's own would also replace a `?` in a literal).
+ */
 export function ormSql(em: EntityManager): Sql {
-  return { inTransaction: em.isInTransaction(), query: <T>(statement: Statement) => em.execute<T[]>(statement.sql, statement.params) };
+  return { inTransaction: em.isInTransaction(), query: <T>(statement: Statement) => em.execute<T[]>(inlined(statement, em.getPlatform())) };
 }

@@ -86,6 +86,9 @@ const CLAIM_BY_ID = `
   select c.*, c.id is null as still_pending from job j left join claimed c on c.id = j.id
    where j.id = ? and (c.id is not null or j.status = 'pending')`;
 
+/** CLAIM_BY_ID's row: the claimed job, or only `still_pending`. */
+type ClaimByIdRow = Row & { still_pending: boolean };
+
 /** The next job of a finished job's serial key, now free to run: the worker claims it by id. */
 const NEXT_IN_LINE = `(select k.id from job k where k.serial_key = job.serial_key and k.status = 'pending'
   order by k.created_at, k.id limit 1) as next_id`;
@@ -290,8 +293,8 @@ export class JobWorker {
     );
   }
 
-  private async claimById(jobId: string): Promise<(Row & { still_pending: boolean }) | undefined> {
-    const [row] = await this.services().sql.query<Row & { still_pending: boolean }>({ sql: CLAIM_BY_ID, params: [this.options.lockMs, jobId, this.kinds, jobId] });
+  private async claimById(jobId: string): Promise<ClaimByIdRow | undefined> {
+    const [row] = await this.services().sql.query<ClaimByIdRow>({ sql: CLAIM_BY_ID, params: [this.options.lockMs, jobId, this.kinds, jobId] });
     return row;
   }
 
