@@ -129,6 +129,16 @@ describe('the Twilio messaging webhook', () => {
     expect(response.status).toBe(404);
   });
 
+  it('reads only form posts: the same fields as JSON are a 400 naming To, and nothing is stored', async () => {
+    const from = nextPhone();
+    const url = `${service.url}/channels/twilio/messages`;
+    const signed = signedTwilioRequest({ url, authToken: AUTH_TOKEN, params: whatsapp(from, 'hi') });
+    const response = await fetch(url, { ...signed, headers: { ...Object.fromEntries(new Headers(signed.headers)), 'content-type': 'application/json' }, body: JSON.stringify(whatsapp(from, 'hi')) });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain('"To"');
+    expect(await threadOf(from)).toHaveLength(0);
+  });
+
   it('keeps inbound media URLs on the message', async () => {
     const from = nextPhone();
     await webhook('/channels/twilio/messages', whatsapp(from, 'my rash', { NumMedia: '1', MediaUrl0: 'https://api.twilio.com/media/ME123', MediaContentType0: 'image/jpeg' }));

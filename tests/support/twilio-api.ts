@@ -16,7 +16,7 @@ export async function startTwilioApi(options: { onSent?: (message: SentViaTwilio
   let respond: (attempt: number) => 'ok' | 500 | 429 = () => 'ok';
   const app = new Hono();
   app.post('/2010-04-01/Accounts/:accountSid/Messages.json', async (c) => {
-    const form = (await c.req.parseBody()) as Record<string, string>;
+    const form = Object.fromEntries(new URLSearchParams(await c.req.text())); // the client posts a form; lighter than parseBody for the bench
     attempts.push({ to: form.To, body: form.Body });
     const answer = respond(attempts.length);
     if (answer !== 'ok') return c.json({ code: answer === 429 ? 20429 : 20500, message: answer === 429 ? 'Too Many Requests' : 'Internal Server Error', status: answer }, answer);
