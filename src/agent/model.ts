@@ -1,6 +1,7 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import type { LanguageModel } from 'ai';
 import type { Config } from '../config.js';
+import { modelFetch } from './model-fetch.js';
 
 export type AgentModel = { model: LanguageModel; id: string; timeoutMs: number; maxSteps: number };
 
@@ -11,6 +12,6 @@ export type AgentModel = { model: LanguageModel; id: string; timeoutMs: number; 
  */
 export function agentModelFromConfig(config: Config): AgentModel | undefined {
   if (!config.model) return undefined;
-  const provider = createOpenAI({ apiKey: config.model.apiKey ?? 'not-needed', baseURL: config.model.baseUrl });
+  const provider = createOpenAI({ apiKey: config.model.apiKey ?? 'not-needed', baseURL: config.model.baseUrl, fetch: modelFetch });
   return { model: provider.chat(config.model.id), id: config.model.id, timeoutMs: config.model.timeoutMs, maxSteps: config.model.maxSteps };
 }
