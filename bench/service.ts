@@ -54,7 +54,7 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
     ...(database.kind === 'server' ? { DATABASE_URL: database.url } : { PRM_DATA_DIR: database.dataDir }),
     ...extraEnv,
   });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVICE_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', 'src/main.ts', 'serve'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   // Keep the tail of its output: shown if it fails to start or dies under load.
   let output = '';
   const keep = (chunk: Buffer) => {

@@ -12,7 +12,7 @@ import { count, ms, percentile, rate, summarize } from '../stats.js';
 const ACCOUNT_SID = `AC${'b'.repeat(32)}`;
 const AUTH_TOKEN = 'bench-auth-token-0123456789abcdef';
 const WHATSAPP_NUMBER = '+14155550199';
-const RATE = 100;
+const RATE = Number(process.env.BENCH_AGENT_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
 const CONTACTS = 500;
 const LATENCY_MESSAGES = 200;
@@ -34,7 +34,7 @@ function messenger(service: RunningService) {
   const latencies: number[] = [];
   const extraReplies: string[] = [];
   let acknowledged = 0;
-  let refused = 0;
+  const refused: string[] = [];
   let sequence = 0;
   const prefix = randomBytes(8).toString('hex'); // MessageSids are unique across phases: a repeated one is a redelivery
   return {
@@ -42,7 +42,8 @@ function messenger(service: RunningService) {
       const params = { MessageSid: `SM${prefix}${String(++sequence).padStart(16, '0')}`, AccountSid: ACCOUNT_SID, From: `whatsapp:${from}`, To: `whatsapp:${WHATSAPP_NUMBER}`, Body: 'hi', NumMedia: '0' };
       const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params);
       const queue = sentAt.get(from) ?? [];
-      queue.push(performance.now());
+      const at = performance.now();
+      queue.push(at);
       sentAt.set(from, queue);
       const answer = await sendRequest(agent, new URL(service.baseUrl), { 'x-twilio-signature': signature }, {
         method: 'POST',
@@ -51,7 +52,12 @@ function messenger(service: RunningService) {
         contentType: 'application/x-www-form-urlencoded',
       });
       if (answer.ok) acknowledged++;
-      else refused++;
+      else {
+        // Not taken: no reply is coming (Twilio would deliver it again later); the bench does not wait for one.
+        refused.push(answer.outcome);
+        const waiting = queue.indexOf(at);
+        if (waiting >= 0) queue.splice(waiting, 1);
+      }
     },
     replied(message: SentViaTwilio): void {
       const from = message.to.replace(/^whatsapp:/, '');
@@ -60,7 +66,7 @@ function messenger(service: RunningService) {
       else latencies.push(message.at - sent);
     },
     close: () => agent.destroy(),
-    stats: () => ({ latencies, acknowledged, refused, extraReplies: extraReplies.length, unanswered: [...sentAt.values()].reduce((sum, queue) => sum + queue.length, 0) }),
+    stats: () => ({ latencies, acknowledged, refused: refused.length, refusals: [...new Set(refused)].join(', '), extraReplies: extraReplies.length, unanswered: [...sentAt.values()].reduce((sum, queue) => sum + queue.length, 0) }),
   };
 }
 
@@ -71,7 +77,7 @@ async function untilAnswered(stats: () => { unanswered: number }, timeoutMs: num
 async function measureMode(database: Parameters<Section['run']>[0], mode: Mode, progress: (message: string) => void) {
   let onReply: (message: SentViaTwilio) => void = () => {};
   const twilioApi = await startTwilioApi({ onSent: (message) => onReply(message) });
-  const openAi = await startOpenAiApi(() => ({ content: 'Hello! How can I help you today?' }));
+  const openAi = await startOpenAiApi(() => ({ content: 'Hello! How can I help you today?' }), { keepRequests: false });
   const service = await startService(database, {
     TWILIO_ACCOUNT_SID: ACCOUNT_SID,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
@@ -113,7 +119,7 @@ async function measureMode(database: Parameters<Section['run']>[0], mode: Mode, 
     await sleep(1000); // a reply sent twice would show up now
     single.close();
     loaded.close();
-    return { single: single.stats(), loaded: loaded.stats(), total, offeredSeconds, answeredSeconds, serviceCpuSeconds, modelCalls: openAi.requests.length };
+    return { single: single.stats(), loaded: loaded.stats(), total, offeredSeconds, answeredSeconds, serviceCpuSeconds, modelCalls: openAi.calls() };
   } finally {
     await service.stop();
     await twilioApi.close();
@@ -133,7 +139,7 @@ export const agentTurns: Section = {
   async run(database, progress) {
     const rows: Row[] = [];
     const goals: Goal[] = [];
-    for (const mode of ['guided', 'model'] as const) {
+    for (const mode of (process.env.BENCH_AGENT_MODES?.split(',') ?? ['guided', 'model']) as ('guided' | 'model')[]) {
       const result = await measureMode(database, mode, progress);
       const single = summarize(result.single.latencies);
       const loaded = summarize(result.loaded.latencies);
@@ -143,7 +149,7 @@ export const agentTurns: Section = {
         { label: `${label}: one at a time, webhook → reply handed to Twilio, p50 / p95`, value: `${ms(single.p50)} / ${ms(single.p95)}` },
         { label: `${label}: at ${RATE}/s, p50 / p95 / p99`, value: `${ms(loaded.p50)} / ${ms(loaded.p95)} / ${ms(loaded.p99)}` },
         { label: `${label}: at ${RATE}/s, messages answered / sent (sustained rate)`, value: `${count(answered)} / ${count(result.total)} (${rate(answered / result.answeredSeconds)})` },
-        { label: `${label}: at ${RATE}/s, unanswered / answered twice / webhooks refused`, value: `${result.loaded.unanswered} / ${result.loaded.extraReplies} / ${result.loaded.refused}` },
+        { label: `${label}: at ${RATE}/s, unanswered / answered twice / webhooks refused`, value: `${result.loaded.unanswered} / ${result.loaded.extraReplies} / ${result.loaded.refused}${result.loaded.refusals ? ` (${result.loaded.refusals})` : ''}` },
         {
           label: `${label}: at ${RATE}/s, service process CPU per message (cores busy)`,
           value: result.serviceCpuSeconds === undefined ? '—' : `${ms((result.serviceCpuSeconds * 1000) / result.total)} (${(result.serviceCpuSeconds / result.answeredSeconds).toFixed(2)})`,

@@ -18,13 +18,15 @@ export type ScriptedAnswer =
  * A loopback server that speaks OpenAI's chat-completions API (what Ollama, vLLM and LM Studio speak
  * too), reached by the real @ai-sdk/openai provider through OPENAI_BASE_URL.
  */
-export async function startOpenAiApi(script: (request: ChatRequest, call: number) => ScriptedAnswer) {
+export async function startOpenAiApi(script: (request: ChatRequest, call: number) => ScriptedAnswer, options: { keepRequests?: boolean } = {}) {
+  /** Every request, for tests to inspect; the bench counts them instead (thousands of 15 KB bodies). */
   const requests: ChatRequest[] = [];
+  let calls = 0;
   const app = new Hono();
   app.post('/v1/chat/completions', async (c) => {
     const request = (await c.req.json()) as ChatRequest;
-    requests.push(request);
-    let answer = script(request, requests.length - 1);
+    if (options.keepRequests !== false) requests.push(request);
+    let answer = script(request, calls++);
     while ('delayMs' in answer) {
       await sleep(answer.delayMs);
       answer = answer.then;
@@ -35,11 +37,11 @@ export async function startOpenAiApi(script: (request: ChatRequest, call: number
         ? {
             role: 'assistant',
             content: null,
-            tool_calls: answer.toolCalls.map((call, index) => ({ id: `call_${requests.length}_${index}`, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.arguments) } })),
+            tool_calls: answer.toolCalls.map((call, index) => ({ id: `call_${calls}_${index}`, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.arguments) } })),
           }
         : { role: 'assistant', content: answer.content };
     return c.json({
-      id: `chatcmpl-${requests.length}`,
+      id: `chatcmpl-${calls}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: request.model,
@@ -48,5 +50,5 @@ export async function startOpenAiApi(script: (request: ChatRequest, call: number
     });
   });
   const server = await listen(app.fetch);
-  return { baseUrl: `${server.url}/v1`, requests, close: server.close };
+  return { baseUrl: `${server.url}/v1`, requests, calls: () => calls, close: server.close };
 }
