@@ -43,6 +43,9 @@ describe('the model loop over an OpenAI-compatible chat-completions server', () 
     // The runner fills these in: the model cannot even name them.
     expect(Object.keys((tools.get('book_appointment')?.parameters as { properties: object }).properties)).not.toContain('patientId');
     expect(Object.keys((tools.get('verify_identity')?.parameters as { properties: object }).properties)).not.toContain('conversationId');
+    // Formats in a word, not zod's regexes (about a thousand tokens per call).
+    expect((tools.get('cancel_appointment')?.parameters as { properties: Record<string, object> }).properties.id).toMatchObject({ format: 'uuid' });
+    expect(JSON.stringify(first.tools)).not.toMatch(/"format":"[^"]+","pattern"/);
     // The tool's result went back to the model.
     expect(second.messages.find((message) => message.role === 'tool')?.content).toContain('Harbor Family Clinic');
   });

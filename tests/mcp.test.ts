@@ -58,6 +58,16 @@ describe.each([
     expect(tools.find((tool) => tool.name === 'list_tickets')?.annotations?.readOnlyHint).toBe(true);
   });
 
+  it('describes formats in a word, without zod’s regexes, and still refuses a value that breaks one', async () => {
+    const { tools } = await client.listTools();
+    const getTicket = tools.find((tool) => tool.name === 'get_ticket');
+    expect(getTicket?.inputSchema.properties?.id).toEqual(expect.objectContaining({ type: 'string', format: 'uuid' }));
+    expect(JSON.stringify(tools)).not.toMatch(/"format":"[^"]+","pattern"/);
+    const result = await client.callTool({ name: 'get_ticket', arguments: { id: 'not-a-uuid' } });
+    expect(result.isError).toBe(true);
+    expect((result.content as { text: string }[])[0]?.text).toMatch(/^invalid_input: [\s\S]*\n- id: /);
+  });
+
   it('runs a tool and returns structured content, logged as an mcp run', async () => {
     const result = await client.callTool({ name: 'create_ticket', arguments: { subject: `Via ${door}` } });
     expect(result.isError).toBeFalsy();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppError } from '../errors.js';
 import { boundFields } from './access.js';
 import { toolErrorText } from './mcp.js';
+import { toolJsonSchema } from './json-schema.js';
 import type { Operation } from './operation.js';
 
 /** Calls one operation through the runner for the conversation; see src/agent/tool-caller.ts. */
@@ -18,9 +19,9 @@ function modelInputSchema(operation: Operation): JSONSchema7 {
   if (known) return known;
   const hidden = new Set(boundFields(operation));
   const visible = z.strictObject(Object.fromEntries(Object.entries(operation.input.shape).filter(([key]) => !hidden.has(key))));
-  const { $schema: _dialect, ...schema } = z.toJSONSchema(visible, { io: 'input', unrepresentable: 'any' });
-  modelSchemas.set(operation, schema as JSONSchema7);
-  return schema as JSONSchema7;
+  const schema = toolJsonSchema(visible, 'input') as JSONSchema7;
+  modelSchemas.set(operation, schema);
+  return schema;
 }
 
 /**

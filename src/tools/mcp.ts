@@ -1,17 +1,11 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
 import type { Caller, Services } from '../context.js';
 import type { AppError } from '../errors.js';
+import { toolJsonSchema } from './json-schema.js';
 import type { Operation } from './operation.js';
 import { runOperation } from './runner.js';
 
-type JsonObjectSchema = Tool['inputSchema'];
-
-const jsonSchema = (schema: z.ZodObject, io: 'input' | 'output'): JsonObjectSchema => {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
-  return rest as JsonObjectSchema;
-};
 
 const definitions = new WeakMap<Operation, Tool>();
 
@@ -23,8 +17,8 @@ export function toolDefinition(operation: Operation): Tool {
     name: operation.name,
     title: operation.title,
     description: operation.description,
-    inputSchema: jsonSchema(operation.input, 'input'),
-    outputSchema: jsonSchema(operation.output, 'output'),
+    inputSchema: toolJsonSchema(operation.input, 'input'),
+    outputSchema: toolJsonSchema(operation.output, 'output'),
     annotations: {
       title: operation.title,
       readOnlyHint: operation.annotations.readOnly,
