@@ -50,6 +50,13 @@ async function serveHttp(services: RunningServices, demo?: DemoInfo): Promise<vo
   const app = createApp(services);
   services.jobs.start();
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  // Idle keep-alive connections outlive a proxy's or load balancer's idle timeout (60 s is usual), so
+  // the client side closes them: a server closing first races the client's next request on that
+  // connection, which then fails (a 502 at the proxy, a reset webhook).
+  if ('keepAliveTimeout' in server) {
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
