@@ -66,13 +66,15 @@ describe('the embedder on a MiniLM-shaped model (random weights, built for the t
 
   it('gives the same vectors batched as one at a time, with more texts than a batch', async () => {
     // fp32 agrees to float precision; the 8-bit model quantizes each batch's activations with one
-    // scale, so a text's vector moves slightly with its batch companions.
+    // scale, so a text's vector moves slightly with its batch companions: how much depends on the
+    // CPU's int8 kernels (0.9865 at worst on an AVX2-only EPYC, closer with AVX-512), while two
+    // different texts stay below 0.75 here.
     const batched = { fp32: await fp32.embed(TEXTS), q8: await q8.embed(TEXTS) };
     for (const [index, text] of TEXTS.entries()) {
       const [single32] = await fp32.embed([text]);
       const [single8] = await q8.embed([text]);
       expect(maxDifference(batched.fp32[index], single32)).toBeLessThan(1e-4);
-      expect(cosine(batched.q8[index], single8)).toBeGreaterThan(0.99);
+      expect(cosine(batched.q8[index], single8)).toBeGreaterThan(0.98);
     }
   });
 
@@ -80,9 +82,10 @@ describe('the embedder on a MiniLM-shaped model (random weights, built for the t
     const [first, again, other] = await q8.embed([TEXTS[0], TEXTS[0], TEXTS[1]]);
     expect(maxDifference(first, again)).toBe(0);
     expect(maxDifference(first, other)).toBeGreaterThan(0.01);
-    expect(cosine(first, other)).toBeLessThan(0.99);
+    expect(cosine(first, other)).toBeLessThan(0.9);
+    // Alone, in a batch of its own: as close as batching allows (see above), far from another text.
     const [later] = await q8.embed([TEXTS[0]]);
-    expect(cosine(first, later)).toBeGreaterThan(0.999);
+    expect(cosine(first, later)).toBeGreaterThan(0.99);
   });
 
   it('counts tokens with the model tokenizer, without special tokens', async () => {
