@@ -92,6 +92,20 @@ describe('modelFetch: the model provider’s fetch over node:http', () => {
     await expect.poll(() => closed).toBe(true);
   });
 
+  it('ends a stream with the signal’s reason when aborted while it is being read', async () => {
+    handle = (_, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: first\n\n'); // and nothing more
+    };
+    const controller = new AbortController();
+    const response = await modelFetch(`${baseUrl}/stream`, { method: 'POST', body: '{}', signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const reason = new Error('the model did not answer within 50 ms');
+    controller.abort(reason);
+    await expect(reader.read()).rejects.toBe(reason);
+  });
+
   it('does not send when the signal was already aborted', async () => {
     seen = [];
     const controller = new AbortController();

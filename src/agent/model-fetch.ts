@@ -31,6 +31,7 @@ export const modelFetch: typeof fetch = (input, init = {}) => {
     const request = send(url, { method: init.method ?? 'GET', headers, agent: agents[url.protocol as keyof typeof agents] });
 
     let settled = false;
+    let responseBody: Readable | undefined;
     const fail = (error: unknown) => {
       signal?.removeEventListener('abort', onAbort);
       if (!settled) reject(error);
@@ -38,6 +39,7 @@ export const modelFetch: typeof fetch = (input, init = {}) => {
     };
     const onAbort = () => {
       fail(signal?.reason);
+      responseBody?.destroy(signal?.reason);
       request.destroy();
     };
     const broken = (error: Error) => fail(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
@@ -45,11 +47,12 @@ export const modelFetch: typeof fetch = (input, init = {}) => {
     request.on('error', broken);
     request.on('response', (response) => {
       const answer = (content: BodyInit | null) => {
-        signal?.removeEventListener('abort', onAbort);
         settled = true;
         resolve(new Response(content, { status: response.statusCode, statusText: response.statusMessage, headers: responseHeaders(response) }));
       };
-      const content = decodedStream(response);
+      const content = (responseBody = decodedStream(response));
+      // The signal keeps its hold until the body ends: aborting mid-stream ends the stream with an error, as fetch does.
+      content.once('close', () => signal?.removeEventListener('abort', onAbort));
       if (/^text\/event-stream/i.test(response.headers['content-type'] ?? '')) {
         answer(Readable.toWeb(content) as ReadableStream<Uint8Array>);
         return;

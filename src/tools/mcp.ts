@@ -6,7 +6,6 @@ import { toolJsonSchema } from './json-schema.js';
 import type { Operation } from './operation.js';
 import { runOperation } from './runner.js';
 
-
 const definitions = new WeakMap<Operation, Tool>();
 
 /** The MCP view of an operation: its JSON Schemas and hints, all from the one definition. Made once per operation. */
