@@ -139,7 +139,8 @@ export const agentTurns: Section = {
   async run(database, progress) {
     const rows: Row[] = [];
     const goals: Goal[] = [];
-    for (const mode of (process.env.BENCH_AGENT_MODES?.split(',') ?? ['guided', 'model']) as ('guided' | 'model')[]) {
+    const modes = (['guided', 'model'] as const).filter((mode) => (process.env.BENCH_AGENT_MODES ?? 'guided,model').split(',').includes(mode));
+    for (const mode of modes) {
       const result = await measureMode(database, mode, progress);
       const single = summarize(result.single.latencies);
       const loaded = summarize(result.loaded.latencies);

@@ -26,7 +26,8 @@ export async function startOpenAiApi(script: (request: ChatRequest, call: number
   app.post('/v1/chat/completions', async (c) => {
     const request = (await c.req.json()) as ChatRequest;
     if (options.keepRequests !== false) requests.push(request);
-    let answer = script(request, calls++);
+    const call = calls++;
+    let answer = script(request, call);
     while ('delayMs' in answer) {
       await sleep(answer.delayMs);
       answer = answer.then;
@@ -37,11 +38,11 @@ export async function startOpenAiApi(script: (request: ChatRequest, call: number
         ? {
             role: 'assistant',
             content: null,
-            tool_calls: answer.toolCalls.map((call, index) => ({ id: `call_${calls}_${index}`, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.arguments) } })),
+            tool_calls: answer.toolCalls.map((toolCall, index) => ({ id: `call_${call + 1}_${index}`, type: 'function', function: { name: toolCall.name, arguments: JSON.stringify(toolCall.arguments) } })),
           }
         : { role: 'assistant', content: answer.content };
     return c.json({
-      id: `chatcmpl-${calls}`,
+      id: `chatcmpl-${call + 1}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: request.model,
