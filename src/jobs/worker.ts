@@ -210,7 +210,8 @@ export class JobWorker {
     this.stopped = true;
     clearInterval(this.timer);
     await this.pumping;
-    await Promise.all(this.inFlight.values());
+    // A job that ends may hand its place to one it inserted claimed (a turn's delivery): wait for those too.
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight.values());
   }
 
   /** Runs until no job is ready, optionally only one tenant's (tests use it instead of waiting on timers). */
