@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueJob, jobRow as newJobRow } from '../src/jobs/enqueue.js';
+import { enqueueJob, jobRow as newJobRow, jobsWaiting } from '../src/jobs/enqueue.js';
 import { Job } from '../src/jobs/job.js';
 import { JobWorker, type JobHandler } from '../src/jobs/worker.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
@@ -83,6 +83,23 @@ describe('the job worker', () => {
     const worker = new JobWorker(() => harness.services, { [kind]: async ({ job }) => void done.push(job.id) }, { concurrency: 1, pollMs: 50, lockMs: 10_000 });
     await worker.drain({ tenantId: clinic.tenant.id });
     expect(done).toEqual([]);
+  });
+
+  it('counts as waiting the jobs due or running, not one retrying later nor those of its key behind it', async () => {
+    const other = await harness.newTenant();
+    const em = harness.services.orm.em.fork();
+    const add = (serialKey: string, runAt: Date, status: 'pending' | 'running' = 'pending') =>
+      em.create(Job, { ...newJobRow({ tenantId: other.tenant.id, kind: 'test.counted', payload: {}, serialKey }, new Date()), runAt, status });
+    const later = new Date(Date.now() + 60_000);
+    const past = new Date(Date.now() - 1000);
+    add('retrying', later); // held until its retry is due
+    add('retrying', past); // behind it: held too
+    add('due', past);
+    add('due', past); // behind a due one: waiting
+    add('busy', past, 'running');
+    add('busy', past); // behind a running one: waiting
+    await em.flush();
+    expect(await jobsWaiting(harness.services.orm.em.fork(), { tenantId: other.tenant.id })).toBe(4);
   });
 
   it('runs a job at once when nudged after a commit, without waiting for the poll', async () => {

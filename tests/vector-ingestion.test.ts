@@ -243,6 +243,23 @@ describe('without a model', () => {
         [other.tenant.id],
       );
       expect(again.count).toBe(harness.databaseKind === 'embedded' ? 1 : 0);
+      if (harness.databaseKind === 'embedded') {
+        // A backfill asked for while one ran (a second one pending): the one that finds no model ends
+        // and leaves the retrying to the later one, instead of both retrying in turn.
+        await lexical.services.orm.em.fork().execute(
+          `insert into job (id, tenant_id, kind, payload, serial_key, status, attempts, max_attempts, run_at, created_at)
+           select gen_random_uuid(), tenant_id, kind, payload, serial_key, 'pending', 0, max_attempts, now(), now() + interval '1 second'
+             from job where tenant_id = ? and kind = 'vector.backfill' and status = 'pending'`,
+          [other.tenant.id],
+        );
+        await lexical.services.jobs.drain({ tenantId: other.tenant.id });
+        const backfills = await lexical.services.orm.em.fork().execute<{ status: string; attempts: number }[]>(
+          `select status, attempts from job where tenant_id = ? and kind = 'vector.backfill' and status <> 'failed' order by created_at`,
+          [other.tenant.id],
+        );
+        expect(backfills).toEqual([{ status: 'succeeded', attempts: 1 }, { status: 'pending', attempts: 1 }]);
+        await lexical.services.orm.em.fork().execute(`update job set run_at = now() where tenant_id = ? and kind = 'vector.backfill' and status = 'pending'`, [other.tenant.id]);
+      }
 
       // The same database, now with a model: the backfill job fills the vector in.
       await harness.services.jobs.drain({ tenantId: other.tenant.id });

@@ -44,13 +44,20 @@ export function jobRow(job: NewJob, now: Date, claimedUntil?: Date): Job {
 }
 
 /**
- * Jobs due or running, counted up to `cap`: the backlog `/health` shows. A job waiting for a later
- * retry (a backfill while no model is loaded) is not counted until it is due.
+ * Jobs due or running, counted up to `cap` (of one tenant, or all): the backlog `/health` shows. A job
+ * waiting for a later retry (a backfill while no model is loaded) is not counted until it is due, nor
+ * are the jobs of its serial key held up behind it.
  */
-export async function jobsWaiting(em: EntityManager, cap = 10_000): Promise<number> {
+export async function jobsWaiting(em: EntityManager, options: { cap?: number; tenantId?: string } = {}): Promise<number> {
   const [row] = await em.execute<{ waiting: number }[]>(
-    `select count(*)::int as waiting from (select 1 from job where status = 'running' or (status = 'pending' and run_at <= now()) limit ?) j`,
-    [cap],
+    `select count(*)::int as waiting from (
+       select 1 from job j
+        where (j.status = 'running' or (j.status = 'pending' and j.run_at <= now() and not exists (
+                select 1 from job k where k.serial_key = j.serial_key and k.status = 'pending' and k.run_at > now()
+                   and (k.created_at, k.id) < (j.created_at, j.id))))
+          ${options.tenantId ? 'and j.tenant_id = ?' : ''}
+        limit ?) counted`,
+    [...(options.tenantId ? [options.tenantId] : []), options.cap ?? 10_000],
   );
   return row?.waiting ?? 0;
 }

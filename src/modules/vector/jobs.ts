@@ -1,7 +1,7 @@
 import type { Caller, Services, TenantInfo } from '../../context.js';
 import { createContext, type AppContext } from '../../context.js';
 import { recordEvent } from '../../events.js';
-import type { JobHandler } from '../../jobs/worker.js';
+import type { ClaimedJob, JobHandler } from '../../jobs/worker.js';
 import { tenantEntityManager } from '../../tools/runner.js';
 import { removeSource, replaceChunks } from './chunk-store.js';
 import { Conversation } from '../conversations/entities.js';
@@ -118,13 +118,28 @@ const patientChanged: JobHandler = async ({ services, tenant, job }) => {
   }
 };
 
-/** Fills in the tenant's missing vectors; without a model it fails, and the worker retries with backoff. */
-const backfill: JobHandler = async ({ services, tenant, log }) => {
+/**
+ * Fills in the tenant's missing vectors; without a model it fails, and the worker retries with
+ * backoff, unless a later backfill of the tenant is already waiting (asked for while this one ran):
+ * that one carries on, so a tenant never has more than one backfill retrying.
+ */
+const backfill: JobHandler = async ({ services, tenant, log, job }) => {
   if (!(await vectorStorage(services.orm.em.fork()))) return;
-  if (!(await services.embedder.ready())) throw new EmbeddingUnavailable(services.embedder.status().reason ?? 'the model is not ready');
+  if (!(await services.embedder.ready())) {
+    if (await laterBackfillWaiting(services, job)) return;
+    throw new EmbeddingUnavailable(services.embedder.status().reason ?? 'the model is not ready');
+  }
   const embedded = await embedPending(services, tenant.id);
   if (embedded > 0) log.info({ embedded }, 'vectors backfilled');
 };
+
+async function laterBackfillWaiting(services: Services, job: ClaimedJob): Promise<boolean> {
+  const rows = await services.orm.em.fork().execute(
+    `select 1 from job where serial_key = ? and status = 'pending' and id <> ? limit 1`,
+    [job.serialKey, job.id],
+  );
+  return rows.length > 0;
+}
 
 export const vectorJobHandlers: Readonly<Record<string, JobHandler>> = {
   [INGEST_MESSAGE_JOB]: reindex('message', messageSource),
