@@ -43,7 +43,7 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
   const services: Services = {
     config,
     orm,
-    sql: new DirectSql(orm, { prepare: database.kind === 'server' }),
+    sql: new DirectSql(orm),
     databaseKind: database.kind,
     log,
     clock: options.clock ?? systemClock,

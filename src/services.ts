@@ -19,7 +19,7 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
   const services: RunningServices = {
     config,
     orm: database.orm,
-    sql: new DirectSql(database.orm, { prepare: database.kind === 'server' }),
+    sql: new DirectSql(database.orm),
     databaseKind: database.kind,
     log,
     clock,

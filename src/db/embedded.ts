@@ -7,8 +7,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '../log.js';
+import { serveEmbedded } from './embedded-server.js';
 
 /**
  * The embedded database: PGlite (Postgres compiled to WebAssembly) with its data in a folder, served
@@ -113,9 +113,8 @@ async function startOwner(options: { dataDir: string; log: Logger; port?: number
   try {
     const started = Date.now();
     const db = await PGlite.create(join(options.dataDir, 'pg'), { extensions: { vector, btree_gist, pg_trgm } });
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port ?? 0, maxConnections: 100 });
-    await server.start();
-    const port = Number(server.getServerConn().split(':').pop());
+    const server = await serveEmbedded(db, { host: '127.0.0.1', port: options.port ?? 0 });
+    const port = server.port;
     await writeLock(options.lockPath, { pid: process.pid, port, startedAt: new Date().toISOString() });
     options.log.info({ dataDir: options.dataDir, port, ms: Date.now() - started }, 'embedded database opened');
 
@@ -136,7 +135,7 @@ async function startOwner(options: { dataDir: string; log: Logger; port?: number
       ownerPid: process.pid,
       close: async () => {
         process.off('exit', releaseOnExit);
-        await server.stop();
+        await server.close();
         await db.close();
         await rm(options.lockPath, { force: true });
       },

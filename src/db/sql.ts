@@ -37,24 +37,17 @@ function preparedFor(sql: string): { text: string; name: string } {
 
 /**
  * The SQL every message runs (the webhook, the turn, its delivery, the job claims), straight on the
- * ORM's pooled connections: PostgreSQL binds the parameters, and on a server each statement is a
- * named prepared statement, parsed and planned once per connection — where the ORM sends every query
- * as new text with its values inlined, to be parsed and planned again. Elsewhere, the ORM.
- *
- * On PGlite the values are inlined, quoted as the ORM quotes them (one simple query): its one session
- * is shared by every connection of the pool, and the messages of the extended protocol (parse, bind,
- * execute) of two connections would interleave in it.
+ * ORM's pooled connections: PostgreSQL binds the parameters, and each statement is a named prepared
+ * statement, parsed and planned once per connection, where the ORM sends every query as new text
+ * with its values inlined, to be parsed and planned again. Elsewhere, the ORM. (The embedded
+ * database's server gives each connection its own statement names: src/db/embedded-statements.ts.)
  */
 export class DirectSql implements Sql {
   readonly inTransaction = false;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly options: { prepare: boolean },
-  ) {}
+  constructor(private readonly orm: MikroORM) {}
 
   private async run<T>(client: Client, statement: Statement): Promise<T[]> {
-    if (!this.options.prepare) return (await client.query(inlined(statement, this.orm.em.getPlatform()))).rows as T[];
     const { text, name } = preparedFor(statement.sql);
     return (await client.query({ text, values: statement.params, name })).rows as T[];
   }

@@ -46,7 +46,7 @@ export async function createHarness(options: { clock?: Clock; agentModel?: Agent
   const services: Services = {
     config,
     orm,
-    sql: new DirectSql(orm, { prepare: databaseKind === 'server' }),
+    sql: new DirectSql(orm),
     databaseKind,
     log,
     clock: options.clock ?? systemClock,
