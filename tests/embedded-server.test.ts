@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveEmbedded, type EmbeddedServer } from '../src/db/embedded-server.js';
+import { createLogger } from '../src/log.js';
 
 // An in-memory PGlite served on a loopback port, used by several connections as the service uses it.
 let db: PGlite;
@@ -18,7 +19,7 @@ const client = async () => {
 
 beforeAll(async () => {
   db = await PGlite.create();
-  server = await serveEmbedded(db, { host: '127.0.0.1', port: 0 });
+  server = await serveEmbedded(db, { host: '127.0.0.1', port: 0, log: createLogger({ level: 'silent' }) });
   await db.exec('create table item (id int primary key, label text)');
 });
 afterAll(async () => {

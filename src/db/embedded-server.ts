@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
+import type { Logger } from '../log.js';
 import { deallocate, statementNames, withOwnStatementNames } from './embedded-statements.js';
 
 /**
@@ -26,7 +27,7 @@ const QUERY = 0x51; // 'Q'
 const TERMINATE = 0x58; // 'X'
 const SYNC_MESSAGE = new Uint8Array([SYNC, 0, 0, 0, 4]);
 
-export async function serveEmbedded(db: PGlite, options: { host: string; port: number }): Promise<EmbeddedServer> {
+export async function serveEmbedded(db: PGlite, options: { host: string; port: number; log: Logger }): Promise<EmbeddedServer> {
   const session = new SessionTurns();
   const connections = new Set<Socket>();
   const server = createServer((socket) => {
@@ -37,7 +38,7 @@ export async function serveEmbedded(db: PGlite, options: { host: string; port: n
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       connections.delete(socket);
-      void connection.closed();
+      connection.closed().catch((error: unknown) => options.log.error({ err: error }, 'embedded database: ending a closed connection’s transaction failed'));
     });
   });
   server.listen(options.port, options.host);
@@ -90,10 +91,10 @@ class SessionTurns {
   }
 }
 
-let connections = 0;
+let connectionsOpened = 0;
 
 class Connection {
-  private readonly names = statementNames(++connections);
+  private readonly names = statementNames(++connectionsOpened);
   private buffer: Buffer = Buffer.alloc(0);
   private started = false;
   private running = false;

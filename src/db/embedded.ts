@@ -113,7 +113,7 @@ async function startOwner(options: { dataDir: string; log: Logger; port?: number
   try {
     const started = Date.now();
     const db = await PGlite.create(join(options.dataDir, 'pg'), { extensions: { vector, btree_gist, pg_trgm } });
-    const server = await serveEmbedded(db, { host: '127.0.0.1', port: options.port ?? 0 });
+    const server = await serveEmbedded(db, { host: '127.0.0.1', port: options.port ?? 0, log: options.log });
     const port = server.port;
     await writeLock(options.lockPath, { pid: process.pid, port, startedAt: new Date().toISOString() });
     options.log.info({ dataDir: options.dataDir, port, ms: Date.now() - started }, 'embedded database opened');
