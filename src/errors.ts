@@ -63,10 +63,13 @@ export const unprocessable = (message: string, details?: Record<string, unknown>
 
 /** Turns a zod failure into field issues; `prefix` names where the input came from when that helps. */
 export function fromZodError(error: ZodError, prefix?: string): AppError {
-  const issues = error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter((part) => part !== undefined && part !== '').join('.') || '(input)',
-    message: issue.message,
-  }));
+  const pathOf = (parts: readonly PropertyKey[]) => [prefix, ...parts.map(String)].filter((part) => part !== undefined && part !== '').join('.') || '(input)';
+  // An unknown field is named as the field itself, so a caller sees which one to drop.
+  const issues = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: 'unknown field' }))
+      : [{ path: pathOf(issue.path), message: issue.message }],
+  );
   const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
   return invalid(`Invalid input: ${summary}`, issues);
 }

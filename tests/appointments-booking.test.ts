@@ -99,7 +99,7 @@ describe('book_appointment', () => {
     const cases: [Record<string, unknown>, string[]][] = [
       [{}, ['patientId', 'practitionerId', 'startAt']],
       [{ patientId: 'p-1', practitionerId: 'x', startAt: 'Monday morning' }, ['patientId', 'practitionerId', 'startAt']],
-      [{ patientId: '01a21e4c-0000-7000-8000-000000000000', practitionerId: '01a21e4c-0000-7000-8000-000000000000', startAt: '2026-12-01T09:00', colour: 'red' }, ['(input)']],
+      [{ patientId: '01a21e4c-0000-7000-8000-000000000000', practitionerId: '01a21e4c-0000-7000-8000-000000000000', startAt: '2026-12-01T09:00', colour: 'red' }, ['colour']],
       [{ patientId: '01a21e4c-0000-7000-8000-000000000000', practitionerId: '01a21e4c-0000-7000-8000-000000000000', startAt: '2026-12-01T09:00', reason: '' }, ['reason']],
     ];
     const before = await countRows(harness, clinic, 'appointment');

@@ -211,7 +211,7 @@ describe('bad input on every route', () => {
       ['POST', `/appointments/${appointmentId}/reschedule`, { startAt: 'soon' }, 400, 'startAt'],
       ['POST', `/appointments/${appointmentId}/reschedule`, { startAt: '2026-12-01T10:00', practitionerId: 'someone' }, 400, 'practitionerId'],
       ['POST', `/appointments/${appointmentId}/cancel`, { reason: 'x'.repeat(1001) }, 400, 'reason'],
-      ['POST', `/appointments/${appointmentId}/confirm`, { note: 'hi' }, 400, '(input)'],
+      ['POST', `/appointments/${appointmentId}/confirm`, { note: 'hi' }, 400, 'note'],
       ['POST', `/appointments/${appointmentId}/check-in`, { patientId: 'me' }, 400, 'patientId'],
       ['POST', '/appointments/abc/complete', {}, 400, 'id'],
       ['POST', '/appointments/abc/no-show', {}, 400, 'id'],

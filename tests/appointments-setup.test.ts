@@ -140,7 +140,7 @@ describe('weekly schedules', () => {
       [[{ ...rule, validFrom: '2027-02-01', validUntil: '2027-01-01' }], 400, 'rules.0.validUntil'],
       [[rule, { ...rule, startTime: '11:30', endTime: '13:00' }], 400, 'rules.1.startTime'],
       [[{ ...rule, locationId: '01a21e4c-0000-7000-8000-000000000000' }], 422, 'rules.0.locationId'],
-      [[{ ...rule, extra: true }], 400, 'rules.0'],
+      [[{ ...rule, extra: true }], 400, 'rules.0.extra'],
     ];
     for (const [rules, status, field] of cases) {
       await expectError(await clinic.request('PUT', path, { body: { rules } }), status, field);

@@ -42,6 +42,15 @@ export function fromDatabaseError(error: unknown): unknown {
   }
 }
 
+/**
+ * True when the database gave up on a transaction only because of another one running at the same
+ * time (a deadlock, a serialization failure): the same work run again can succeed.
+ */
+export function isTransientConflict(error: unknown): boolean {
+  const code = postgresFields(error)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 /** True when the error is the unique violation of the named constraint. */
 export function isConstraintViolation(error: unknown, constraint: string): boolean {
   const fields = postgresFields(error);

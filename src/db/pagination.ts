@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalid } from '../errors.js';
+import { isYearInRange } from '../schema.js';
 
 /** Keyset pagination inputs shared by every list. */
 export const pageInput = {
@@ -20,16 +21,31 @@ export function encodeCursor(position: Position): string {
   return Buffer.from(JSON.stringify([position.at.toISOString(), position.id])).toString('base64url');
 }
 
+/**
+ * Reads a cursor this API gave out: base64url JSON in the shape `schema` says. Anything else (not
+ * base64, not JSON, another shape, a value the database could not take) is a 400 naming `cursor`.
+ */
+export function readCursor<T>(cursor: string, schema: z.ZodType<T>): T {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  const parsed = schema.safeParse(decoded);
+  if (!parsed.success) throw invalid('The cursor is not one this API gave out.', [{ path: 'cursor', message: 'invalid cursor' }]);
+  return parsed.data;
+}
+
+const PositionCursor = z.tuple([
+  z.iso.datetime().refine((text) => isYearInRange(new Date(text).getUTCFullYear())),
+  z.uuid(),
+]);
+
 export function decodeCursor(cursor: string | undefined): Position | undefined {
   if (cursor === undefined) return undefined;
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(at);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
-    return { at: date, id };
-  } catch {
-    throw invalid('The cursor is not one this API gave out.', [{ path: 'cursor', message: 'invalid cursor' }]);
-  }
+  const [at, id] = readCursor(cursor, PositionCursor);
+  return { at: new Date(at), id };
 }
 
 /** The ORM condition "after `position`" for a list sorted by (`field` desc, id desc). */

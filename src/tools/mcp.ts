@@ -1,7 +1,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Caller, Services } from '../context.js';
-import type { AppError } from '../errors.js';
+import { toAppError, type AppError } from '../errors.js';
 import { toolJsonSchema } from './json-schema.js';
 import type { Operation } from './operation.js';
 import { runOperation } from './runner.js';
@@ -52,6 +52,11 @@ export function createMcpServer(services: Services, caller: Caller): Server {
       tool: request.params.name,
       input: request.params.arguments ?? {},
       idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+    }).catch((error: unknown) => {
+      // The runner answers every call, but if it cannot (the database gone mid-call), the client gets
+      // a tool error, never the SDK's JSON-RPC error with the exception's text (SQL, input) in it.
+      services.log.error({ err: error, requestId: caller.requestId, tool: request.params.name }, 'tool call failed outside the runner');
+      return { ok: false as const, error: toAppError(error) };
     });
     if (!outcome.ok) return { isError: true, content: [{ type: 'text', text: toolErrorText(outcome.error) }] };
     const output = outcome.output as Record<string, unknown>;

@@ -54,8 +54,6 @@ export type Operation<Input extends ObjectSchema = ObjectSchema, Output extends 
   annotations: Annotations;
   access: Access;
   http: HttpBinding;
-  /** Input fields never written to the run log (secrets), replaced there by "[redacted]". */
-  redact?: readonly string[];
   // Method syntax keeps `run` bivariant, so every operation fits the registry's list.
   run(ctx: AppContext, input: z.output<Input>): Promise<z.input<Output>>;
 };

@@ -34,9 +34,10 @@ function coerceScalar(type: z.core.$ZodType, value: string): unknown {
  */
 export function queryInput(schema: z.ZodObject, queries: Record<string, string[]>): Record<string, unknown> {
   const shape = schema.shape as Record<string, z.core.$ZodType>;
-  const input: Record<string, unknown> = {};
+  // No prototype: a key such as __proto__ or toString is a plain (unknown) field, refused by name.
+  const input: Record<string, unknown> = Object.create(null);
   for (const [key, values] of Object.entries(queries)) {
-    const field = shape[key];
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (!field) {
       input[key] = values.at(-1);
       continue;

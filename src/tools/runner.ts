@@ -1,11 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createContext, type AppContext, type Caller, type Services } from '../context.js';
-import { fromDatabaseError, isConstraintViolation } from '../db/database-errors.js';
+import { fromDatabaseError, isTransientConflict } from '../db/database-errors.js';
 import { TENANT_FILTER } from '../db/base.js';
-import { AppError, conflict, fromZodError, notFound, toAppError } from '../errors.js';
+import { lockUntilCommit } from '../db/locks.js';
+import { AppError, conflict, fromZodError, invalid, notFound, toAppError, type FieldIssue } from '../errors.js';
 import { newId } from '../ids.js';
 import { bindSubject, refusal } from './access.js';
 import type { Operation } from './operation.js';
+import { inputTextProblems, storableText, textProblem } from './input-text.js';
+import { boundedInput, loggableInput } from './logged-input.js';
 import { stableJson } from './stable-json.js';
 import { insertToolRun, ToolRun, type ToolRunStatus } from './tool-run.js';
 
@@ -42,47 +45,87 @@ export function tenantEntityManager(services: Services, tenantId: string): Entit
   return em;
 }
 
+/** An idempotency key: what any client would send (a UUID, an order number), short enough to index. */
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
+/** A transaction the database gave up on because of another one is run again, this many times at most. */
+const ATTEMPTS = 3;
+
+const usableKey = (key: string | undefined): key is string => key !== undefined && IDEMPOTENCY_KEY.test(key);
+
+/** What makes a request unusable before its tool is even looked up: text the database cannot store, a bad key. */
+function requestProblems(request: RunRequest): AppError | undefined {
+  const toolProblem = typeof request.tool === 'string' ? textProblem(request.tool) : undefined;
+  const issues: FieldIssue[] = [
+    ...(toolProblem ? [{ path: 'tool', message: toolProblem }] : []),
+    ...(request.idempotencyKey !== undefined && !usableKey(request.idempotencyKey)
+      ? [{ path: 'idempotencyKey', message: '1 to 200 printable ASCII characters (the Idempotency-Key header, or _meta.idempotencyKey over MCP)' }]
+      : []),
+    ...inputTextProblems(request.input),
+  ];
+  if (issues.length === 0) return undefined;
+  return invalid(`Invalid input: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, issues);
+}
+
 /**
  * The one way any operation runs, from every door: find it, authorize, validate, run it in its own
- * unit of work, and log the run, whatever the outcome.
+ * unit of work, and log the run, whatever the outcome. A write with an idempotency key holds that key
+ * (tenant, tool, key) until it commits, so concurrent calls with one key run one after another and
+ * all but the first answer with the first one's result.
  */
 export async function runOperation(
   services: Services,
   caller: Caller,
   request: RunRequest,
 ): Promise<RunOutcome> {
-  const started = performance.now();
-  const log = new RunLog(services, caller, request, started);
+  const log = new RunLog(services, caller, request, performance.now());
+
+  const unusable = requestProblems(request);
+  if (unusable) return log.refused(unusable);
 
   const operation = services.registry.get(request.tool);
-  if (!operation) return log.refused(notFound('Tool', request.tool), request.input);
+  if (!operation) return log.refused(notFound('Tool', request.tool));
 
   const refused = refusal(operation, caller);
-  if (refused) return log.refused(refused, request.input);
+  if (refused) return log.refused(refused);
 
   const parsed = operation.input.safeParse(bindSubject(operation, caller, request.input));
-  if (!parsed.success) return log.refused(fromZodError(parsed.error), request.input);
+  if (!parsed.success) return log.refused(fromZodError(parsed.error));
   const input: unknown = parsed.data;
+  const key = request.idempotencyKey;
 
-  const em = tenantEntityManager(services, caller.tenant.id);
   try {
-    if (request.idempotencyKey) {
-      const replay = await findReplay(em, operation, request.idempotencyKey, input);
-      if (replay) return await log.replayed(em, replay, input);
+    if (operation.annotations.readOnly && key === undefined) {
+      const output = await execute(tenantEntityManager(services, caller.tenant.id), operation, services, caller, input, log);
+      return { ok: true, runId: log.runId, output, replayed: false };
     }
-    if (operation.annotations.readOnly) {
-      return { ok: true, runId: log.runId, output: await execute(em, operation, services, caller, input, log), replayed: false };
-    }
-    const output = await em.transactional((transaction) => execute(transaction, operation, services, caller, input, log));
+    const result = await inTransaction(services, caller.tenant.id, async (transaction) => {
+      if (key !== undefined) {
+        await lockUntilCommit(transaction, `idempotency:${caller.tenant.id}:${operation.name}:${key}`);
+        const first = await findReplay(transaction, operation, key, input);
+        if (first) return { output: await log.replayed(transaction, first, input), replayed: true };
+      }
+      return { output: await execute(transaction, operation, services, caller, input, log), replayed: false };
+    });
     services.jobs.nudge(); // the commit may have enqueued jobs
-    return { ok: true, runId: log.runId, output, replayed: false };
+    return { ok: true, runId: log.runId, ...result };
   } catch (error) {
-    if (request.idempotencyKey && isConstraintViolation(error, 'tool_run_idempotency_unique')) {
-      // A concurrent call with the same key committed first: answer with its result.
-      const replay = await findReplay(tenantEntityManager(services, caller.tenant.id), operation, request.idempotencyKey, input);
-      if (replay) return await log.replayed(tenantEntityManager(services, caller.tenant.id), replay, input);
-    }
     return log.failed(toAppError(fromDatabaseError(error)), input);
+  }
+}
+
+/**
+ * `work` in a transaction of its own. When the database ends it for a deadlock or a serialization
+ * failure (two merges crossing, say), nothing of it was kept, so it runs again from the start, on a
+ * fresh manager, after a short random wait that lets the other transaction finish.
+ */
+async function inTransaction<T>(services: Services, tenantId: string, work: (transaction: EntityManager) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tenantEntityManager(services, tenantId).transactional(work);
+    } catch (error) {
+      if (attempt >= ATTEMPTS || !isTransientConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+    }
   }
 }
 
@@ -105,16 +148,10 @@ async function execute(
 
 async function findReplay(em: EntityManager, operation: Operation, key: string, input: unknown): Promise<ToolRun | null> {
   const first = await em.findOne(ToolRun, { tool: operation.name, idempotencyKey: key, status: 'succeeded', replayOf: null });
-  if (first && stableJson(first.input) !== stableJson(redacted(operation, input))) {
+  if (first && stableJson(first.input) !== stableJson(loggableInput(operation, input))) {
     throw conflict(`Idempotency key "${key}" was already used for ${operation.name} with a different input.`);
   }
   return first;
-}
-
-/** The input as the log keeps it: the operation's secret fields replaced. */
-function redacted(operation: Operation | undefined, input: unknown): unknown {
-  if (!operation?.redact || input === null || typeof input !== 'object' || Array.isArray(input)) return input;
-  return Object.fromEntries(Object.entries(input).map(([key, value]) => [key, operation.redact?.includes(key) ? '[redacted]' : value]));
 }
 
 /** Builds and writes the run's log row; one instance per call. */
@@ -139,26 +176,27 @@ class RunLog {
     return {
       id: this.runId,
       tenantId: this.caller.tenant.id,
-      tool: this.request.tool.slice(0, 200),
+      tool: storableText(String(this.request.tool).slice(0, 200)),
       status,
       actorKind: this.caller.actor.kind,
       actorId: this.caller.actor.id,
       channel: this.caller.channel,
       conversationId: this.caller.conversationId ?? null,
       requestId: this.caller.requestId ?? null,
-      input: redacted(this.operation, fields.input) ?? null,
+      input: (status === 'succeeded' ? loggableInput(this.operation, fields.input) : boundedInput(this.operation, fields.input)) ?? null,
       output: fields.output ?? null,
       errorCode: fields.error?.code ?? null,
-      errorMessage: fields.error?.message ?? null,
+      errorMessage: fields.error ? storableText(fields.error.message) : null,
       durationMs: performance.now() - this.started,
       startedAt: this.startedAt,
-      idempotencyKey: fields.replayOf ? null : (this.request.idempotencyKey ?? null),
+      idempotencyKey: fields.replayOf || !usableKey(this.request.idempotencyKey) ? null : this.request.idempotencyKey,
       replayOf: fields.replayOf ?? null,
     };
   }
 
-  async refused(error: AppError, input: unknown): Promise<RunOutcome> {
-    await this.write(this.row('rejected', { input, error }));
+  /** Refused before it ran: the input is logged as it came (bounded, secrets redacted). */
+  async refused(error: AppError): Promise<RunOutcome> {
+    await this.write(this.row('rejected', { input: this.request.input, error }));
     this.logger.info({ code: error.code }, 'tool run rejected');
     return { ok: false, runId: this.runId, error };
   }
@@ -172,9 +210,10 @@ class RunLog {
     return { ok: false, runId: this.runId, error };
   }
 
-  async replayed(em: EntityManager, first: ToolRun, input: unknown): Promise<RunOutcome> {
+  /** Logs this call as a replay of `first`, in the caller's transaction; returns the first call's output. */
+  async replayed(em: EntityManager, first: ToolRun, input: unknown): Promise<unknown> {
     await insertToolRun(em, this.row('succeeded', { input, output: first.output, replayOf: first.id }));
-    return { ok: true, runId: this.runId, output: first.output, replayed: true };
+    return first.output;
   }
 
   /** Written on a manager of its own: the operation's transaction, if any, is already rolled back. */

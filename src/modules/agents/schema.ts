@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageInput, pageOutput } from '../../db/pagination.js';
-import { Id, Timestamp } from '../../schema.js';
+import { Id, InstantInput, Timestamp } from '../../schema.js';
 import { toolRunStatuses } from '../../tools/tool-run.js';
 
 export const actorKinds = ['staff', 'agent', 'mcp', 'patient', 'system'] as const;
@@ -39,8 +39,8 @@ export const ToolRunView = z.object({
 export type ToolRunView = z.infer<typeof ToolRunView>;
 
 const range = {
-  since: Timestamp.optional().describe('Only runs that started at or after this instant.'),
-  until: Timestamp.optional().describe('Only runs that started before this instant.'),
+  since: InstantInput.optional().describe('Only runs that started at or after this instant.'),
+  until: InstantInput.optional().describe('Only runs that started before this instant.'),
 };
 
 export const ListToolRunsInput = z.strictObject({

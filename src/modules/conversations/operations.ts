@@ -208,7 +208,6 @@ const settingsOperations = [
     annotations: { readOnly: false, destructive: false, idempotent: true },
     access: { roles: [] },
     http: { method: 'put', path: '/channels/twilio' },
-    redact: ['authToken'],
     run: (ctx, input) => setTwilioAccount(ctx, input),
   }),
   defineOperation({

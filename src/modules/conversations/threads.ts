@@ -30,10 +30,11 @@ export async function getConversation(ctx: AppContext, id: string) {
 
 /** A thread's messages, newest first, keyset-paginated. */
 export async function listMessages(ctx: AppContext, input: z.output<typeof ListMessagesInput>) {
+  const position = decodeCursor(input.cursor); // a bad cursor is bad input, whatever the conversation
   await requireConversation(ctx, input.id);
   const rows = await ctx.em.find(
     Message,
-    { conversationId: input.id, ...after('createdAt', decodeCursor(input.cursor)) },
+    { conversationId: input.id, ...after('createdAt', position) },
     { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: input.limit + 1 },
   );
   return page(rows, input.limit, (row) => ({ at: row.createdAt, id: row.id }), messageView);
@@ -41,10 +42,11 @@ export async function listMessages(ctx: AppContext, input: z.output<typeof ListM
 
 /** The agent's turns on a conversation, newest first, with every step. */
 export async function listAgentTurns(ctx: AppContext, input: z.output<typeof ListAgentTurnsInput>) {
+  const position = decodeCursor(input.cursor); // a bad cursor is bad input, whatever the conversation
   await requireConversation(ctx, input.id);
   const rows = await ctx.em.find(
     AgentTurn,
-    { conversationId: input.id, ...after('startedAt', decodeCursor(input.cursor)) },
+    { conversationId: input.id, ...after('startedAt', position) },
     { orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], limit: input.limit + 1 },
   );
   return page(rows, input.limit, (row) => ({ at: row.startedAt, id: row.id }), agentTurnView);

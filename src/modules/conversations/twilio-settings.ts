@@ -2,13 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { newId } from '../../ids.js';
+import { Secret } from '../../tools/logged-input.js';
 import { TwilioAccount } from './entities.js';
 
 const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +12125550100');
 
 export const SetTwilioAccountInput = z.strictObject({
   accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID (AC followed by 32 hex digits)').describe('The Twilio Account SID.'),
-  authToken: z.string().min(16).max(128).describe('The account’s auth token: signs webhooks and authenticates sends. Never shown again.'),
+  authToken: Secret.min(16).max(128).describe('The account’s auth token: signs webhooks and authenticates sends. Never shown again.'),
   phoneNumber: E164.nullable().optional().describe('The SMS and voice number, E.164.'),
   whatsappNumber: E164.nullable().optional().describe('The WhatsApp sender number, E.164 (without the whatsapp: prefix).'),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageInput, pageOutput } from '../../db/pagination.js';
-import { Id, Timestamp } from '../../schema.js';
+import { Id, InstantInput, Timestamp } from '../../schema.js';
 import { ticketPriorities, ticketStatuses } from './entities.js';
 
 const Status = z.enum(ticketStatuses).describe('open, in_progress, waiting, resolved or closed.');
@@ -55,8 +55,8 @@ export const ListTicketsInput = z.strictObject({
   unassigned: z.boolean().optional().describe('true: only tickets without an assignee.'),
   patientId: Id.optional(),
   conversationId: Id.optional(),
-  createdSince: Timestamp.optional().describe('Created at or after this instant.'),
-  createdUntil: Timestamp.optional().describe('Created before this instant.'),
+  createdSince: InstantInput.optional().describe('Created at or after this instant.'),
+  createdUntil: InstantInput.optional().describe('Created before this instant.'),
   ...pageInput,
 });
 export const ListTicketsOutput = pageOutput(TicketView);

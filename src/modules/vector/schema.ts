@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Timestamp } from '../../schema.js';
+import { Id, InstantInput, Timestamp } from '../../schema.js';
 import { sourceTypes } from './entities.js';
 
 const SourceTypeField = z.enum(sourceTypes).describe('transcript, message, ticket_note or knowledge.');
@@ -29,8 +29,8 @@ export const SearchInput = z.strictObject({
     .strictObject({
       sourceTypes: z.array(SourceTypeField).min(1).max(4).optional().describe('Only these kinds of source.'),
       patientId: Id.optional().describe('Only text about this patient.'),
-      from: Timestamp.optional().describe('Only sources said or written at or after this instant.'),
-      to: Timestamp.optional().describe('Only sources said or written before this instant.'),
+      from: InstantInput.optional().describe('Only sources said or written at or after this instant.'),
+      to: InstantInput.optional().describe('Only sources said or written before this instant.'),
     })
     .default({}),
   limit: z.number().int().min(1).max(50).default(10).describe('How many results, at most.'),

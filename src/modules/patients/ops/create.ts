@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AppContext } from '../../../context.js';
 import { conflict } from '../../../errors.js';
+import { lockUntilCommit } from '../../../db/locks.js';
 import { recordEvent } from '../../../events.js';
 import { newId } from '../../../ids.js';
 import { Patient, PatientIdentifier } from '../entities.js';
@@ -11,14 +12,22 @@ import { identifierView, patientView } from './view.js';
 const candidateDetails = (candidates: DuplicateCandidate[]) => ({ candidates });
 
 /**
+ * Registrations of people born on one day take turns until each commits: every duplicate candidate
+ * shares the date of birth, so two registrations of one person cannot both pass the check.
+ */
+export const lockRegistrationsBornOn = (ctx: AppContext, dateOfBirth: string): Promise<void> =>
+  lockUntilCommit(ctx.em, `patient-born:${ctx.tenant.id}:${dateOfBirth}`);
+
+/**
  * Registers a patient. Refuses (409, with the candidates) when an active patient looks like the same
- * person, unless `allowDuplicate`; refuses always when an identifier is already in use. The check is
- * advisory under concurrency: two simultaneous creates can both pass it, and merge_patients fixes that.
- * The identifier's unique constraint is the real judge for identifiers.
+ * person, unless `allowDuplicate`; refuses always when an identifier is already in use (the
+ * identifier's unique constraint is the judge there). Concurrent registrations of one person create
+ * one record: the check runs under `lockRegistrationsBornOn`.
  */
 export async function createPatient(ctx: AppContext, input: z.output<typeof CreatePatientInput>): Promise<PatientDetail> {
   const probe = duplicateProbe(ctx, input);
   const identifiers = probe.identifiers;
+  await lockRegistrationsBornOn(ctx, probe.dateOfBirth);
 
   const owners = await identifierOwners(ctx, probe);
   if (owners.length > 0) {

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { z } from 'zod';
 import type { AppContext } from '../../../context.js';
 import { notFound, unprocessable } from '../../../errors.js';
+import { lockUntilCommit } from '../../../db/locks.js';
 import { recordEvent } from '../../../events.js';
 import { Patient } from '../entities.js';
 import type { MergePatientsInput } from '../schema.js';
@@ -55,7 +56,11 @@ export async function mergePatients(ctx: AppContext, input: z.output<typeof Merg
   if (input.id === input.sourcePatientId) {
     throw unprocessable('A patient cannot be merged into itself; give the duplicate as sourcePatientId.');
   }
-  // Lock both rows, in id order so two crossing merges cannot deadlock.
+  // One merge of the clinic at a time: a merge rewrites rows of other patients (those merged into the
+  // source before), so crossing merges would otherwise lock rows in orders that deadlock, and one
+  // refused as a conflict could leave two survivors. Merges are rare; waiting costs nothing.
+  await lockUntilCommit(ctx.em, `patient-merge:${ctx.tenant.id}`);
+  // Both rows, locked against a concurrent update or delete, in id order.
   const locked = await ctx.em.find(Patient, { id: { $in: [input.id, input.sourcePatientId] } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
   const target = requireMergeable(locked.find((patient) => patient.id === input.id), input.id, 'target');
   const source = requireMergeable(locked.find((patient) => patient.id === input.sourcePatientId), input.sourcePatientId, 'source');

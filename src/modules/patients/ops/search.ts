@@ -1,6 +1,6 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { AppContext } from '../../../context.js';
-import { decodeCursor, encodeCursor } from '../../../db/pagination.js';
+import { decodeCursor, encodeCursor, readCursor } from '../../../db/pagination.js';
 import { invalid } from '../../../errors.js';
 import { Patient } from '../entities.js';
 import type { SearchPatientsInput } from '../schema.js';
@@ -21,16 +21,11 @@ function encodeScoreCursor(cursor: ScoreCursor): string {
   return Buffer.from(JSON.stringify(['q', cursor.score, cursor.id])).toString('base64url');
 }
 
+const ScoreCursor = z.tuple([z.literal('q'), z.string().regex(/^\d{1,6}(\.\d{1,9})?$/), z.uuid()]);
+
 function decodeScoreCursor(cursor: string): ScoreCursor {
-  try {
-    const [tag, score, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (tag !== 'q' || typeof score !== 'string' || !/^\d+(\.\d+)?$/.test(score) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) {
-      throw new Error('bad cursor');
-    }
-    return { score, id };
-  } catch {
-    throw invalid('The cursor is not one this search gave out.', [{ path: 'cursor', message: 'invalid cursor' }]);
-  }
+  const [, score, id] = readCursor(cursor, ScoreCursor);
+  return { score, id };
 }
 
 /** A LIKE pattern that matches `text` literally anywhere. */
