@@ -24,7 +24,8 @@ const commands: Record<string, (services: Awaited<ReturnType<typeof openServices
   migrate: async (services) => console.log(`database is up to date (${services.databaseKind})`),
   seed: async (services) => {
     const demo = await prepareDemo({ ...services, config: { ...services.config, seedDemo: true } });
-    console.log(demo ? `demo clinic "${demo.tenantSlug}" is ready${demo.adminKey ? `; admin API key: ${demo.adminKey}` : ''}` : 'nothing to do');
+    const key = demo?.newAdminKey ? `; new admin API key (shown once, kept in ${demo.adminKeyFile}): ${demo.newAdminKey}` : '';
+    console.log(demo ? `demo clinic "${demo.tenantSlug}" is ready${key}` : 'nothing to do');
   },
   tenants: tenantsCommand,
   keys: keysCommand,

@@ -31,10 +31,12 @@ describe('the demo clinic', () => {
     const services = { ...harness.services, config: loadConfig({ PRM_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }) };
     const demo = await prepareDemo(services);
     expect(demo?.tenantSlug).toBe('demo');
-    expect(demo?.adminKey).toMatch(/^prm_/);
-    expect((await readFile(join(dataDir, 'admin-api-key'), 'utf8')).trim()).toBe(demo?.adminKey);
+    const adminKey = demo?.newAdminKey;
+    expect(adminKey).toMatch(/^prm_/);
+    expect(demo?.adminKeyFile).toBe(join(dataDir, 'admin-api-key'));
+    expect((await readFile(join(dataDir, 'admin-api-key'), 'utf8')).trim()).toBe(adminKey);
 
-    const response = await harness.app.request('/api/v1/prm/practitioners', { headers: { authorization: `Bearer ${demo?.adminKey}` } });
+    const response = await harness.app.request('/api/v1/prm/practitioners', { headers: { authorization: `Bearer ${adminKey}` } });
     const { items } = (await response.json()) as { items: { name: string; weeklySchedule?: unknown[] }[] };
     expect(items.map((practitioner) => practitioner.name).sort()).toEqual(['Dr. Amelia Hart', 'Dr. Rafael Ortiz', 'Priya Nair, NP']);
 
@@ -46,13 +48,15 @@ describe('the demo clinic', () => {
     expect(await count('knowledge_source', tenant.id)).toBe(4);
     const parking = await harness.app.request('/api/v1/prm/vector/search/knowledge', {
       method: 'POST',
-      headers: { authorization: `Bearer ${demo?.adminKey}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ query: 'where do I park?' }),
     });
     expect(((await parking.json()) as { results: { title: string }[] }).results[0].title).toBe('Parking and getting here');
 
-    // A second start finds it ready: same key, nothing doubled.
-    expect((await prepareDemo(services))?.adminKey).toBe(demo?.adminKey);
+    // A second start finds it ready: the same key, kept, not shown again; nothing doubled.
+    const again = await prepareDemo(services);
+    expect(again).toEqual({ tenantSlug: 'demo', tenantName: demo?.tenantName, adminKeyFile: join(dataDir, 'admin-api-key') });
+    expect((await readFile(join(dataDir, 'admin-api-key'), 'utf8')).trim()).toBe(adminKey);
     expect(await count('patient', tenant.id)).toBe(20);
   });
 
@@ -67,7 +71,8 @@ describe('the demo clinic', () => {
   it('ensures PRM_ADMIN_API_KEY as an admin key of the demo clinic', async () => {
     const key = 'prm_test-admin-key-000000000000000';
     const services = { ...harness.services, config: loadConfig({ PRM_DATA_DIR: dataDir, PRM_ADMIN_API_KEY: key, LOG_LEVEL: 'silent' }) };
-    expect((await prepareDemo(services))?.adminKey).toBe(key);
+    // Never shown: whoever set PRM_ADMIN_API_KEY has it.
+    expect(await prepareDemo(services)).toEqual({ tenantSlug: 'demo', tenantName: expect.any(String) });
     const response = await harness.app.request('/api/v1/prm/tickets', { headers: { authorization: `Bearer ${key}` } });
     expect(response.status).toBe(200);
   });

@@ -3,6 +3,7 @@ import type { Services, TenantInfo } from '../context.js';
 import type { ClinicProfile } from '../modules/conversations/clinic.js';
 import type { Conversation } from '../modules/conversations/entities.js';
 import { isVerified } from '../modules/conversations/views.js';
+import { errorSummary } from '../log.js';
 import { Patient } from '../modules/patients/entities.js';
 import { agentTools, type ToolCaller } from '../tools/ai-sdk.js';
 import { guidedTurn } from './guided/engine.js';
@@ -70,7 +71,7 @@ export async function decide(input: TurnInput): Promise<Decision> {
     return await modelDecision(input, clinic);
   } catch (error) {
     input.services.log.warn({ err: error, conversationId: conversation.id }, 'model failed; answering in guided mode');
-    return { ...(await guided(input, clinic, `the model failed: ${error instanceof Error ? error.message : String(error)}`)), model: agent.id };
+    return { ...(await guided(input, clinic, `the model failed: ${errorSummary(error)}`)), model: agent.id };
   }
 }
 

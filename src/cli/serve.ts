@@ -28,11 +28,21 @@ function banner(services: RunningServices, port: number, demo: DemoInfo | undefi
     `  MCP endpoint:  ${base}/mcp`,
     `  Database:      ${services.databaseKind === 'server' ? 'PostgreSQL server (DATABASE_URL)' : `embedded PGlite in ${services.config.dataDir}`}`,
     ...(demo ? [`  Demo clinic:   ${demo.tenantName} (tenant "${demo.tenantSlug}")`] : []),
-    ...(demo?.adminKey
-      ? [`  Admin API key: ${demo.adminKey}`, `  Try:           curl -H "Authorization: Bearer ${demo.adminKey}" ${base}/api/v1/prm/tickets`]
-      : []),
+    ...adminKeyLines(demo, base),
   ];
   return `\n${lines.join('\n')}\n\n`;
+}
+
+/** How to act as admin: a new key once, where it is kept afterwards; never one given by PRM_ADMIN_API_KEY. */
+function adminKeyLines(demo: DemoInfo | undefined, base: string): string[] {
+  if (!demo) return [];
+  const key = demo.newAdminKey ?? (demo.adminKeyFile ? `$(cat ${demo.adminKeyFile})` : '$PRM_ADMIN_API_KEY');
+  const where = demo.newAdminKey
+    ? `${demo.newAdminKey}   (shown this once; kept in ${demo.adminKeyFile}, readable only by you)`
+    : demo.adminKeyFile
+      ? `in ${demo.adminKeyFile}`
+      : 'the one in PRM_ADMIN_API_KEY';
+  return [`  Admin API key: ${where}`, `  Try:           curl -H "Authorization: Bearer ${key}" ${base}/api/v1/prm/tickets`];
 }
 
 /**

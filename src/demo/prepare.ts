@@ -6,7 +6,12 @@ import { authenticate, createApiKey, createTenant, ensureApiKey, tenantInfo } fr
 import { demoClinic, seedDemoData } from './seed.js';
 import { SetTwilioAccountInput, upsertTwilioAccount } from '../modules/conversations/twilio-settings.js';
 
-export type DemoInfo = { tenantSlug: string; tenantName: string; adminKey: string | undefined };
+/**
+ * The demo clinic, and how to reach it as admin. A key is shown once, when it is made
+ * (`newAdminKey`); later starts say where it is kept (`adminKeyFile`). A key given by
+ * PRM_ADMIN_API_KEY is never shown: whoever set it has it.
+ */
+export type DemoInfo = { tenantSlug: string; tenantName: string; newAdminKey?: string; adminKeyFile?: string };
 
 const KEY_FILE = 'admin-api-key';
 
@@ -26,25 +31,23 @@ export async function prepareDemo(services: Services): Promise<DemoInfo | undefi
     await em.flush();
   }
 
-  let adminKey = services.config.adminApiKey;
-  if (adminKey) {
-    await ensureApiKey(em, { tenantId: tenant.id, key: adminKey, name: 'PRM_ADMIN_API_KEY', role: 'admin' });
-  } else {
-    adminKey = await keptAdminKey(services, tenant.id);
-  }
+  const info = { tenantSlug: tenant.slug, tenantName: tenant.name };
+  const given = services.config.adminApiKey;
+  if (given) await ensureApiKey(em, { tenantId: tenant.id, key: given, name: 'PRM_ADMIN_API_KEY', role: 'admin' });
   await ensureDemoTwilioAccount(services, tenant.id);
-  return { tenantSlug: tenant.slug, tenantName: tenant.name, adminKey };
+  return given ? info : { ...info, ...(await keptAdminKey(services, tenant.id)) };
 }
 
-async function keptAdminKey(services: Services, tenantId: string): Promise<string> {
-  const path = join(services.config.dataDir, KEY_FILE);
+/** The admin key kept in the data folder: made (and returned, to be shown once) when missing or no longer valid. */
+async function keptAdminKey(services: Services, tenantId: string): Promise<{ adminKeyFile: string; newAdminKey?: string }> {
+  const adminKeyFile = join(services.config.dataDir, KEY_FILE);
   const em = services.orm.em.fork();
-  const kept = await readFile(path, 'utf8').then((text) => text.trim(), () => undefined);
-  if (kept && (await authenticate(em, kept))?.tenant.id === tenantId) return kept;
+  const kept = await readFile(adminKeyFile, 'utf8').then((text) => text.trim(), () => undefined);
+  if (kept && (await authenticate(em, kept))?.tenant.id === tenantId) return { adminKeyFile };
   const { key } = await createApiKey(em, { tenantId, name: 'demo admin (first start)', role: 'admin' });
   await mkdir(services.config.dataDir, { recursive: true });
-  await writeFile(path, `${key}\n`, { mode: 0o600 });
-  return key;
+  await writeFile(adminKeyFile, `${key}\n`, { mode: 0o600 });
+  return { adminKeyFile, newAdminKey: key };
 }
 
 /** TWILIO_* in the environment are the demo clinic's Twilio account (checked like the API checks them). */

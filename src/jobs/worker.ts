@@ -3,7 +3,7 @@ import type { Job } from './job.js';
 import { oneStatement, type Statement } from '../db/statement.js';
 import type { Sql } from '../db/sql.js';
 import { UNFLUSHED, unflushedCte } from '../db/unflushed.js';
-import type { Logger } from '../log.js';
+import { errorSummary, type Logger } from '../log.js';
 
 /** A claimed job, as the handler sees it. */
 export type ClaimedJob = { id: string; tenantId: string; kind: string; payload: Record<string, unknown>; serialKey: string | null; attempts: number; maxAttempts: number };
@@ -346,14 +346,15 @@ export class JobWorker {
     } catch (error) {
       const final = job.attempts >= job.maxAttempts;
       // A failure that will be retried (Twilio rate-limiting, no embedding model yet) is routine: a
-      // warning with its message; the last one is an error with the whole stack, for staff.
+      // warning; the last one is an error, for staff. The job keeps what a log line may show of it.
       if (final) log.error({ err: error, attempts: job.attempts }, 'job failed for good');
-      else log.warn({ error: error instanceof Error ? error.message : String(error), attempts: job.attempts, retryInMs: backoffMs(job.attempts) }, 'job failed; it will be retried');
+      else log.warn({ err: error, attempts: job.attempts, retryInMs: backoffMs(job.attempts) }, 'job failed; it will be retried');
+      const lastError = errorSummary(error);
       if (!final) {
-        await services.sql.query({ sql: RETRY_LATER, params: [backoffMs(job.attempts), String(error), job.id] });
+        await services.sql.query({ sql: RETRY_LATER, params: [backoffMs(job.attempts), lastError, job.id] });
         return null;
       }
-      const [failed] = await services.sql.query<Finished>({ sql: FAIL, params: [String(error), job.id] });
+      const [failed] = await services.sql.query<Finished>({ sql: FAIL, params: [lastError, job.id] });
       return failed?.next_id ?? null;
     }
   }

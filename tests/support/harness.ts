@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Services, TenantInfo } from '../../src/context.js';
 import { createOrm } from '../../src/db/orm.js';
 import { DirectSql } from '../../src/db/sql.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import type { Role } from '../../src/modules/tenancy/entities.js';
 import { createApiKey, createTenant, tenantInfo } from '../../src/modules/tenancy/service.js';
 import { registry } from '../../src/tools/registry.js';
@@ -37,11 +37,13 @@ export type Harness = {
 };
 
 /** The real app on the run's database (see global-setup), with helpers to make tenants and keys. */
-export async function createHarness(options: { clock?: Clock; agentModel?: AgentModel; embedder?: Embedder; config?: Record<string, string> } = {}): Promise<Harness> {
+export async function createHarness(
+  options: { clock?: Clock; agentModel?: AgentModel; embedder?: Embedder; config?: Record<string, string>; log?: Logger } = {},
+): Promise<Harness> {
   const orm = await createOrm({ url: inject('databaseUrl'), poolMax: 5 });
   // No model unless a test brings one (tests/support/embedding-model.ts): nothing is fetched from the hub.
   const config = loadConfig({ LOG_LEVEL: 'silent', PRM_EMBEDDING_MODEL_PATH: join(tmpdir(), 'prm-tests-no-embedding-model'), ...options.config });
-  const log = createLogger({ level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent' });
+  const log = options.log ?? createLogger({ level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent' });
   const databaseKind = inject('databaseKind') === 'server' ? 'server' : 'embedded';
   const services: Services = {
     config,
