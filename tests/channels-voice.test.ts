@@ -125,6 +125,20 @@ describe('the voice webhook', () => {
     harness.services.agentModel = undefined;
   });
 
+  it('stores an utterance with a NUL character without it, and answers it', async () => {
+    harness.services.agentModel = undefined;
+    const response = await voice(call('+12125550405', randomSid('CA'), 'what can\u0000 you do'));
+    expect(response.status).toBe(200);
+    expect(spoken(await response.text())).not.toBe('');
+    const conversation = await harness.services.orm.em.fork().findOneOrFail(Conversation, { tenantId: clinic.tenant.id, channel: 'voice', contact: '+12125550405' }, { filters: false });
+    const messages = await harness.services.orm.em.fork().find(Message, { conversationId: conversation.id }, { filters: false, orderBy: { createdAt: 'asc' } });
+    expect(messages.map((message) => [message.direction, message.body.includes('\u0000')])).toEqual([
+      ['inbound', false],
+      ['outbound', false],
+    ]);
+    expect(messages[0].body).toBe('what can you do');
+  });
+
   it('refuses an unsigned call', async () => {
     const url = `${service.url}/channels/twilio/voice`;
     const response = await fetch(url, signedTwilioRequest({ url, authToken: AUTH_TOKEN, params: call('+12125550404', randomSid('CA'), 'hi'), signature: null }));
