@@ -70,13 +70,16 @@ export async function readTwilioRequest(c: Context, services: Services, findClin
 
 const CLINIC_COLUMNS = 'a.auth_token, t.id, t.slug, t.name, t.time_zone, t.default_country';
 
-/** The clinic whose SMS/voice or WhatsApp number the message was sent to (one query: every webhook asks). */
+/**
+ * The clinic whose SMS/voice or WhatsApp number the message was sent to, by the number's one owner
+ * (`twilio_number`; one query: every webhook asks).
+ */
 export const clinicByNumber = (services: Services) => async (params: Record<string, string>) => {
   const number = bareAddress(params.To);
   if (!number) throw invalid('To is missing.', [{ path: 'To', message: 'required' }]);
   const [row] = await services.sql.query<ClinicRow>({
-    sql: `select ${CLINIC_COLUMNS} from twilio_account a join tenant t on t.id = a.tenant_id where a.phone_number = ? or a.whatsapp_number = ?`,
-    params: [number, number],
+    sql: `select ${CLINIC_COLUMNS} from twilio_number n join twilio_account a on a.tenant_id = n.tenant_id join tenant t on t.id = n.tenant_id where n.number = ?`,
+    params: [number],
   });
   return clinic(row);
 };

@@ -98,3 +98,19 @@ export const TwilioAccount = defineEntity({
   },
 });
 export type TwilioAccount = InferEntity<typeof TwilioAccount>;
+
+/**
+ * A Twilio number and the one clinic it belongs to, as its SMS/voice number or its WhatsApp sender:
+ * inbound webhooks are routed by it. Unique across tenants and both uses (`twilio_number_taken`).
+ */
+export const TwilioNumber = defineEntity({
+  name: 'TwilioNumber',
+  tableName: 'twilio_number',
+  filters: tenantFilter,
+  properties: {
+    ...tenantOwnedProperties(),
+    /** E.164. */
+    number: p.string(),
+  },
+});
+export type TwilioNumber = InferEntity<typeof TwilioNumber>;
