@@ -84,6 +84,24 @@ export const AgentTurn = defineEntity({
 });
 export type AgentTurn = InferEntity<typeof AgentTurn>;
 
+/**
+ * Failed identity checks of one phone number at one clinic, across its conversations (WhatsApp, SMS,
+ * voice): five in a row lock the number out of verify_identity until `lockedUntil`.
+ */
+export const VerificationLockout = defineEntity({
+  name: 'VerificationLockout',
+  tableName: 'verification_lockout',
+  filters: tenantFilter,
+  properties: {
+    ...tenantOwnedProperties(),
+    /** The conversations' contact: E.164 for phone channels. */
+    contact: p.string(),
+    failures: p.integer(),
+    lockedUntil: p.datetime().nullable(),
+  },
+});
+export type VerificationLockout = InferEntity<typeof VerificationLockout>;
+
 /** A tenant's Twilio account and numbers; inbound webhooks find their tenant by the `To` number. */
 export const TwilioAccount = defineEntity({
   name: 'TwilioAccount',
