@@ -83,24 +83,31 @@ export async function verifyIdentity(ctx: AppContext, input: z.output<typeof Ver
 }
 
 /**
- * Registers the person writing as a new patient with this conversation's number, and verifies the
- * conversation. When someone like them is already on file it registers nobody and asks them to
- * verify instead, without telling who was found.
+ * What every registration that does not find the conversation already verified answers, whoever is
+ * on file: the answer must not tell a stranger whether a name and date of birth are known.
+ */
+const CONFIRM_TO_FINISH =
+  'Thank you. To finish, please confirm your date of birth (for example 1984-03-12), so we can check it against our records for this number. If it cannot be matched, reply AGENT and our team will help.';
+
+/**
+ * Registers the person writing as a new patient with this conversation's number, unless someone like
+ * them is on file already (the same date of birth with a close name, or with this number): then it
+ * registers nobody, so no duplicate is made. Either way it answers the same and verifies nothing:
+ * the person confirms their date of birth with verify_identity, which finds the new record, or the
+ * existing one when it has this number (anyone on file under another number is told to ask staff).
  */
 export async function registerPatient(ctx: AppContext, input: z.output<typeof RegisterPatientInput>) {
   const conversation = await requireConversation(ctx, input.conversationId, { lock: true });
   if (isVerified(conversation, ctx.clock.now())) {
-    return { registered: false, message: 'You are already verified with us; there is nothing to register.' };
+    return { nextStep: 'none' as const, message: 'You are already verified with us; there is nothing to register.' };
   }
   const phone = isValidPhoneNumber(conversation.contact) ? conversation.contact : null;
   const probe = { givenName: input.givenName, familyName: input.familyName, dateOfBirth: input.dateOfBirth, phone, identifiers: [] };
-  if ((await duplicateCandidates(ctx, probe)).length > 0) {
-    return { registered: false, message: 'It looks like you may already be registered with us. Please verify with your date of birth instead, or reply AGENT to talk to our team.' };
+  if ((await duplicateCandidates(ctx, probe)).length === 0) {
+    await createPatient(
+      ctx,
+      CreatePatientInput.parse({ givenName: input.givenName, familyName: input.familyName, dateOfBirth: input.dateOfBirth, ...(phone ? { phone } : {}), preferredChannel: conversation.channel }),
+    );
   }
-  const patient = await createPatient(
-    ctx,
-    CreatePatientInput.parse({ givenName: input.givenName, familyName: input.familyName, dateOfBirth: input.dateOfBirth, ...(phone ? { phone } : {}), preferredChannel: conversation.channel }),
-  );
-  linkVerified(ctx, conversation, patient.id);
-  return { registered: true, message: `Welcome, ${input.givenName}! You are registered with us.` };
+  return { nextStep: 'verify_identity' as const, message: CONFIRM_TO_FINISH };
 }
