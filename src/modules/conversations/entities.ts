@@ -26,6 +26,11 @@ export const Conversation = defineEntity({
     clinicAddress: p.string().nullable(),
     patientId: p.uuid().nullable(),
     verifiedUntil: p.datetime().nullable(),
+    /**
+     * The agent reads only messages after this (see `historyFloor`): set when another patient is
+     * verified on the number, or when a turn that began verified ends after the check lapsed.
+     */
+    historyFrom: p.datetime().nullable(),
     status: p.enum(['open', 'closed']),
     handledBy: p.enum(['bot', 'staff']),
     handoffTicketId: p.uuid().nullable(),

@@ -12,7 +12,7 @@ import { clinicProfile } from './clinic.js';
 import { VerificationLockout, type Conversation } from './entities.js';
 import { requireConversation } from './lookup.js';
 import type { RegisterPatientInput, VerifyIdentityInput } from './schema.js';
-import { isVerified } from './views.js';
+import { historyFloor, isVerified } from './views.js';
 
 const MAX_FAILURES = 5;
 const LOCKOUT_MS = 30 * 60_000;
@@ -32,9 +32,17 @@ async function lockedAttempts(ctx: AppContext, contact: string): Promise<Verific
   return ctx.em.findOneOrFail(VerificationLockout, { contact }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
 }
 
-/** Links the conversation to the patient, verified for the configured number of hours. */
+/**
+ * Links the conversation to the patient, verified for the configured number of hours. A number can be
+ * shared (a family's phone): when someone other than the patient last verified here takes over, what
+ * was written while that one was verified is left behind (see `historyFloor`). The same patient
+ * verifying again reads on from where they were.
+ */
 export function linkVerified(ctx: AppContext, conversation: Conversation, patientId: string): void {
   const now = ctx.clock.now();
+  if (conversation.patientId !== null && conversation.patientId !== patientId) {
+    conversation.historyFrom = isVerified(conversation, now) ? now : historyFloor(conversation, now);
+  }
   conversation.patientId = patientId;
   conversation.verifiedUntil = new Date(now.getTime() + ctx.services.config.agent.verificationHours * 3_600_000);
   conversation.updatedAt = now;
