@@ -40,7 +40,7 @@ async function lockedAttempts(ctx: AppContext, contact: string): Promise<Verific
  */
 export function linkVerified(ctx: AppContext, conversation: Conversation, patientId: string): void {
   const now = ctx.clock.now();
-  if (conversation.patientId !== null && conversation.patientId !== patientId) {
+  if (conversation.patientId && conversation.patientId !== patientId) {
     conversation.historyFrom = isVerified(conversation, now) ? now : historyFloor(conversation, now);
   }
   conversation.patientId = patientId;
