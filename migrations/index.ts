@@ -3,6 +3,9 @@ import { Migration20261127100000_jobs } from './Migration20261127100000_jobs.js'
 import { Migration20261127110000_conversations } from './Migration20261127110000_conversations.js';
 import { Migration20261127120000_vector } from './Migration20261127120000_vector.js';
 import { Migration20261128000000_message_updates } from './Migration20261128000000_message_updates.js';
+import { Migration20261201000000_twilio_numbers } from './Migration20261201000000_twilio_numbers.js';
+import { Migration20261201010000_verification_lockout } from './Migration20261201010000_verification_lockout.js';
+import { Migration20261201020000_conversation_history_from } from './Migration20261201020000_conversation_history_from.js';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const migrationsList = [
@@ -11,4 +14,7 @@ export const migrationsList = [
   { name: 'Migration20261127110000_conversations', class: Migration20261127110000_conversations },
   { name: 'Migration20261127120000_vector', class: Migration20261127120000_vector },
   { name: 'Migration20261128000000_message_updates', class: Migration20261128000000_message_updates },
+  { name: 'Migration20261201000000_twilio_numbers', class: Migration20261201000000_twilio_numbers },
+  { name: 'Migration20261201010000_verification_lockout', class: Migration20261201010000_verification_lockout },
+  { name: 'Migration20261201020000_conversation_history_from', class: Migration20261201020000_conversation_history_from },
 ];

@@ -163,17 +163,18 @@ describe('guided mode: the patient’s appointments', () => {
 
 describe('guided mode: nothing about anyone else, nothing after the check lapses', () => {
   it('a stored question about another patient’s appointment finds nothing and changes nothing', async () => {
-    const { clinic, conversationId, chat, omars } = await openVerifiedChat();
+    const { clinic, conversationId, chat, omars, patient } = await openVerifiedChat();
     await chat.send('1984-03-12');
-    // A state naming Omar's appointment, as a confused reminder job might store it.
+    // A state naming Omar's appointment for Maria, as a confused reminder job might store it.
     const result = await guidedTurn({
       text: 'yes',
-      state: awaitingConfirmation({ appointmentId: omars.id, askedAt: clock.now(), validUntil: new Date('2026-12-02T14:00:00Z') }),
+      state: awaitingConfirmation({ appointmentId: omars.id, patientId: patient.id, askedAt: clock.now(), validUntil: new Date('2026-12-02T14:00:00Z') }),
       call: conversationToolCaller(harness.services, clinic.tenant, { conversationId, messageId: newId() }),
       clinic: await clinicProfile(harness.services.orm.em.fork(), clinic.tenant.id),
       now: clock.now(),
       channel: 'whatsapp',
-      verified: true,
+      patientId: patient.id,
+      verifiedPatient: async () => patient.id,
       givenName: 'Maria',
     });
     expect(result.reply).toBe('I could not find that appointment any more; it may have changed. Reply 1 to see your appointments.');
@@ -196,16 +197,17 @@ describe('guided mode: nothing about anyone else, nothing after the check lapses
   });
 
   it('a reminder’s question: YES confirms that appointment', async () => {
-    const { clinic, conversationId, chat, second } = await openVerifiedChat();
+    const { clinic, conversationId, chat, second, patient } = await openVerifiedChat();
     await chat.send('1984-03-12'); // verifies, and confirms the first appointment
     const result = await guidedTurn({
       text: 'YES',
-      state: awaitingConfirmation({ appointmentId: second.id, askedAt: new Date('2026-11-24T12:00:00Z'), validUntil: new Date(second.startAt) }),
+      state: awaitingConfirmation({ appointmentId: second.id, patientId: patient.id, askedAt: new Date('2026-11-24T12:00:00Z'), validUntil: new Date(second.startAt) }),
       call: conversationToolCaller(harness.services, clinic.tenant, { conversationId, messageId: newId() }),
       clinic: await clinicProfile(harness.services.orm.em.fork(), clinic.tenant.id),
       now: clock.now(),
       channel: 'sms',
-      verified: true,
+      patientId: patient.id,
+      verifiedPatient: async () => patient.id,
       givenName: 'Maria',
     });
     expect(result.reply).toBe('Thank you, your appointment on Thursday 3 December at 11:00 AM with Dr. Amelia Hart is confirmed.');

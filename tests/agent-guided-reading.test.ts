@@ -71,9 +71,9 @@ describe('never an error or silence', () => {
     { step: { kind: 'ask_date_of_birth', task: { name: 'book' } }, offeredAt },
     { step: { kind: 'ask_family_name', dateOfBirth: '1984-03-12' }, offeredAt },
     { step: { kind: 'register_date_of_birth', givenName: 'A', familyName: 'B', dateChoices: ['1984-03-12', '1984-12-03'] }, offeredAt },
-    { step: { kind: 'choose_slot', search: { purpose: 'reschedule', appointment }, options: [slot] }, offeredAt },
-    { step: { kind: 'confirm_cancel', appointment }, offeredAt },
-    { step: { kind: 'offer_confirm', appointmentId: 'a' }, offeredAt },
+    { step: { kind: 'choose_slot', search: { purpose: 'reschedule', appointment }, options: [slot] }, offeredAt, patientId: 'patient' },
+    { step: { kind: 'confirm_cancel', appointment }, offeredAt, patientId: 'patient' },
+    { step: { kind: 'offer_confirm', appointmentId: 'a' }, offeredAt, patientId: 'patient' },
   ];
   const texts = ['', '   ', '🙂', '1', '9', 'yes', 'no', 'more', 'C', '2', '5', 'hours', 'new', 'ann lee', '1984-03-12', '12/03/1984', "'; drop table patient; --", 'x'.repeat(5000)];
 
@@ -88,7 +88,8 @@ describe('never an error or silence', () => {
             clinic: { name: 'Harbor Clinic', timeZone: 'America/New_York', address: null, phone: '+1 212 555 0100', hours: null, policies: null, verification: 'date_of_birth' },
             now: new Date('2026-11-25T12:00:00Z'),
             channel: 'sms',
-            verified,
+            patientId: verified ? 'patient' : null,
+            verifiedPatient: async () => null,
             givenName: null,
           });
           const label = `${JSON.stringify(state)?.slice(0, 60)} / ${text.slice(0, 20)} / ${verified}`;

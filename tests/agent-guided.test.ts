@@ -114,7 +114,7 @@ describe('guided mode: identity before anything about the patient', () => {
     expect((await loadConversation(harness, clinic, conversationId)).patientId).toBe(patient.id);
   });
 
-  it('registers an unknown number (NEW, name, date of birth) and then does what was asked', async () => {
+  it('registers an unknown number (NEW, name, date of birth), checks the date of birth, then does what was asked', async () => {
     const { clinic } = await openGuidedClinic();
     const contact = '+12125550199';
     const conversationId = await openConversation(harness, clinic, contact);
@@ -126,7 +126,11 @@ describe('guided mode: identity before anything about the patient', () => {
     expect((await chat.send('NEW')).reply).toContain('what is your full name');
     expect((await chat.send('john smith')).reply).toBe('Thanks, John. What is your date of birth? (for example 1984-03-12)');
     const registered = await chat.send('1990-07-04');
-    expect(registered.reply).toMatch(/^Welcome, John! You are registered with us\.\nThe next free times:\n1\. Wednesday 25 November at 9:00 AM with Dr\. Amelia Hart\n/);
+    // The answer does not say whether John was on file; the date of birth is checked like any other.
+    expect(registered.reply).toContain('To finish, please confirm your date of birth');
+    expect((await loadConversation(harness, clinic, conversationId)).patientId).toBeNull();
+    const verified = await chat.send('July 4 1990');
+    expect(verified.reply).toMatch(/^Thank you, John, you are verified\.\nThe next free times:\n1\. Wednesday 25 November at 9:00 AM with Dr\. Amelia Hart\n/);
 
     const [created] = await tenantEntityManager(harness.services, clinic.tenant.id).find(Patient, { phone: contact });
     expect(created).toMatchObject({ givenName: 'John', familyName: 'Smith', dateOfBirth: '1990-07-04', phone: contact });

@@ -147,6 +147,24 @@ describe('the Twilio messaging webhook', () => {
     await settle();
   });
 
+  it('stores a message with NUL characters without them, and answers it (PostgreSQL refuses NUL in text)', async () => {
+    const from = nextPhone();
+    const before = twilioApi.sent.length;
+    const response = await webhook(
+      '/channels/twilio/messages',
+      whatsapp(from, 'HE\u0000LP', { NumMedia: '1', MediaUrl0: 'https://api.twilio.com/media/ME\u0000456', MediaContentType0: 'image/\u0000png' }),
+    );
+    expect(response.status).toBe(200);
+    await settle();
+    const thread = await threadOf(from);
+    expect(thread.map((message) => [message.direction, message.body.includes('\u0000')])).toEqual([
+      ['inbound', false],
+      ['outbound', false],
+    ]);
+    expect(thread[0]).toMatchObject({ body: 'HELP', media: [{ url: 'https://api.twilio.com/media/ME456', contentType: 'image/png' }] });
+    expect(twilioApi.sent.slice(before)).toHaveLength(1);
+  });
+
   it('reads SMS without the whatsapp: prefix and answers from the SMS number', async () => {
     const from = nextPhone();
     const before = twilioApi.sent.length;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,13 @@ const call = (from: string, callSid: string, speech?: string) => ({
   CallStatus: 'in-progress',
   ...(speech ? { SpeechResult: speech, Confidence: '0.92' } : {}),
 });
+
+/** The path and query of the first <Gather>'s action: where Twilio posts what the caller says next. */
+function gatherAction(twiml: string): string {
+  const action = /<Gather[^>]*action="([^"]*)"/.exec(twiml)?.[1];
+  if (!action) throw new Error(`No gather in ${twiml}`);
+  return action.replaceAll('&amp;', '&');
+}
 
 /** The text of the first <Say> of a TwiML answer, unescaped. */
 function spoken(twiml: string): string {
@@ -66,7 +74,7 @@ describe('the voice webhook', () => {
     const response = await voice(call('+12125550401', randomSid('CA')));
     expect(response.status).toBe(200);
     const twiml = await response.text();
-    expect(twiml).toMatch(/<Gather[^>]*input="speech"[^>]*action="\/channels\/twilio\/voice"[^>]*><Say>Hello, you have reached/);
+    expect(twiml).toMatch(/<Gather[^>]*input="speech"[^>]*action="\/channels\/twilio\/voice\?utterance=1"[^>]*><Say>Hello, you have reached/);
   });
 
   it('answers each utterance with speech and the next gather', async () => {
@@ -86,6 +94,53 @@ describe('the voice webhook', () => {
     const again = await (await voice(call('+12125550402', callSid, 'what can you do'))).text();
     expect(again).toBe(twiml);
     expect(await harness.services.orm.em.fork().count(Message, { conversationId: conversation.id }, { filters: false })).toBe(2);
+  });
+
+  it('hears the same words twice in one call as two messages with two answers; a redelivery of one is stored once', async () => {
+    harness.services.agentModel = undefined;
+    const from = '+12125550406';
+    const callSid = randomSid('CA');
+    const greeting = await (await voice(call(from, callSid))).text();
+    const firstPath = gatherAction(greeting);
+    const first = await (await voice(call(from, callSid, 'yes'), { path: firstPath })).text();
+    const secondPath = gatherAction(first);
+    const second = await (await voice(call(from, callSid, 'yes'), { path: secondPath })).text();
+
+    const conversation = await harness.services.orm.em.fork().findOneOrFail(Conversation, { tenantId: clinic.tenant.id, channel: 'voice', contact: from }, { filters: false });
+    const thread = () => harness.services.orm.em.fork().find(Message, { conversationId: conversation.id }, { filters: false, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    const messages = await thread();
+    expect(messages.map((message) => [message.direction, message.body])).toEqual([
+      ['inbound', 'yes'],
+      ['outbound', spoken(first)],
+      ['inbound', 'yes'],
+      ['outbound', spoken(second)],
+    ]);
+    const turns = await harness.services.orm.em.fork().find(AgentTurn, { conversationId: conversation.id }, { filters: false });
+    expect(turns).toHaveLength(2);
+
+    // Twilio redelivering the second request exactly (same URL, same fields): the same answer, nothing stored.
+    const redelivered = await (await voice(call(from, callSid, 'yes'), { path: secondPath })).text();
+    expect(redelivered).toBe(second);
+    expect(await thread()).toHaveLength(4);
+  });
+
+  it('answers 400 naming the field, never 500, for a signed redirect with a malformed pending, waits or utterance', async () => {
+    const callSid = randomSid('CA');
+    const cases: [string, string][] = [
+      ['/channels/twilio/voice?pending=not-a-uuid&waits=1', 'pending'],
+      [`/channels/twilio/voice?pending=${randomUUID()}&waits=abc`, 'waits'],
+      [`/channels/twilio/voice?pending=${randomUUID()}&waits=99999999999`, 'waits'],
+      ['/channels/twilio/voice?utterance=-1', 'utterance'],
+    ];
+    for (const [path, field] of cases) {
+      const response = await voice(call('+12125550407', callSid, 'hello'), { path });
+      expect(response.status, path).toBe(400);
+      const body = (await response.json()) as { error: { code: string; issues: { path: string }[] } };
+      expect(body.error.code).toBe('invalid_input');
+      expect(body.error.issues.map((issue) => issue.path)).toEqual([field]);
+    }
+    const stored = await harness.services.orm.em.fork().count(Conversation, { tenantId: clinic.tenant.id, channel: 'voice', contact: '+12125550407' }, { filters: false });
+    expect(stored).toBe(0);
   });
 
   it('connects a person when the caller asks for one', async () => {
@@ -123,6 +178,20 @@ describe('the voice webhook', () => {
     const appointments = await clinic.call<{ items: { startAt: string }[] }>('GET', `${API}/appointments?patientId=${maria.id}`);
     expect(appointments.items.map((item) => item.startAt)).toContain(items[0].startAt);
     harness.services.agentModel = undefined;
+  });
+
+  it('stores an utterance with a NUL character without it, and answers it', async () => {
+    harness.services.agentModel = undefined;
+    const response = await voice(call('+12125550405', randomSid('CA'), 'what can\u0000 you do'));
+    expect(response.status).toBe(200);
+    expect(spoken(await response.text())).not.toBe('');
+    const conversation = await harness.services.orm.em.fork().findOneOrFail(Conversation, { tenantId: clinic.tenant.id, channel: 'voice', contact: '+12125550405' }, { filters: false });
+    const messages = await harness.services.orm.em.fork().find(Message, { conversationId: conversation.id }, { filters: false, orderBy: { createdAt: 'asc' } });
+    expect(messages.map((message) => [message.direction, message.body.includes('\u0000')])).toEqual([
+      ['inbound', false],
+      ['outbound', false],
+    ]);
+    expect(messages[0].body).toBe('what can you do');
   });
 
   it('refuses an unsigned call', async () => {

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { Caller, Services } from '../src/context.js';
 import { defineOperation } from '../src/tools/operation.js';
 import { createRegistry, runOperation } from '../src/tools/runner.js';
+import { agentCaller } from '../src/agent/tool-caller.js';
+import { openConversation } from './support/clinic-fixture.js';
 import { API, countRows, createScheduledPractitioner, searchSlots } from './appointments-fixtures.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 import { listen } from './support/http-server.js';
@@ -81,6 +83,21 @@ describe('races on the same records', () => {
       const body = (await answer.json()) as { error: { details: { candidates: { id: string }[] } } };
       expect(body.error.details.candidates.map((candidate) => candidate.id)).toContain(id);
     }
+    expect(await countRows(harness, clinic, 'patient', 'date_of_birth = ?', [person.dateOfBirth])).toBe(1);
+  });
+
+  it('a person registering from WhatsApp and SMS at once is registered once, and every answer is the same', async () => {
+    const clinic = await harness.newTenant();
+    const contact = '+12125550166';
+    const conversations = [await openConversation(harness, clinic, contact, 'whatsapp'), await openConversation(harness, clinic, contact, 'sms')];
+    const person = { givenName: 'Noor', familyName: 'Twice', dateOfBirth: '1988-08-08' };
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, async (_, index) => {
+        const caller = await agentCaller(harness.services, clinic.tenant, conversations[index % 2]);
+        return runOperation(harness.services, caller, { tool: 'register_patient', input: person });
+      }),
+    );
+    expect(outcomes.map((outcome) => (outcome.ok ? JSON.stringify(outcome.output) : outcome.error.code))).toEqual(Array(10).fill(JSON.stringify(outcomes[0].ok && outcomes[0].output)));
     expect(await countRows(harness, clinic, 'patient', 'date_of_birth = ?', [person.dateOfBirth])).toBe(1);
   });
 

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Services, TenantInfo } from '../context.js';
 import type { ClinicProfile } from '../modules/conversations/clinic.js';
 import type { Conversation } from '../modules/conversations/entities.js';
-import { isVerified } from '../modules/conversations/views.js';
+import { historyFloor, isVerified } from '../modules/conversations/views.js';
 import { errorSummary } from '../log.js';
 import { Patient } from '../modules/patients/entities.js';
 import { agentTools, type ToolCaller } from '../tools/ai-sdk.js';
@@ -12,6 +12,7 @@ import { conversationHistory } from './history.js';
 import { asksForPerson, carrierKeyword } from './keywords.js';
 import { modelTurn } from './model-turn.js';
 import { systemPrompt } from './prompt.js';
+import { agentCaller } from './tool-caller.js';
 import type { AnsweredMessage } from './turn-input.js';
 
 /** What a turn decided to do, before it is stored. */
@@ -75,9 +76,14 @@ export async function decide(input: TurnInput): Promise<Decision> {
   }
 }
 
+/** The patient the conversation is verified as at the start of the turn, or null. */
+const verifiedPatientId = (input: TurnInput): string | null =>
+  isVerified(input.conversation, input.services.clock.now()) ? (input.conversation.patientId ?? null) : null;
+
 async function patientFirstName(input: TurnInput): Promise<string | null> {
-  if (!isVerified(input.conversation, input.services.clock.now()) || !input.conversation.patientId) return null;
-  const patient = await input.em.findOne(Patient, { id: input.conversation.patientId });
+  const patientId = verifiedPatientId(input);
+  if (!patientId) return null;
+  const patient = await input.em.findOne(Patient, { id: patientId });
   return patient ? (patient.preferredName ?? patient.givenName) : null;
 }
 
@@ -89,7 +95,8 @@ async function guided(input: TurnInput, clinic: ClinicProfile, fallbackReason: s
     clinic,
     now: input.services.clock.now(),
     channel: input.conversation.channel,
-    verified: isVerified(input.conversation, input.services.clock.now()),
+    patientId: verifiedPatientId(input),
+    verifiedPatient: async () => (await agentCaller(input.services, input.tenant, input.conversation.id)).subject?.patientId ?? null,
     givenName: await patientFirstName(input),
   });
   return {
@@ -117,7 +124,10 @@ async function modelDecision(input: TurnInput, clinic: ClinicProfile): Promise<D
       verified: isVerified(input.conversation, input.services.clock.now()),
       givenName: await patientFirstName(input),
     }),
-    messages: await conversationHistory(input.services.sql, input.tenant.id, input.message, input.services.config.agent.historyMessages),
+    messages: await conversationHistory(input.services.sql, input.tenant.id, input.message, {
+      limit: input.services.config.agent.historyMessages,
+      floor: historyFloor(input.conversation, input.services.clock.now()),
+    }),
     tools: agentTools(operations, input.call),
   });
   if (!text) throw new Error('the model ended its turn without a reply');

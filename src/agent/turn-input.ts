@@ -22,6 +22,7 @@ type Row = {
   c_clinic_address: string | null;
   c_patient_id: string | null;
   c_verified_until: Date | null;
+  c_history_from: Date | null;
   c_status: Conversation['status'];
   c_handled_by: Conversation['handledBy'];
   c_handoff_ticket_id: string | null;
@@ -36,7 +37,7 @@ type Row = {
 /** The message, its conversation and the clinic's profile, in one query: a turn runs for every message. */
 const TURN_INPUT = `select m.id, m.body, m.media, m.created_at, t.name, t.time_zone, t.profile,
     c.id as c_id, c.channel as c_channel, c.contact as c_contact, c.clinic_address as c_clinic_address, c.patient_id as c_patient_id,
-    c.verified_until as c_verified_until, c.status as c_status, c.handled_by as c_handled_by, c.handoff_ticket_id as c_handoff_ticket_id,
+    c.verified_until as c_verified_until, c.history_from as c_history_from, c.status as c_status, c.handled_by as c_handled_by, c.handoff_ticket_id as c_handoff_ticket_id,
     c.opted_out_at as c_opted_out_at, c.state as c_state, c.last_message_at as c_last_message_at, c.closed_at as c_closed_at,
     c.created_at as c_created_at, c.updated_at as c_updated_at
   from message m join conversation c on c.id = m.conversation_id join tenant t on t.id = m.tenant_id
@@ -55,6 +56,7 @@ export async function loadTurnInput(sql: Sql, tenantId: string, ids: { conversat
     clinicAddress: row.c_clinic_address,
     patientId: row.c_patient_id,
     verifiedUntil: date(row.c_verified_until),
+    historyFrom: date(row.c_history_from),
     status: row.c_status,
     handledBy: row.c_handled_by,
     handoffTicketId: row.c_handoff_ticket_id,

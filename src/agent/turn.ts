@@ -44,12 +44,13 @@ export async function runTurn(
   // A turn run again (its worker died after storing it) meets the unique index on store and
   // returns what was stored; its writes were replays by idempotency key.
   const { conversation, message, clinic } = await loadTurnInput(services.sql, tenant.id, ids);
+  const verifiedAs = isVerified(conversation, startedAt) ? (conversation.patientId ?? null) : null;
   const decision = await decide({ services, tenant, em, conversation, message, clinic, call: conversationToolCaller(services, tenant, ids) });
   // A place to send the reply from, right after the commit, with no claim (see JobWorker.reserve):
   // the turn's job ends with the store, so its delivery takes its place.
   const reservation = decision.reply && !repliesInline(conversation.channel) ? services.jobs.reserve({ handOver: completeJob !== undefined }) : null;
   try {
-    const { claimedDelivery, pendingJobIds, ...result } = await store(services, tenant, ids, conversation.channel, decision, { started, startedAt, claimDelivery: reservation !== null }, completeJob);
+    const { claimedDelivery, pendingJobIds, ...result } = await store(services, tenant, ids, conversation.channel, decision, { started, startedAt, verifiedAs, claimDelivery: reservation !== null }, completeJob);
     if (reservation) services.jobs.settle(reservation, claimedDelivery ? { job: claimedDelivery, tenant } : undefined);
     services.jobs.nudge(pendingJobIds);
     return result;
@@ -74,12 +75,17 @@ async function storedResult(services: Services, tenant: TenantInfo, turn: AgentT
  * flush: only when the channel reads the reply from the turn (voice, the terminal). A WhatsApp or SMS
  * reply is promised when it is marked `sending`, a flushed commit (src/db/unflushed.ts).
  */
-const LOCK_CONVERSATION = `select c.handled_by, c.state, c.patient_id, set_config('synchronous_commit', case when ? then 'on' else 'off' end, true),
+const LOCK_CONVERSATION = `select c.handled_by, c.state, c.patient_id, c.verified_until, set_config('synchronous_commit', case when ? then 'on' else 'off' end, true),
     ${jobOfKeyWaiting(`? || c.id::text`)} as delivery_waiting
   from conversation c where c.tenant_id = ? and c.id = ? for update`;
 
-/** The conversation after a turn: its state, and its last message if the turn replied. */
-const TOUCH_CONVERSATION = `update conversation set state = coalesce(?::jsonb, state), last_message_at = coalesce(?, last_message_at), updated_at = ? where id = ?`;
+/**
+ * The conversation after a turn: its state, its last message if the turn replied, and where the
+ * agent's reading starts when the turn's verification ended before its reply was stored.
+ */
+const TOUCH_CONVERSATION = `update conversation set state = coalesce(?::jsonb, state), last_message_at = coalesce(?, last_message_at),
+    history_from = case when ?::boolean then greatest(history_from, ?::timestamptz) else history_from end, updated_at = ?
+  where id = ?`;
 
 /**
  * Stores the turn in one transaction: the rare changes that go through the modules (STOP/START
@@ -93,7 +99,8 @@ async function store(
   ids: { conversationId: string; messageId: string },
   channel: Conversation['channel'],
   decision: Decision,
-  options: { started: number; startedAt: Date; claimDelivery: boolean },
+  /** `verifiedAs`: the patient the conversation was verified as when the turn began. */
+  options: { started: number; startedAt: Date; verifiedAs: string | null; claimDelivery: boolean },
   completeJob: JobContext['complete'] | undefined,
 ): Promise<Stored> {
   const modelFailed = decision.mode === 'guided' && decision.model;
@@ -109,7 +116,13 @@ async function store(
         })
       : services.sql.transaction(work);
   return inTransaction(async (sql) => {
-    const [conversation] = await sql.query<{ handled_by: Conversation['handledBy']; state: Record<string, unknown>; patient_id: string | null; delivery_waiting: boolean }>({
+    const [conversation] = await sql.query<{
+      handled_by: Conversation['handledBy'];
+      state: Record<string, unknown>;
+      patient_id: string | null;
+      verified_until: Date | string | null;
+      delivery_waiting: boolean;
+    }>({
       sql: LOCK_CONVERSATION,
       params: [repliesInline(channel), DELIVERY_SERIAL_PREFIX, tenant.id, ids.conversationId],
     });
@@ -138,11 +151,15 @@ async function store(
       updatedAt: now,
     };
     const state = decision.guidedState ? JSON.stringify({ ...conversation.state, guided: decision.guidedState }) : null;
+    // A turn that began verified and ends after the check lapsed, or with someone else verified on the
+    // number, answered from that patient's records: its reply is the last the agent reads of them.
+    const stillVerifiedAs = conversation.verified_until !== null && new Date(conversation.verified_until) > now ? conversation.patient_id : null;
+    const leftBehind = options.verifiedAs !== null && stillVerifiedAs !== options.verifiedAs;
     const writes = [
       ...(reply ? [insertRows(services.orm, Message, [reply.message]), insertRows(services.orm, DomainEvent, [reply.event])] : []),
       ...(reply && reply.jobs.length > 0 ? [insertRows(services.orm, Job, reply.jobs)] : []),
       insertRows(services.orm, AgentTurn, [turn]),
-      { sql: TOUCH_CONVERSATION, params: [state, reply ? now : null, now, ids.conversationId] },
+      { sql: TOUCH_CONVERSATION, params: [state, reply ? now : null, leftBehind, now, now, ids.conversationId] },
     ];
     if (completeJob) await completeJob(sql, writes);
     else await executeAll(sql, writes);

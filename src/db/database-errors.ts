@@ -10,6 +10,10 @@ const constraintMessages: Record<string, string> = {
   patient_identifier_unique: 'Another patient already has this identifier.',
   tool_run_idempotency_unique: 'A call with this idempotency key is already recorded.',
   tenant_slug_unique: 'A tenant with this slug already exists.',
+  // A number routes inbound webhooks to one clinic: which one has it is not said.
+  twilio_number_taken: 'This Twilio number is already used by another clinic.',
+  twilio_account_phone_unique: 'This Twilio number is already used by another clinic.',
+  twilio_account_whatsapp_unique: 'This Twilio number is already used by another clinic.',
 };
 
 type PostgresError = { code?: string; constraint?: string; detail?: string };

@@ -5,7 +5,7 @@ import { Ticket, TicketNote } from '../modules/tickets/entities.js';
 import { DomainEvent } from '../events.js';
 import { ToolRun } from '../tools/tool-run.js';
 import { Job } from '../jobs/job.js';
-import { AgentTurn, Conversation, Message, TwilioAccount } from '../modules/conversations/entities.js';
+import { AgentTurn, Conversation, Message, TwilioAccount, TwilioNumber, VerificationLockout } from '../modules/conversations/entities.js';
 import { KnowledgeSource, TextChunk } from '../modules/vector/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
@@ -29,6 +29,8 @@ export const entities = [
   Message,
   AgentTurn,
   TwilioAccount,
+  TwilioNumber,
+  VerificationLockout,
   TextChunk,
   KnowledgeSource,
 ];

@@ -50,6 +50,7 @@ export async function openConversation(harness: Harness, clinic: TestTenant, con
     clinicAddress: null,
     patientId: null,
     verifiedUntil: null,
+    historyFrom: null,
     status: 'open',
     handledBy: 'bot',
     handoffTicketId: null,

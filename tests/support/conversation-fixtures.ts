@@ -1,6 +1,6 @@
 import { guidedTurn } from '../../src/agent/guided/engine.js';
 import type { GuidedInput, GuidedResult, GuidedState } from '../../src/agent/guided/types.js';
-import { conversationToolCaller } from '../../src/agent/tool-caller.js';
+import { agentCaller, conversationToolCaller } from '../../src/agent/tool-caller.js';
 import { newId } from '../../src/ids.js';
 import { clinicProfile } from '../../src/modules/conversations/clinic.js';
 import { Conversation } from '../../src/modules/conversations/entities.js';
@@ -22,7 +22,7 @@ export type Chat = {
 
 /**
  * Drives guided mode turn by turn the way the turn loop does: a fresh message id per turn (it only
- * feeds idempotency keys), `verified` and the first name read from the conversation row each time.
+ * feeds idempotency keys), the verified patient and their first name read from the conversation row each time.
  */
 export function guidedChat(harness: Harness, clinic: TestTenant, options: { conversationId: string; channel?: GuidedInput['channel'] }): Chat {
   let state: GuidedState | undefined;
@@ -31,10 +31,8 @@ export function guidedChat(harness: Harness, clinic: TestTenant, options: { conv
     async send(text) {
       const now = harness.services.clock.now();
       const conversation = await loadConversation(harness, clinic, options.conversationId);
-      const verified = isVerified(conversation, now);
-      const patient = verified && conversation.patientId
-        ? await tenantEntityManager(harness.services, clinic.tenant.id).findOne(Patient, { id: conversation.patientId })
-        : null;
+      const patientId = isVerified(conversation, now) ? (conversation.patientId ?? null) : null;
+      const patient = patientId ? await tenantEntityManager(harness.services, clinic.tenant.id).findOne(Patient, { id: patientId }) : null;
       const result = await guidedTurn({
         text,
         state,
@@ -42,7 +40,8 @@ export function guidedChat(harness: Harness, clinic: TestTenant, options: { conv
         clinic: await clinicProfile(harness.services.orm.em.fork(), clinic.tenant.id),
         now,
         channel: options.channel ?? conversation.channel,
-        verified,
+        patientId,
+        verifiedPatient: async () => (await agentCaller(harness.services, clinic.tenant, options.conversationId)).subject?.patientId ?? null,
         givenName: patient ? (patient.preferredName ?? patient.givenName) : null,
       });
       // What the orchestrator stores is JSON: a round trip proves the state is.

@@ -3,7 +3,6 @@ import { idleStep, type Answer, type GuidedContext } from './context.js';
 import { clinicInfo } from './flows/clinic-info.js';
 import { handOff } from './flows/handoff.js';
 import { knowledgeAnswer } from './flows/knowledge.js';
-import { askIdentity } from './flows/failures.js';
 import { offerSlots, searchTask } from './flows/slots.js';
 import { startTask } from './flows/tasks.js';
 import { startRegistration } from './flows/verify.js';
@@ -21,41 +20,61 @@ import type { GuidedInput, GuidedResult } from './types.js';
 export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
   const memory = readMemory(input.state, input.now);
   const normalized = normalize(input.text);
+  const verified = input.patientId !== null;
   const context: GuidedContext = {
     operations: operations(input.call),
     clinic: input.clinic,
     now: input.now,
     channel: input.channel,
     voice: input.channel === 'voice',
-    verified: input.verified,
+    verified,
     verifiedThisTurn: false,
-    givenName: input.verified ? input.givenName : null,
+    givenName: verified ? input.givenName : null,
     text: input.text.trim(),
     normalized,
     intent: classify(normalized),
   };
-  const answer = await respond(context, memory);
+  const answer = await respond(context, memory, input.patientId);
   return {
     reply: context.voice ? replies.spoken(answer.text) : answer.text,
-    state: saveMemory({ step: answer.step, offeredAt: input.now.toISOString(), misses: answer.misunderstood ? memory.misses + 1 : 0 }),
+    state: saveMemory({
+      step: answer.step,
+      patientId: await optionsOwner(input, answer.step),
+      offeredAt: input.now.toISOString(),
+      misses: answer.misunderstood ? memory.misses + 1 : 0,
+    }),
     handedOff: answer.handedOff ?? false,
   };
 }
 
-async function respond(context: GuidedContext, memory: Memory): Promise<Answer> {
+/**
+ * Whose records the new step's options come from: the patient verified when the turn began, or, when
+ * the check succeeded in this turn, the one it verified (read again). A check that lapsed meanwhile
+ * leaves the options nobody's.
+ */
+async function optionsOwner(input: GuidedInput, step: Step): Promise<string | null> {
+  if (!taskBehind(step)) return null;
+  return input.patientId ?? (await input.verifiedPatient());
+}
+
+async function respond(context: GuidedContext, memory: Memory, patientId: string | null): Promise<Answer> {
   const intent = context.intent;
+  const behind = taskBehind(memory.step);
+  // Options from the records of a patient the conversation is not verified as now (the check lapsed,
+  // or someone else on the number verified since): nothing of them is shown, acted on or passed on.
+  const foreign = behind !== undefined && (!context.verified || memory.patientId !== patientId);
+  const step = foreign ? idleStep : memory.step;
   // These mean the same whatever was asked last.
-  if (intent.kind === 'emergency') return handOff(context, memory.step, { urgent: true });
-  if (intent.kind === 'handoff') return handOff(context, memory.step, { urgent: false });
+  if (intent.kind === 'emergency') return handOff(context, step, { urgent: true });
+  if (intent.kind === 'handoff') return handOff(context, step, { urgent: false });
   if (intent.kind === 'menu') return { text: replies.menu(context.voice), step: idleStep };
   if (intent.kind === 'back') {
     return { text: replies.join(memory.step.kind === 'idle' ? undefined : replies.stopped, replies.menu(context.voice)), step: idleStep };
   }
-  const behind = taskBehind(memory.step);
-  if (behind && !context.verified) {
-    // The identity check lapsed since these options were offered: nothing of them is shown or done
-    // before a new check, after which the request starts afresh.
-    return actsOnOptions(context) ? askIdentity(context, behind) : answerRequest(context, { ...memory, step: idleStep });
+  if (behind && foreign) {
+    // A number or yes meant for those options starts the request afresh for whoever is verified now
+    // (asking for the date of birth first when nobody is); anything else is read on its own.
+    return actsOnOptions(context) ? startTask(context, behind) : answerRequest(context, { ...memory, step: idleStep });
   }
   if (isExpired(memory, context.now)) return restart(context, memory);
   return (await answerStep(context, memory.step)) ?? answerRequest(context, memory);

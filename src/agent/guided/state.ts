@@ -82,6 +82,11 @@ export type StepOf<Kind extends Step['kind']> = Extract<Step, { kind: Kind }>;
 
 const Memory = z.object({
   step: Step,
+  /**
+   * The patient whose records the step's options come from (appointments, ids): they are acted on
+   * only while the conversation is verified as that patient. Missing (an older state): nobody's.
+   */
+  patientId: z.string().nullable().default(null),
   /** When the step's question was asked: options older than OPTIONS_VALID_MS are not taken up. */
   offeredAt: z.string(),
   /** Messages in a row that were not understood, to offer a person sooner. */
@@ -95,11 +100,11 @@ export const idleStep: Step = { kind: 'idle' };
 
 export function readMemory(state: GuidedState | undefined, now: Date): Memory {
   const parsed = Memory.safeParse(state ?? {});
-  return parsed.success ? parsed.data : { step: idleStep, offeredAt: now.toISOString(), misses: 0 };
+  return parsed.success ? parsed.data : { step: idleStep, patientId: null, offeredAt: now.toISOString(), misses: 0 };
 }
 
 export function saveMemory(memory: Memory): GuidedState {
-  return { step: memory.step, offeredAt: memory.offeredAt, misses: memory.misses };
+  return { step: memory.step, patientId: memory.patientId, offeredAt: memory.offeredAt, misses: memory.misses };
 }
 
 /**
@@ -116,11 +121,13 @@ export function isExpired(memory: Memory, now: Date): boolean {
 
 /**
  * The state to store when the clinic itself asks the patient to confirm an appointment (a reminder):
- * a YES, C or "confirm" answered before `validUntil` (say, the appointment's start) confirms it.
+ * a YES, C or "confirm" answered before `validUntil` (say, the appointment's start) confirms it, when
+ * the conversation is verified as `patientId`, the appointment's patient (else the check comes first).
  */
-export function awaitingConfirmation(options: { appointmentId: string; askedAt: Date; validUntil: Date }): GuidedState {
+export function awaitingConfirmation(options: { appointmentId: string; patientId: string; askedAt: Date; validUntil: Date }): GuidedState {
   return saveMemory({
     step: { kind: 'offer_confirm', appointmentId: options.appointmentId, validUntil: options.validUntil.toISOString() },
+    patientId: options.patientId,
     offeredAt: options.askedAt.toISOString(),
     misses: 0,
   });

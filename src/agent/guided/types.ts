@@ -16,9 +16,14 @@ export type GuidedInput = {
   clinic: ClinicProfile;
   now: Date;
   channel: 'whatsapp' | 'sms' | 'voice' | 'chat';
-  /** Whether the conversation's identity check holds at the start of the turn, and the patient's first name. */
-  verified: boolean;
+  /** The patient the conversation is verified as at the start of the turn (null: not verified), and their first name. */
+  patientId: string | null;
   givenName: string | null;
+  /**
+   * Who the conversation is verified as now, read again: a check in this turn may have changed it.
+   * Asked only when the turn verified and then offered options from the patient's records.
+   */
+  verifiedPatient(): Promise<string | null>;
 };
 
 /** The engine's memory between turns: the flow it is in and the options it offered. */

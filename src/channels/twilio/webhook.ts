@@ -20,15 +20,26 @@ function signedUrl(c: Context, services: Services): string {
 }
 
 /**
- * The webhook's fields. Twilio always posts `application/x-www-form-urlencoded`; any other body has
- * none. Parsed with URLSearchParams: Request.formData (what parseBody uses) costs several times more
- * on a path every message takes.
+ * The webhook's fields as Twilio sent them. Twilio always posts `application/x-www-form-urlencoded`;
+ * any other body has none. Parsed with URLSearchParams: Request.formData (what parseBody uses) costs
+ * several times more on a path every message takes.
  */
 async function formParams(c: Context): Promise<Record<string, string>> {
   const type = c.req.header('content-type') ?? '';
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) return {};
   return Object.fromEntries(new URLSearchParams(await c.req.text()));
 }
+
+const NUL = /\u0000/g;
+
+/**
+ * The fields without NUL characters, in names and values. PostgreSQL refuses NUL in text and jsonb,
+ * so a message carrying one would fail on every redelivery; a NUL means nothing to a person, so it is
+ * dropped rather than the message refused. Done after the signature check, which covers the fields
+ * as sent.
+ */
+const withoutNul = (params: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(params).map(([name, value]) => [name.replace(NUL, ''), value.replace(NUL, '')]));
 
 /** The clinic a webhook is for: its auth token (to check the signature) and who it is. */
 export type WebhookClinic = { authToken: string; tenant: TenantInfo };
@@ -39,16 +50,19 @@ const clinic = (row: ClinicRow | undefined): WebhookClinic | null =>
   row ? { authToken: row.auth_token, tenant: { id: row.id, slug: row.slug, name: row.name, timeZone: row.time_zone, defaultCountry: row.default_country } } : null;
 
 /**
- * Reads a Twilio webhook: its form fields, the clinic it is for, and proof that Twilio sent it
- * (`X-Twilio-Signature`, HMAC with the clinic's auth token). Unknown number: 404; unsigned or forged:
- * 403. Either way nothing is stored.
+ * Reads a Twilio webhook: its form fields (without NUL characters), the clinic it is for, and proof
+ * that Twilio sent it (`X-Twilio-Signature`, HMAC with the clinic's auth token). Unknown number: 404;
+ * unsigned or forged: 403. Either way nothing is stored.
  */
 export async function readTwilioRequest(c: Context, services: Services, findClinic: (params: Record<string, string>) => Promise<WebhookClinic | null>): Promise<TwilioRequest> {
-  const params = await formParams(c);
+  const sent = await formParams(c);
+  const params = withoutNul(sent);
+  // The clinic is looked up by the cleaned fields (a NUL in To matches no number, and must not reach
+  // the query); the signature is checked over the fields as sent.
   const found = await findClinic(params);
   if (!found) throw notFound('Clinic number or message', bareAddress(params.To) || params.MessageSid || '(none)');
   const signature = c.req.header('x-twilio-signature');
-  if (!signature || !twilio.validateRequest(found.authToken, signature, signedUrl(c, services), params)) {
+  if (!signature || !twilio.validateRequest(found.authToken, signature, signedUrl(c, services), sent)) {
     throw forbidden('The request is not signed by Twilio for this clinic (X-Twilio-Signature).');
   }
   return { params, tenant: found.tenant };
@@ -56,13 +70,16 @@ export async function readTwilioRequest(c: Context, services: Services, findClin
 
 const CLINIC_COLUMNS = 'a.auth_token, t.id, t.slug, t.name, t.time_zone, t.default_country';
 
-/** The clinic whose SMS/voice or WhatsApp number the message was sent to (one query: every webhook asks). */
+/**
+ * The clinic whose SMS/voice or WhatsApp number the message was sent to, by the number's one owner
+ * (`twilio_number`; one query: every webhook asks).
+ */
 export const clinicByNumber = (services: Services) => async (params: Record<string, string>) => {
   const number = bareAddress(params.To);
   if (!number) throw invalid('To is missing.', [{ path: 'To', message: 'required' }]);
   const [row] = await services.sql.query<ClinicRow>({
-    sql: `select ${CLINIC_COLUMNS} from twilio_account a join tenant t on t.id = a.tenant_id where a.phone_number = ? or a.whatsapp_number = ?`,
-    params: [number, number],
+    sql: `select ${CLINIC_COLUMNS} from twilio_number n join twilio_account a on a.tenant_id = n.tenant_id join tenant t on t.id = n.tenant_id where n.number = ?`,
+    params: [number],
   });
   return clinic(row);
 };

@@ -26,6 +26,11 @@ export const Conversation = defineEntity({
     clinicAddress: p.string().nullable(),
     patientId: p.uuid().nullable(),
     verifiedUntil: p.datetime().nullable(),
+    /**
+     * The agent reads only messages after this (see `historyFloor`): set when another patient is
+     * verified on the number, or when a turn that began verified ends after the check lapsed.
+     */
+    historyFrom: p.datetime().nullable(),
     status: p.enum(['open', 'closed']),
     handledBy: p.enum(['bot', 'staff']),
     handoffTicketId: p.uuid().nullable(),
@@ -84,6 +89,24 @@ export const AgentTurn = defineEntity({
 });
 export type AgentTurn = InferEntity<typeof AgentTurn>;
 
+/**
+ * Failed identity checks of one phone number at one clinic, across its conversations (WhatsApp, SMS,
+ * voice): five in a row lock the number out of verify_identity until `lockedUntil`.
+ */
+export const VerificationLockout = defineEntity({
+  name: 'VerificationLockout',
+  tableName: 'verification_lockout',
+  filters: tenantFilter,
+  properties: {
+    ...tenantOwnedProperties(),
+    /** The conversations' contact: E.164 for phone channels. */
+    contact: p.string(),
+    failures: p.integer(),
+    lockedUntil: p.datetime().nullable(),
+  },
+});
+export type VerificationLockout = InferEntity<typeof VerificationLockout>;
+
 /** A tenant's Twilio account and numbers; inbound webhooks find their tenant by the `To` number. */
 export const TwilioAccount = defineEntity({
   name: 'TwilioAccount',
@@ -98,3 +121,19 @@ export const TwilioAccount = defineEntity({
   },
 });
 export type TwilioAccount = InferEntity<typeof TwilioAccount>;
+
+/**
+ * A Twilio number and the one clinic it belongs to, as its SMS/voice number or its WhatsApp sender:
+ * inbound webhooks are routed by it. Unique across tenants and both uses (`twilio_number_taken`).
+ */
+export const TwilioNumber = defineEntity({
+  name: 'TwilioNumber',
+  tableName: 'twilio_number',
+  filters: tenantFilter,
+  properties: {
+    ...tenantOwnedProperties(),
+    /** E.164. */
+    number: p.string(),
+  },
+});
+export type TwilioNumber = InferEntity<typeof TwilioNumber>;

@@ -3,16 +3,24 @@ import type { AppContext } from '../../context.js';
 import { recordEvent } from '../../events.js';
 import { createTicket } from '../tickets/service.js';
 import { clinicProfile } from './clinic.js';
-import { Message } from './entities.js';
+import { Message, type Conversation } from './entities.js';
 import { requireConversation } from './lookup.js';
 import type { HandoffInput } from './schema.js';
-import { isVerified } from './views.js';
+import { historyFloor, isVerified } from './views.js';
 
 const TRANSCRIPT_MESSAGES = 12;
 
-/** The last messages as text, oldest first, for the staff who take over. */
-async function recentTranscript(ctx: AppContext, conversationId: string): Promise<string> {
-  const messages = await ctx.em.find(Message, { conversationId }, { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: TRANSCRIPT_MESSAGES });
+/**
+ * The last messages as text, oldest first, for the staff who take over: those the agent may read now
+ * (`historyFloor`), so a ticket about whoever writes now carries nothing of a patient verified before.
+ */
+async function recentTranscript(ctx: AppContext, conversation: Conversation): Promise<string> {
+  const floor = historyFloor(conversation, ctx.clock.now());
+  const messages = await ctx.em.find(
+    Message,
+    { conversationId: conversation.id, ...(floor ? { createdAt: { $gt: floor } } : {}) },
+    { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: TRANSCRIPT_MESSAGES },
+  );
   return messages
     .reverse()
     .map((message) => `${message.authorKind === 'patient' ? 'Patient' : message.authorKind === 'staff' ? 'Staff' : 'Assistant'}: ${message.body}`)
@@ -35,7 +43,7 @@ export async function handOff(ctx: AppContext, input: z.output<typeof HandoffInp
   if (conversation.handledBy === 'staff' && conversation.handoffTicketId) {
     return { ticketId: conversation.handoffTicketId, message: next };
   }
-  const transcript = await recentTranscript(ctx, conversation.id);
+  const transcript = await recentTranscript(ctx, conversation);
   const ticket = await createTicket(ctx, {
     subject: `Patient asks for a person: ${input.reason}`.slice(0, 200),
     description: [input.summary, transcript ? `Recent messages:\n${transcript}` : undefined].filter(Boolean).join('\n\n') || undefined,

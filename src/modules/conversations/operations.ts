@@ -148,7 +148,8 @@ const agentOperations = [
   defineOperation({
     name: 'register_patient',
     title: 'Register a new patient',
-    description: 'Registers the person writing as a new patient (name and date of birth) with this conversation’s phone number, when they are not on file yet.',
+    description:
+      'Registers the person writing as a new patient (name and date of birth) with this conversation’s phone number, unless they are on file already. It does not verify, and it does not say whether they were on file: afterwards ask them to confirm their date of birth and call verify_identity.',
     tag,
     input: RegisterPatientInput,
     output: RegisterPatientOutput,

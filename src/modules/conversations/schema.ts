@@ -102,8 +102,11 @@ export const RegisterPatientInput = z.strictObject({
   familyName: z.string().trim().min(1).max(100).describe('Family name.'),
   dateOfBirth: DateOnly.describe('Date of birth, YYYY-MM-DD.'),
 });
+/** The same whether or not someone like the person was on file: it must not tell a stranger. */
 export const RegisterPatientOutput = z.object({
-  registered: z.boolean(),
+  nextStep: z
+    .enum(['verify_identity', 'none'])
+    .describe('verify_identity: ask the patient to confirm their date of birth, then call verify_identity; none: the conversation is already verified.'),
   message: z.string().describe('What to tell the patient.'),
 });
 

@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { conflict } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { Secret } from '../../tools/logged-input.js';
-import { TwilioAccount } from './entities.js';
+import { TwilioAccount, TwilioNumber } from './entities.js';
 
 const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +12125550100');
 
@@ -32,11 +33,38 @@ const view = (ctx: AppContext, account: TwilioAccount | null): z.infer<typeof Tw
   };
 };
 
+type NumberField = 'phoneNumber' | 'whatsappNumber';
+
+/**
+ * Claims the numbers for the tenant and releases the ones it no longer uses. A number is one clinic's
+ * (inbound webhooks are routed by it), as SMS/voice number or WhatsApp sender alike; the same clinic
+ * may use one number for both. A number another clinic has is refused with 409, without saying which
+ * clinic; two clinics claiming one at the same moment meet on the unique key, and one of them gets the
+ * 409 (src/db/database-errors.ts).
+ */
+async function claimNumbers(em: EntityManager, tenantId: string, numbers: Record<NumberField, string | null>, now: Date): Promise<void> {
+  const wanted = [...new Set(Object.values(numbers).filter((number): number is string => number !== null))];
+  const taken = wanted.length > 0 ? await em.find(TwilioNumber, { number: { $in: wanted }, tenantId: { $ne: tenantId } }, { filters: false }) : [];
+  if (taken.length > 0) {
+    const field = (Object.keys(numbers) as NumberField[]).find((key) => numbers[key] === taken[0].number);
+    throw conflict(`The ${field === 'whatsappNumber' ? 'WhatsApp' : 'SMS/voice'} number ${taken[0].number} is already used by another clinic; each Twilio number belongs to one clinic.`, {
+      field,
+    });
+  }
+  const held = await em.find(TwilioNumber, { tenantId }, { filters: false });
+  for (const claim of held) if (!wanted.includes(claim.number)) em.remove(claim);
+  for (const number of wanted) {
+    if (!held.some((claim) => claim.number === number)) em.create(TwilioNumber, { id: newId(), tenantId, number, createdAt: now, updatedAt: now });
+  }
+}
+
 /** Creates or replaces the tenant's Twilio account and numbers. */
 export async function upsertTwilioAccount(em: EntityManager, tenantId: string, input: z.output<typeof SetTwilioAccountInput>): Promise<TwilioAccount> {
   const now = new Date();
+  const numbers = { phoneNumber: input.phoneNumber ?? null, whatsappNumber: input.whatsappNumber ?? null };
+  await claimNumbers(em, tenantId, numbers, now);
   const account = (await em.findOne(TwilioAccount, { tenantId }, { filters: false })) ?? em.create(TwilioAccount, { id: newId(), tenantId, accountSid: '', authToken: '', phoneNumber: null, whatsappNumber: null, createdAt: now, updatedAt: now });
-  em.assign(account, { accountSid: input.accountSid, authToken: input.authToken, phoneNumber: input.phoneNumber ?? null, whatsappNumber: input.whatsappNumber ?? null, updatedAt: now });
+  em.assign(account, { accountSid: input.accountSid, authToken: input.authToken, ...numbers, updatedAt: now });
   return account;
 }
 

@@ -6,6 +6,18 @@ import type { ConversationView, MessageView } from './schema.js';
 export const isVerified = (conversation: Conversation, now: Date): boolean =>
   conversation.patientId != null && conversation.verifiedUntil != null && conversation.verifiedUntil > now;
 
+const later = (a: Date | null | undefined, b: Date | null | undefined): Date | null => (a && b ? (a > b ? a : b) : (a ?? b ?? null));
+
+/**
+ * The moment after which the conversation's messages are the sender's to read now (null: all of
+ * them). Messages written while a verification held carry that patient's records: once it lapses,
+ * they stay out of the agent's sight (its prompt, guided mode, the handoff transcript) until the same
+ * patient verifies again; another patient verified on the number never sees them (`linkVerified`).
+ * A message at the boundary instant counts as before it.
+ */
+export const historyFloor = (conversation: Conversation, now: Date): Date | null =>
+  isVerified(conversation, now) ? (conversation.historyFrom ?? null) : later(conversation.historyFrom, conversation.verifiedUntil);
+
 export const conversationView = (conversation: Conversation, now: Date): ConversationView => ({
   id: conversation.id,
   channel: conversation.channel,

@@ -3,7 +3,7 @@
  * here (`hasConsent`, for example), or `requireActivePatient` from lookup.ts.
  */
 export { grantConsent, hasConsent, listConsents, revokeConsent } from './ops/consent.js';
-export { createPatient } from './ops/create.js';
+export { createPatient, lockRegistrationsBornOn } from './ops/create.js';
 export { deletePatient } from './ops/delete.js';
 export { findPatientDuplicates } from './ops/duplicates.js';
 export { getPatient } from './ops/get.js';

@@ -9,7 +9,8 @@ import { startTask } from './tasks.js';
 
 /**
  * Who is writing: the date of birth (and the family name when verify_identity asks for it), or, for
- * someone new, registration with name and date of birth. Then what they asked for continues.
+ * someone new, registration with name and date of birth followed by the same date-of-birth check.
+ * Then what they asked for continues.
  */
 
 type DateAnswer = { date: string } | { choices: [string, string] } | undefined;
@@ -101,7 +102,8 @@ export async function answerRegistrationDateOfBirth(context: GuidedContext, step
   if (!answer) return context.intent.kind === 'unknown' ? { text: replies.dateNotRead, step } : undefined;
   const outcome = await context.operations.registerPatient({ givenName: step.givenName, familyName: step.familyName, dateOfBirth: answer.date });
   if (!outcome.ok) return failed(context, outcome.error, step.task);
-  if (outcome.value.registered) return continueWith(asVerified(context, step.givenName), step.task, outcome.value.message);
-  // Someone like them is on file already: the operation asks them to verify instead.
+  if (outcome.value.nextStep === 'none') return continueWith(context, step.task, outcome.value.message);
+  // Registered or not (the answer does not say, so as not to tell a stranger who is on file), the
+  // date of birth is asked again and checked like any other: that finds the new record, or theirs.
   return { text: outcome.value.message, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
 }
