@@ -158,6 +158,25 @@ describe('patients deleted or merged', () => {
 });
 
 describe('tickets', () => {
+  it('on a shared number, never indexes one patient’s messages under the next patient linked', async () => {
+    // A clinic of its own: its transcripts must not compete with the other tests' in search.
+    const shared = await harness.newTenant();
+    const register = (familyName: string) => shared.call<{ id: string }>('POST', `${API}/patients`, { givenName: 'Sam', familyName, dateOfBirth: '1980-01-02' });
+    const first = await register('Sharedfirst');
+    const second = await register('Sharedsecond');
+    await shared.call('POST', `${API}/patients/${second.id}/consents`, { channel: 'whatsapp', purpose: 'conversation_search' });
+    const say = (body: string) => receiveInbound(harness.services, shared.tenant, { channel: 'whatsapp', contact: '+15550100077', body, channelMessageId: randomSid() });
+    const { conversationId } = await say('the rash on my elbow is worse');
+    await shared.call('POST', `${API}/conversations/${conversationId}/link-patient`, { patientId: first.id });
+    await shared.call('POST', `${API}/conversations/${conversationId}/link-patient`, { patientId: second.id });
+    await say('where do I park my bicycle');
+    await shared.call('POST', `${VECTOR_BASE}/ingest/conversation`, { conversationId });
+    await harness.services.jobs.drain({ tenantId: shared.tenant.id });
+    const texts = await harness.services.orm.em.fork().execute<{ text: string; patient_id: string }[]>('select text, patient_id from text_chunk where tenant_id = ?', [shared.tenant.id]);
+    expect(texts.map((row) => row.text).join('\n')).toContain('bicycle');
+    expect(texts.filter((row) => row.text.includes('rash'))).toEqual([]);
+  });
+
   it('indexes a ticket’s subject, description and notes as they change', async () => {
     const ticket = await clinic.call<{ id: string }>('POST', `${API}/tickets`, { subject: 'Invoice question', description: 'Patient was billed twice for the flu vaccine.' });
     await clinic.call('POST', `${API}/tickets/${ticket.id}/notes`, { body: 'Refund approved by the billing office.' });

@@ -24,7 +24,9 @@ export async function transcriptSource(ctx: AppContext, conversationId: string):
   const conversation = await requireConversation(ctx, conversationId);
   const withheld = await withheldReason(ctx, conversation);
   if (withheld) return { withheld };
-  const messages = await ctx.em.find(Message, { conversationId }, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  // Only the current patient's part of the thread: on a shared number, what came before `historyFrom` was another patient's.
+  const since = conversation.historyFrom ? { createdAt: { $gt: conversation.historyFrom } } : {};
+  const messages = await ctx.em.find(Message, { conversationId, ...since }, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   return {
     source: {
       type: 'transcript',
@@ -44,6 +46,9 @@ export async function messageSource(ctx: AppContext, messageId: string): Promise
   const conversation = await requireConversation(ctx, message.conversationId);
   const withheld = await withheldReason(ctx, conversation);
   if (withheld) return { withheld };
+  if (conversation.historyFrom && message.createdAt <= conversation.historyFrom) {
+    return { withheld: 'it was written before the patient now linked to the conversation took it over (a shared number)' };
+  }
   return {
     source: { type: 'message', id: message.id, patientId: conversation.patientId ?? null, channel: conversation.channel, sourceAt: message.createdAt, text: message.body },
   };
