@@ -8,6 +8,7 @@ import { databaseHealth } from './db/database.js';
 import { jobsWaiting } from './jobs/enqueue.js';
 import { AppError } from './errors.js';
 import { requireApiKey } from './http/auth.js';
+import { BODY_LIMITS, limitBody } from './http/body-limit.js';
 import type { AppEnv } from './http/env.js';
 import { mountAgentRoutes } from './modules/agents/routes.js';
 import { mountTwilioRoutes } from './channels/twilio/routes.js';
@@ -22,7 +23,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
 
   app.use(requestId());
   app.onError((error, c) => {
-    if (error instanceof AppError) return c.json(error.toJSON(), error.status as 400);
+    if (error instanceof AppError) return c.json(error.toJSON(), error.status as 400, error.headers);
     if (error instanceof HTTPException) return error.getResponse();
     services.log.error({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: 'Something went wrong on our side. The error was logged.', requestId: c.get('requestId') } }, 500);
@@ -51,6 +52,12 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     info: { title: 'PRM Agent API', version: VERSION, description: 'Patients, appointments, tickets and the tool run log of a clinic. Every route is also an MCP tool.' },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+
+  // Before anything reads a body, and before the key is looked up: a body over the limit is never read.
+  const knowledgeArticle = `${API_BASE}/vector/ingest/knowledge`;
+  app.use(`${API_BASE}/*`, limitBody((path) => (path === knowledgeArticle ? BODY_LIMITS.knowledgeArticle : BODY_LIMITS.json)));
+  app.use('/mcp', limitBody(() => BODY_LIMITS.json));
+  app.use('/channels/twilio/*', limitBody(() => BODY_LIMITS.twilio));
 
   app.use(`${API_BASE}/*`, requireApiKey(services, { channel: 'rest' }));
   mountAgentRoutes(app, services);
