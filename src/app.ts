@@ -9,6 +9,7 @@ import { jobsWaiting } from './jobs/enqueue.js';
 import { AppError } from './errors.js';
 import { requireApiKey } from './http/auth.js';
 import { BODY_LIMITS, limitBody } from './http/body-limit.js';
+import { responseHeaders } from './http/response-headers.js';
 import type { AppEnv } from './http/env.js';
 import { mountAgentRoutes } from './modules/agents/routes.js';
 import { mountTwilioRoutes } from './channels/twilio/routes.js';
@@ -22,6 +23,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use(requestId());
+  app.use(responseHeaders());
   app.onError((error, c) => {
     if (error instanceof AppError) return c.json(error.toJSON(), error.status as 400, error.headers);
     if (error instanceof HTTPException) return error.getResponse();

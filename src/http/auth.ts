@@ -19,7 +19,7 @@ export function requireApiKey(services: Services, door: { channel: Channel; acto
     const token = bearerToken(c.req.header('authorization'));
     if (!token) throw unauthorized();
     const found = await authenticate(services.orm.em.fork(), token);
-    if (!found) throw unauthorized('The API key is unknown or revoked.');
+    if (!found) throw unauthorized('The API key is unknown or revoked.', 'invalid_token');
     c.set('caller', {
       tenant: found.tenant,
       actor: { kind: door.actorKind ?? (found.role === 'agent' ? 'agent' : 'staff'), id: `key:${found.keyId}`, role: found.role },
