@@ -51,6 +51,11 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
     // background, and indexing falls back to its backfill; the vector sections load the test model themselves.
     PRM_EMBEDDING_MODEL_PATH: noModelDir,
     LOG_LEVEL: 'warn',
+    // These rows measure capacity: 50 clients on one key as fast as the service answers, and the setup's
+    // 1,000 patients through the API. The per-key limits (1,000 requests, 300 writes per 10 s) would cap
+    // them, so they are raised out of reach here; the limiter still runs and its cost is measured.
+    PRM_RATE_LIMIT_KEY_REQUESTS: '1000000000',
+    PRM_RATE_LIMIT_KEY_WRITES: '1000000000',
     ...(database.kind === 'server' ? { DATABASE_URL: database.url } : { PRM_DATA_DIR: database.dataDir }),
     ...extraEnv,
   });

@@ -9,7 +9,9 @@ import { jobsWaiting } from './jobs/enqueue.js';
 import { AppError } from './errors.js';
 import { requireApiKey } from './http/auth.js';
 import { BODY_LIMITS, limitBody } from './http/body-limit.js';
+import { limitRequestsWithoutKey } from './http/rate-limits.js';
 import { responseHeaders } from './http/response-headers.js';
+import { restWrites } from './http/writes.js';
 import type { AppEnv } from './http/env.js';
 import { mountAgentRoutes } from './modules/agents/routes.js';
 import { mountTwilioRoutes } from './channels/twilio/routes.js';
@@ -30,6 +32,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     services.log.error({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: 'Something went wrong on our side. The error was logged.', requestId: c.get('requestId') } }, 500);
   });
+  // Keyed routes count against their key, or as failed attempts; every other request against its address.
+  app.use(limitRequestsWithoutKey(services, [API_BASE, '/mcp', '/channels/twilio']));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404));
 
   app.get('/health', async (c) => {
@@ -61,13 +65,15 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.use('/mcp', limitBody(() => BODY_LIMITS.json));
   app.use('/channels/twilio/*', limitBody(() => BODY_LIMITS.twilio));
 
-  app.use(`${API_BASE}/*`, requireApiKey(services, { channel: 'rest' }));
+  const writes = restWrites({ base: API_BASE, operations: services.registry.operations, alsoWrites: [`POST ${API_BASE}/agents/run`] });
+  app.use(`${API_BASE}/*`, requireApiKey(services, { channel: 'rest', writes }));
   mountAgentRoutes(app, services);
   mountOperationRoutes(app, services);
 
   mountTwilioRoutes(app, services);
 
-  app.use('/mcp', requireApiKey(services, { channel: 'mcp', actorKind: 'mcp' }));
+  // Which tool an MCP message calls is in its body, unread here: every message counts as a write.
+  app.use('/mcp', requireApiKey(services, { channel: 'mcp', actorKind: 'mcp', writes: () => true }));
   app.all('/mcp', async (c) => {
     // Stateless: one server and transport per request, bound to this request's tenant and key.
     const server = createMcpServer(services, c.get('caller'));

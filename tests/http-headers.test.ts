@@ -7,11 +7,19 @@ let clinic: TestTenant;
 let clinicNumber: string;
 
 beforeAll(async () => {
-  harness = await createHarness();
+  harness = await createHarness({ config: { PRM_RATE_LIMIT_KEY_WRITES: '10' } });
   clinic = await harness.newTenant();
   clinicNumber = (await openClinic(harness, clinic)).numbers.phone;
 });
 afterAll(() => harness.close());
+
+/** Writes with the staff key until refused. */
+async function overWriteLimit(): Promise<Response> {
+  for (let index = 0; ; index++) {
+    const response = await clinic.request('POST', `${API}/tickets`, { key: clinic.keys.staff, body: { subject: `Write ${index}` } });
+    if (response.status !== 201) return response;
+  }
+}
 
 const mcpList = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
 const mcpHeaders = { accept: 'application/json, text/event-stream' };
@@ -26,6 +34,7 @@ const answers: [string, number, () => Response | Promise<Response>][] = [
   ['an unsigned Twilio webhook', 403, () => harness.app.request('/channels/twilio/messages', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ To: clinicNumber, From: '+12125550100', Body: 'hi' }).toString() })],
   ['an unknown route', 404, () => harness.app.request('/nowhere')],
   ['a body over the limit', 413, () => clinic.request('POST', `${API}/tickets`, { body: ' '.repeat(1024 * 1024 + 1) })],
+  ['too many writes', 429, () => overWriteLimit()],
   ['the OpenAPI document', 200, () => harness.app.request('/openapi.json')],
   ['the health check', 200, () => harness.app.request('/health')],
   ['the docs page', 200, () => harness.app.request('/docs')],
