@@ -88,7 +88,8 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
   // one-at-a-time turns were ten times slower). A job retrying on its own schedule is waiting only
   // while it is due; should something never settle, the bench goes on after QUIET_TIMEOUT_MS.
   for (const quietBy = Date.now() + QUIET_TIMEOUT_MS; Date.now() < quietBy; await sleep(500)) {
-    const health = (await fetch(`${baseUrl}/health`).then((response) => response.json(), () => ({}))) as { jobs?: { waiting: number } };
+    // The backlog is among the details /health gives only to a key.
+    const health = (await fetch(`${baseUrl}/health`, { headers: { authorization: `Bearer ${BENCH_API_KEY}` } }).then((response) => response.json(), () => ({}))) as { jobs?: { waiting: number } };
     if ((health.jobs?.waiting ?? 0) === 0) break;
   }
 

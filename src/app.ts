@@ -4,11 +4,10 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Services } from './context.js';
-import { databaseHealth } from './db/database.js';
-import { jobsWaiting } from './jobs/enqueue.js';
 import { AppError } from './errors.js';
 import { requireApiKey } from './http/auth.js';
 import { BODY_LIMITS, limitBody } from './http/body-limit.js';
+import { mountHealth } from './http/health.js';
 import { limitRequestsWithoutKey } from './http/rate-limits.js';
 import { responseHeaders } from './http/response-headers.js';
 import { restWrites } from './http/writes.js';
@@ -36,21 +35,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.use(limitRequestsWithoutKey(services, [API_BASE, '/mcp', '/channels/twilio']));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404));
 
-  app.get('/health', async (c) => {
-    const database = await databaseHealth(services.orm);
-    return c.json(
-      {
-        status: database.ok ? 'ok' : 'unavailable',
-        version: VERSION,
-        database: { kind: services.databaseKind, ...database },
-        // The backlog: jobs due or running (turns, deliveries, indexing), counted up to 10,000.
-        jobs: database.ok ? { waiting: await jobsWaiting(services.orm.em.fork()) } : undefined,
-        // Without a model the service runs, and semantic search answers from full text alone.
-        embeddings: services.embedder.status(),
-      },
-      database.ok ? 200 : 503,
-    );
-  });
+  mountHealth(app, services, { version: VERSION });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: `npm run keys -- create`.' });
   app.doc31('/openapi.json', {

@@ -9,15 +9,27 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 
 describe('the service’s own routes', () => {
-  it('answers /health without a key, with the database’s state', async () => {
+  it('tells a caller without a key only whether the service is up', async () => {
     const response = await harness.app.request('/health');
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ok', database: { kind: harness.databaseKind, ok: true, latencyMs: expect.any(Number) }, jobs: { waiting: expect.any(Number) } });
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('gives the details of /health to a valid key of any role, and 401 to a bad one', async () => {
+    const clinic = await harness.newTenant();
+    for (const key of [clinic.keys.agent, clinic.keys.admin]) {
+      const response = await harness.app.request('/health', { headers: { authorization: `Bearer ${key}` } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ status: 'ok', version: expect.any(String), database: { kind: harness.databaseKind, ok: true, latencyMs: expect.any(Number) }, jobs: { waiting: expect.any(Number) } });
+    }
+    const bad = await harness.app.request('/health', { headers: { authorization: 'Bearer prm_not_a_key_0123456789abcdef' } });
+    expect(bad.status).toBe(401);
   });
 
   it('says in /health when no embedding model can be loaded, and still answers 200', async () => {
     await harness.services.embedder.ready(); // the harness points the model path at an empty folder
-    const response = await harness.app.request('/health');
+    const clinic = await harness.newTenant();
+    const response = await harness.app.request('/health', { headers: { authorization: `Bearer ${clinic.keys.staff}` } });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { embeddings: { state: string; reason: string; dimensions: number } };
     expect(body.embeddings).toMatchObject({ state: 'unavailable', dimensions: 384, reason: expect.stringContaining('prm-tests-no-embedding-model') });
