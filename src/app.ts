@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -7,6 +6,7 @@ import type { Services } from './context.js';
 import { AppError } from './errors.js';
 import { requireApiKey } from './http/auth.js';
 import { BODY_LIMITS, limitBody } from './http/body-limit.js';
+import { mountDocs } from './http/docs.js';
 import { mountHealth } from './http/health.js';
 import { limitRequestsWithoutKey } from './http/rate-limits.js';
 import { responseHeaders } from './http/response-headers.js';
@@ -42,7 +42,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     openapi: '3.1.0',
     info: { title: 'PRM Agent API', version: VERSION, description: 'Patients, appointments, tickets and the tool run log of a clinic. Every route is also an MCP tool.' },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  mountDocs(app);
 
   // Before anything reads a body, and before the key is looked up: a body over the limit is never read.
   const knowledgeArticle = `${API_BASE}/vector/ingest/knowledge`;
