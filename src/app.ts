@@ -61,7 +61,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.use('/mcp', requireApiKey(services, { channel: 'mcp', actorKind: 'mcp', writes: () => true }));
   app.all('/mcp', async (c) => {
     // Stateless: one server and transport per request, bound to this request's tenant and key.
-    const server = createMcpServer(services, c.get('caller'));
+    const caller = c.get('caller');
+    const server = createMcpServer(services, () => Promise.resolve(caller));
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
     const response = await transport.handleRequest(c.req.raw);

@@ -1,7 +1,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Caller, Services } from '../context.js';
-import type { AppError } from '../errors.js';
+import { toAppError, type AppError } from '../errors.js';
 import { toolJsonSchema } from './json-schema.js';
 import type { Operation } from './operation.js';
 import { runOperation } from './runner.js';
@@ -39,16 +39,26 @@ export function toolErrorText(error: AppError): string {
 
 /**
  * An MCP server for one caller (one tenant and key). Built per HTTP request or per stdio session;
- * never shared across tenants. Tool calls go through the runner like every other door.
+ * never shared across tenants. Tool calls go through the runner like every other door. `caller` is
+ * resolved at each tool call: a stdio session re-checks its key (src/tools/key-caller.ts), and a
+ * revoked key's call comes back as an `unauthorized` tool error.
  */
-export function createMcpServer(services: Services, caller: Caller): Server {
+export function createMcpServer(services: Services, caller: () => Promise<Caller>): Server {
   const server = new Server({ name: 'prm-agent', version: '0.1.0' }, { capabilities: { tools: {} } });
   const tools = services.registry.operations.map(toolDefinition);
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const idempotencyKey = request.params._meta?.idempotencyKey;
-    const outcome = await runOperation(services, caller, {
+    let current: Caller;
+    try {
+      current = await caller();
+    } catch (error) {
+      const refusal = toAppError(error);
+      if (refusal.code === 'internal') services.log.error({ err: error }, 'could not check the MCP session’s API key');
+      return { isError: true, content: [{ type: 'text', text: toolErrorText(refusal) }] };
+    }
+    const outcome = await runOperation(services, current, {
       tool: request.params.name,
       input: request.params.arguments ?? {},
       idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
