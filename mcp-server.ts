@@ -8,7 +8,7 @@ import { loadConfig } from './src/config.js';
 import { createLogger } from './src/log.js';
 import { AppError } from './src/errors.js';
 import { openServices } from './src/services.js';
-import { keyCaller } from './src/tools/key-caller.js';
+import { keyCaller } from './src/key-caller.js';
 import { createMcpServer } from './src/tools/mcp.js';
 
 const config = loadConfig();

@@ -40,7 +40,7 @@ export function toolErrorText(error: AppError): string {
 /**
  * An MCP server for one caller (one tenant and key). Built per HTTP request or per stdio session;
  * never shared across tenants. Tool calls go through the runner like every other door. `caller` is
- * resolved at each tool call: a stdio session re-checks its key (src/tools/key-caller.ts), and a
+ * resolved at each tool call: a stdio session re-checks its key (src/key-caller.ts), and a
  * revoked key's call comes back as an `unauthorized` tool error.
  */
 export function createMcpServer(services: Services, caller: () => Promise<Caller>): Server {

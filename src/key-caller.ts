@@ -1,6 +1,6 @@
-import type { ActorKind, Caller, Channel, Services } from '../context.js';
-import { unauthorized } from '../errors.js';
-import { authenticate } from '../modules/tenancy/service.js';
+import type { ActorKind, Caller, Channel, Services } from './context.js';
+import { unauthorized } from './errors.js';
+import { authenticate } from './modules/tenancy/service.js';
 
 /** How long one check of a key holds in a long-lived session: a revoked key stops within this time. */
 export const KEY_RECHECK_MS = 3_000;
