@@ -15,9 +15,10 @@ export const BODY_LIMITS = {
    */
   knowledgeArticle: 4 * MIB,
   /**
-   * Twilio's webhooks (form posts). Twilio caps a webhook payload at 1 MB (error 17564), and what ours
-   * carry is far smaller: a message body (SMS up to 1,600 characters, WhatsApp 4,096), up to 10 media
-   * URLs and about 40 short fields, about 40 KB at most even with every character percent-encoded.
+   * Twilio's webhooks (form posts). The one webhook size Twilio states is a 1 MB cap for its largest
+   * payloads (transcription callbacks, error 17564); the ones we take are far smaller: a message body
+   * (SMS up to 1,600 characters, WhatsApp 4,096), up to 10 media URLs and about 40 short fields, about
+   * 40 KB at most even with every character percent-encoded.
    */
   twilio: 128 * KIB,
 } as const;
