@@ -6,8 +6,9 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { loadConfig } from './src/config.js';
 import { createLogger } from './src/log.js';
-import { authenticate } from './src/modules/tenancy/service.js';
+import { AppError } from './src/errors.js';
 import { openServices } from './src/services.js';
+import { keyCaller } from './src/key-caller.js';
 import { createMcpServer } from './src/tools/mcp.js';
 
 const config = loadConfig();
@@ -19,18 +20,20 @@ if (!config.apiKey) {
 }
 
 const services = await openServices(config, log);
-const found = await authenticate(services.orm.em.fork(), config.apiKey);
+// The key is checked now, and again at a tool call once the last check is a few seconds old: a key
+// revoked while the session runs stops working within KEY_RECHECK_MS.
+const caller = keyCaller(services, config.apiKey, { channel: 'mcp', actorKind: 'mcp' });
+const found = await caller().catch((error: unknown) => {
+  if (error instanceof AppError && error.code === 'unauthorized') return undefined;
+  throw error;
+});
 if (!found) {
   process.stderr.write('PRM_API_KEY is unknown or revoked.\n');
   await services.close();
   process.exit(2);
 }
 
-const server = createMcpServer(services, {
-  tenant: found.tenant,
-  actor: { kind: 'mcp', id: `key:${found.keyId}`, role: found.role },
-  channel: 'mcp',
-});
+const server = createMcpServer(services, caller);
 const transport = new StdioServerTransport();
 let closing = false;
 const shutdown = async () => {

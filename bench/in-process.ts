@@ -12,6 +12,7 @@ import { DirectSql } from '../src/db/sql.js';
 import { createLogger } from '../src/log.js';
 import { createTenant, tenantInfo } from '../src/modules/tenancy/service.js';
 import { createEmbedder } from '../src/modules/vector/local-embedder.js';
+import { createRateLimits } from '../src/http/rate-limits.js';
 import { registry } from '../src/tools/registry.js';
 import { runOperation } from '../src/tools/runner.js';
 import type { BenchDatabase } from './section.js';
@@ -52,6 +53,7 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
     twilio: new TwilioGateway(() => services),
     agentModel: undefined,
     embedder: createEmbedder(config, log),
+    rateLimits: createRateLimits(config.rateLimits, log),
   };
   return {
     services,

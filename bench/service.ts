@@ -51,6 +51,11 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
     // background, and indexing falls back to its backfill; the vector sections load the test model themselves.
     PRM_EMBEDDING_MODEL_PATH: noModelDir,
     LOG_LEVEL: 'warn',
+    // These rows measure capacity: 50 clients on one key as fast as the service answers, and the setup's
+    // 1,000 patients through the API. The per-key limits (1,000 requests, 300 writes per 10 s) would cap
+    // them, so they are raised out of reach here; the limiter still runs and its cost is measured.
+    PRM_RATE_LIMIT_KEY_REQUESTS: '1000000000',
+    PRM_RATE_LIMIT_KEY_WRITES: '1000000000',
     ...(database.kind === 'server' ? { DATABASE_URL: database.url } : { PRM_DATA_DIR: database.dataDir }),
     ...extraEnv,
   });
@@ -83,7 +88,8 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
   // one-at-a-time turns were ten times slower). A job retrying on its own schedule is waiting only
   // while it is due; should something never settle, the bench goes on after QUIET_TIMEOUT_MS.
   for (const quietBy = Date.now() + QUIET_TIMEOUT_MS; Date.now() < quietBy; await sleep(500)) {
-    const health = (await fetch(`${baseUrl}/health`).then((response) => response.json(), () => ({}))) as { jobs?: { waiting: number } };
+    // The backlog is among the details /health gives only to a key.
+    const health = (await fetch(`${baseUrl}/health`, { headers: { authorization: `Bearer ${BENCH_API_KEY}` } }).then((response) => response.json(), () => ({}))) as { jobs?: { waiting: number } };
     if ((health.jobs?.waiting ?? 0) === 0) break;
   }
 

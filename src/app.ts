@@ -1,13 +1,16 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Services } from './context.js';
-import { databaseHealth } from './db/database.js';
-import { jobsWaiting } from './jobs/enqueue.js';
 import { AppError } from './errors.js';
 import { requireApiKey } from './http/auth.js';
+import { BODY_LIMITS, limitBody } from './http/body-limit.js';
+import { mountDocs } from './http/docs.js';
+import { mountHealth } from './http/health.js';
+import { limitRequestsWithoutKey } from './http/rate-limits.js';
+import { responseHeaders } from './http/response-headers.js';
+import { restWrites } from './http/writes.js';
 import type { AppEnv } from './http/env.js';
 import { mountAgentRoutes } from './modules/agents/routes.js';
 import { mountTwilioRoutes } from './channels/twilio/routes.js';
@@ -21,47 +24,45 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use(requestId());
+  app.use(responseHeaders());
   app.onError((error, c) => {
-    if (error instanceof AppError) return c.json(error.toJSON(), error.status as 400);
+    if (error instanceof AppError) return c.json(error.toJSON(), error.status as 400, error.headers);
     if (error instanceof HTTPException) return error.getResponse();
     services.log.error({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: 'Something went wrong on our side. The error was logged.', requestId: c.get('requestId') } }, 500);
   });
+  // Keyed routes count against their key, or as failed attempts; every other request against its address.
+  app.use(limitRequestsWithoutKey(services, [API_BASE, '/mcp', '/channels/twilio']));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404));
 
-  app.get('/health', async (c) => {
-    const database = await databaseHealth(services.orm);
-    return c.json(
-      {
-        status: database.ok ? 'ok' : 'unavailable',
-        version: VERSION,
-        database: { kind: services.databaseKind, ...database },
-        // The backlog: jobs due or running (turns, deliveries, indexing), counted up to 10,000.
-        jobs: database.ok ? { waiting: await jobsWaiting(services.orm.em.fork()) } : undefined,
-        // Without a model the service runs, and semantic search answers from full text alone.
-        embeddings: services.embedder.status(),
-      },
-      database.ok ? 200 : 503,
-    );
-  });
+  mountHealth(app, services, { version: VERSION });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: `npm run keys -- create`.' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'PRM Agent API', version: VERSION, description: 'Patients, appointments, tickets and the tool run log of a clinic. Every route is also an MCP tool.' },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  mountDocs(app);
 
-  app.use(`${API_BASE}/*`, requireApiKey(services, { channel: 'rest' }));
+  // Before anything reads a body, and before the key is looked up: a body over the limit is never read.
+  const knowledgeArticle = `${API_BASE}/vector/ingest/knowledge`;
+  app.use(`${API_BASE}/*`, limitBody((path) => (path === knowledgeArticle ? BODY_LIMITS.knowledgeArticle : BODY_LIMITS.json)));
+  app.use('/mcp', limitBody(() => BODY_LIMITS.json));
+  app.use('/channels/twilio/*', limitBody(() => BODY_LIMITS.twilio));
+
+  const writes = restWrites({ base: API_BASE, operations: services.registry.operations, alsoWrites: [`POST ${API_BASE}/agents/run`] });
+  app.use(`${API_BASE}/*`, requireApiKey(services, { channel: 'rest', writes }));
   mountAgentRoutes(app, services);
   mountOperationRoutes(app, services);
 
   mountTwilioRoutes(app, services);
 
-  app.use('/mcp', requireApiKey(services, { channel: 'mcp', actorKind: 'mcp' }));
+  // Which tool an MCP message calls is in its body, unread here: every message counts as a write.
+  app.use('/mcp', requireApiKey(services, { channel: 'mcp', actorKind: 'mcp', writes: () => true }));
   app.all('/mcp', async (c) => {
     // Stateless: one server and transport per request, bound to this request's tenant and key.
-    const server = createMcpServer(services, c.get('caller'));
+    const caller = c.get('caller');
+    const server = createMcpServer(services, () => Promise.resolve(caller));
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
     const response = await transport.handleRequest(c.req.raw);

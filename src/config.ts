@@ -40,6 +40,11 @@ const ConfigSchema = z.object({
   PRM_EMBEDDING_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   PRM_CHUNK_TOKENS: z.coerce.number().int().min(16).max(512).default(128),
   PRM_CHUNK_OVERLAP: z.coerce.number().int().min(0).max(256).default(16),
+  PRM_RATE_LIMIT_KEY_REQUESTS: z.coerce.number().int().min(1).default(1000),
+  PRM_RATE_LIMIT_KEY_WRITES: z.coerce.number().int().min(1).default(300),
+  PRM_RATE_LIMIT_ADDRESS_REQUESTS: z.coerce.number().int().min(1).default(200),
+  PRM_RATE_LIMIT_ADDRESS_FAILURES: z.coerce.number().int().min(1).default(30),
+  PRM_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
 
 export type Config = {
@@ -84,6 +89,24 @@ export type Config = {
   };
   /** Chunk size and overlap, in the embedding model's tokens. */
   chunking: { tokens: number; overlap: number };
+  /** Requests allowed per window, counted in each process (src/http/rate-limits.ts). */
+  rateLimits: RateLimitSettings;
+  /**
+   * Proxies in front of the service that append to X-Forwarded-For: the client's address is that many
+   * hops back. 0: the socket's peer is the client, and X-Forwarded-For is ignored.
+   */
+  trustedProxyHops: number;
+};
+
+export type RateLimitSettings = {
+  /** Requests of one API key per 10 s. */
+  keyRequests: number;
+  /** Writes of one API key per 10 s: operations that are not read-only, `POST /agents/run`, MCP messages. */
+  keyWrites: number;
+  /** Requests without a key (health, docs, unknown routes) of one client address per 10 s. */
+  addressRequests: number;
+  /** Bad or missing keys and unverifiable Twilio webhooks of one client address per 60 s. */
+  addressFailures: number;
 };
 
 /** Parses the environment once; nothing else in the code reads `process.env`. */
@@ -128,5 +151,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       threads: env.PRM_EMBEDDING_THREADS,
     },
     chunking: { tokens: env.PRM_CHUNK_TOKENS, overlap: Math.min(env.PRM_CHUNK_OVERLAP, Math.floor(env.PRM_CHUNK_TOKENS / 2)) },
+    rateLimits: {
+      keyRequests: env.PRM_RATE_LIMIT_KEY_REQUESTS,
+      keyWrites: env.PRM_RATE_LIMIT_KEY_WRITES,
+      addressRequests: env.PRM_RATE_LIMIT_ADDRESS_REQUESTS,
+      addressFailures: env.PRM_RATE_LIMIT_ADDRESS_FAILURES,
+    },
+    trustedProxyHops: env.PRM_TRUSTED_PROXY_HOPS,
   };
 }

@@ -9,6 +9,7 @@ import type { JobWorker } from './jobs/worker.js';
 import type { TwilioGateway } from './channels/twilio/gateway.js';
 import type { AgentModel } from './agent/model.js';
 import type { Embedder } from './modules/vector/embedder.js';
+import type { RateLimits } from './http/rate-limits.js';
 
 /** Who is calling, by which door. */
 export type ActorKind = 'staff' | 'agent' | 'mcp' | 'patient' | 'system';
@@ -54,6 +55,8 @@ export type Services = {
   agentModel: AgentModel | undefined;
   /** The local embedding model for semantic search, loaded on first use. */
   embedder: Embedder;
+  /** Request limits per API key and per client address, counted in this process. */
+  rateLimits: RateLimits;
 };
 
 /** What an operation runs with: the caller plus its own unit of work. */

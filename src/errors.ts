@@ -8,6 +8,8 @@ export const errorStatus = {
   not_found: 404,
   conflict: 409,
   unprocessable: 422,
+  payload_too_large: 413,
+  rate_limited: 429,
   internal: 500,
 } as const;
 
@@ -21,17 +23,20 @@ export class AppError extends Error {
   readonly issues: FieldIssue[] | undefined;
   /** Extra facts a caller can act on (for example the candidates of a duplicate). */
   readonly details: Record<string, unknown> | undefined;
+  /** HTTP headers that belong to this answer (`Retry-After`, `WWW-Authenticate`); other doors ignore them. */
+  readonly headers: Record<string, string> | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    extra: { issues?: FieldIssue[]; details?: Record<string, unknown>; cause?: unknown } = {},
+    extra: { issues?: FieldIssue[]; details?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
     super(message, { cause: extra.cause });
     this.name = 'AppError';
     this.code = code;
     this.issues = extra.issues;
     this.details = extra.details;
+    this.headers = extra.headers;
   }
 
   get status(): number {
@@ -52,14 +57,27 @@ export class AppError extends Error {
 }
 
 export const invalid = (message: string, issues?: FieldIssue[]) => new AppError('invalid_input', message, { issues });
-export const unauthorized = (message = 'A valid API key is required (Authorization: Bearer <key>).') =>
-  new AppError('unauthorized', message);
+/** RFC 6750: a 401 names the scheme; `invalid_token` when a key was given but is unknown or revoked. */
+export const unauthorized = (message = 'A valid API key is required (Authorization: Bearer <key>).', reason?: 'invalid_token') =>
+  new AppError('unauthorized', message, { headers: { 'WWW-Authenticate': reason ? `Bearer realm="prm", error="${reason}"` : 'Bearer realm="prm"' } });
 export const forbidden = (message: string) => new AppError('forbidden', message);
 export const notFound = (entity: string, id: string) => new AppError('not_found', `${entity} ${id} was not found.`);
 export const conflict = (message: string, details?: Record<string, unknown>) =>
   new AppError('conflict', message, { details });
 export const unprocessable = (message: string, details?: Record<string, unknown>) =>
   new AppError('unprocessable', message, { details });
+/** The body is over the route's limit. The connection is closed: the rest of the body is never read. */
+export const payloadTooLarge = (limitBytes: number) =>
+  new AppError('payload_too_large', `The request body is larger than this route accepts (${limitBytes} bytes).`, {
+    details: { limitBytes },
+    headers: { Connection: 'close' },
+  });
+/** Too many requests; `Retry-After` says in how many seconds the limit resets. */
+export const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new AppError('rate_limited', `${message} Retry in ${retryAfterSeconds} s.`, {
+    details: { retryAfterSeconds },
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
 
 /** Turns a zod failure into field issues; `prefix` names where the input came from when that helps. */
 export function fromZodError(error: ZodError, prefix?: string): AppError {

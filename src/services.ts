@@ -10,6 +10,7 @@ import { TwilioGateway } from './channels/twilio/gateway.js';
 import { agentModelFromConfig } from './agent/model.js';
 import { registry } from './tools/registry.js';
 import { createEmbedder } from './modules/vector/local-embedder.js';
+import { createRateLimits } from './http/rate-limits.js';
 
 export type RunningServices = Services & { close(): Promise<void> };
 
@@ -28,6 +29,7 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
     twilio: new TwilioGateway(() => services),
     agentModel: agentModelFromConfig(config),
     embedder: createEmbedder(config, log),
+    rateLimits: createRateLimits(config.rateLimits, log),
     close: async () => {
       await services.jobs.stop();
       await database.close();

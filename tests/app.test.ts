@@ -9,15 +9,27 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 
 describe('the service’s own routes', () => {
-  it('answers /health without a key, with the database’s state', async () => {
+  it('tells a caller without a key only whether the service is up', async () => {
     const response = await harness.app.request('/health');
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ok', database: { kind: harness.databaseKind, ok: true, latencyMs: expect.any(Number) }, jobs: { waiting: expect.any(Number) } });
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('gives the details of /health to a valid key of any role, and 401 to a bad one', async () => {
+    const clinic = await harness.newTenant();
+    for (const key of [clinic.keys.agent, clinic.keys.admin]) {
+      const response = await harness.app.request('/health', { headers: { authorization: `Bearer ${key}` } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ status: 'ok', version: expect.any(String), database: { kind: harness.databaseKind, ok: true, latencyMs: expect.any(Number) }, jobs: { waiting: expect.any(Number) } });
+    }
+    const bad = await harness.app.request('/health', { headers: { authorization: 'Bearer prm_not_a_key_0123456789abcdef' } });
+    expect(bad.status).toBe(401);
   });
 
   it('says in /health when no embedding model can be loaded, and still answers 200', async () => {
     await harness.services.embedder.ready(); // the harness points the model path at an empty folder
-    const response = await harness.app.request('/health');
+    const clinic = await harness.newTenant();
+    const response = await harness.app.request('/health', { headers: { authorization: `Bearer ${clinic.keys.staff}` } });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { embeddings: { state: string; reason: string; dimensions: number } };
     expect(body.embeddings).toMatchObject({ state: 'unavailable', dimensions: 384, reason: expect.stringContaining('prm-tests-no-embedding-model') });
@@ -38,10 +50,43 @@ describe('the service’s own routes', () => {
     expect(document.components.securitySchemes).toHaveProperty('bearerAuth');
   });
 
-  it('serves the interactive docs at /docs', async () => {
-    const response = await harness.app.request('/docs');
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain('/openapi.json');
+  it.each([
+    ['/docs', 'SwaggerUIBundle'],
+    ['/redoc', 'Redoc'],
+  ])('serves %s offline: the page and every asset it names come from the service, reading /openapi.json', async (path, library) => {
+    const page = await harness.app.request(path);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')?.toLowerCase()).toBe('text/html; charset=utf-8');
+    const html = await page.text();
+    expect(html).not.toMatch(/https?:\/\//i);
+    const assets = [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
+    expect(assets.filter((asset) => asset.endsWith('.js')).length).toBeGreaterThanOrEqual(2);
+    const contentTypes: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', png: 'image/png' };
+    const scripts: string[] = [];
+    for (const asset of assets) {
+      expect(asset).toMatch(/^\/(docs|redoc)\//);
+      const response = await harness.app.request(asset);
+      expect(response.status, asset).toBe(200);
+      expect(response.headers.get('content-type'), asset).toBe(contentTypes[asset.split('.').pop() ?? '']);
+      expect(response.headers.get('cache-control'), asset).toMatch(/^public, max-age=\d+$/);
+      expect(response.headers.get('x-content-type-options'), asset).toBe('nosniff');
+      const body = new Uint8Array(await response.arrayBuffer());
+      expect(body.length, asset).toBeGreaterThan(0);
+      if (asset.endsWith('.js')) scripts.push(new TextDecoder().decode(body));
+    }
+    expect(scripts.some((script) => script.includes(`${library}`) && script.length > 500_000)).toBe(true);
+    const init = scripts.find((script) => script.includes("'/openapi.json'"));
+    expect(init).toBeDefined();
+    // Swagger UI would otherwise send the document to validator.swagger.io for its badge.
+    if (library === 'SwaggerUIBundle') expect(init).toContain('validatorUrl: null');
+  });
+
+  it('keeps the docs pages out of frames', async () => {
+    for (const path of ['/docs', '/redoc']) {
+      const response = await harness.app.request(path);
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
   });
 
   it('answers unknown routes with a JSON 404', async () => {

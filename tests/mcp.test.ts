@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApiKey, revokeApiKey } from '../src/modules/tenancy/service.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 import { listen } from './support/http-server.js';
 
@@ -121,6 +122,47 @@ describe('MCP over HTTP authentication', () => {
       const result = await client.callTool({ name: 'get_ticket', arguments: { id: mine.id } });
       expect(result.isError).toBe(true);
       expect(JSON.stringify(result.content)).toContain('not_found');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('a revoked key', () => {
+  const freshKey = () => createApiKey(harness.services.orm.em.fork(), { tenantId: clinic.tenant.id, name: 'to revoke', role: 'staff' });
+  const revoke = (id: string) => revokeApiKey(harness.services.orm.em.fork(), id);
+  const text = (result: Awaited<ReturnType<Client['callTool']>>) => (result.content as { text: string }[])[0]?.text ?? '';
+
+  it('stops a running stdio session within 5 s: its next tool call is an unauthorized tool error', async () => {
+    const { key, view } = await freshKey();
+    const client = await stdioClient(key);
+    try {
+      expect((await client.callTool({ name: 'list_tickets', arguments: {} })).isError).toBeFalsy();
+      await revoke(view.id);
+      const revokedAt = performance.now();
+      let refused: Awaited<ReturnType<Client['callTool']>> | undefined;
+      while (!refused && performance.now() - revokedAt < 6_000) {
+        const result = await client.callTool({ name: 'list_tickets', arguments: {} });
+        if (result.isError) refused = result;
+        else await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(performance.now() - revokedAt).toBeLessThan(5_000);
+      expect(refused?.isError).toBe(true);
+      expect(text(refused!)).toMatch(/^unauthorized: The API key is unknown or revoked/);
+      // And it stays refused.
+      expect((await client.callTool({ name: 'create_ticket', arguments: { subject: 'After revocation' } })).isError).toBe(true);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
+  it('stops an HTTP MCP client at once: every request is authenticated', async () => {
+    const { key, view } = await freshKey();
+    const client = await httpClient(key);
+    try {
+      expect((await client.callTool({ name: 'list_tickets', arguments: {} })).isError).toBeFalsy();
+      await revoke(view.id);
+      await expect(client.callTool({ name: 'list_tickets', arguments: {} })).rejects.toThrow(/unauthorized/);
     } finally {
       await client.close();
     }

@@ -24,7 +24,7 @@ function banner(services: RunningServices, port: number, demo: DemoInfo | undefi
   const base = `http://localhost:${port}`;
   const lines = [
     `PRM Agent is running on ${base}${services.config.processes > 1 ? ` (${services.config.processes} processes)` : ''}`,
-    `  API docs:      ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
+    `  API docs:      ${base}/docs   (ReDoc: ${base}/redoc, OpenAPI: ${base}/openapi.json)`,
     `  MCP endpoint:  ${base}/mcp`,
     `  Database:      ${services.databaseKind === 'server' ? 'PostgreSQL server (DATABASE_URL)' : `embedded PGlite in ${services.config.dataDir}`}`,
     ...(demo ? [`  Demo clinic:   ${demo.tenantName} (tenant "${demo.tenantSlug}")`] : []),

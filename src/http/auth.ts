@@ -2,7 +2,9 @@ import type { MiddlewareHandler } from 'hono';
 import type { ActorKind, Channel, Services } from '../context.js';
 import { unauthorized } from '../errors.js';
 import { authenticate } from '../modules/tenancy/service.js';
+import { clientAddress } from './client-address.js';
 import type { AppEnv } from './env.js';
+import type { WriteTest } from './writes.js';
 
 /** The bearer token of the request, if any. */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -12,14 +14,22 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /**
  * Resolves `Authorization: Bearer <key>` to a caller. Staff and admin keys act as `staff`, agent keys
- * as `agent`; through the MCP door every key acts as `mcp`.
+ * as `agent`; through the MCP door every key acts as `mcp`. The key is looked up on every request, so
+ * a revoked key stops at once.
+ *
+ * Limits: an address over its limit of failed attempts is refused before any lookup, even with a good
+ * key (a guesser gets no more database lookups); a missing or bad key counts as a failed attempt of
+ * the address; a good key counts against its own limits of requests and writes.
  */
-export function requireApiKey(services: Services, door: { channel: Channel; actorKind?: ActorKind }): MiddlewareHandler<AppEnv> {
+export function requireApiKey(services: Services, door: { channel: Channel; actorKind?: ActorKind; writes: WriteTest }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    const address = clientAddress(c, services.config.trustedProxyHops);
+    await services.rateLimits.refuseFailingAddress(address);
     const token = bearerToken(c.req.header('authorization'));
-    if (!token) throw unauthorized();
+    if (!token) throw await services.rateLimits.failedAttempt(address, unauthorized());
     const found = await authenticate(services.orm.em.fork(), token);
-    if (!found) throw unauthorized('The API key is unknown or revoked.');
+    if (!found) throw await services.rateLimits.failedAttempt(address, unauthorized('The API key is unknown or revoked.', 'invalid_token'));
+    await services.rateLimits.countKeyRequest(found.keyId, { write: door.writes(c) });
     c.set('caller', {
       tenant: found.tenant,
       actor: { kind: door.actorKind ?? (found.role === 'agent' ? 'agent' : 'staff'), id: `key:${found.keyId}`, role: found.role },

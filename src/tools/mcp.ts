@@ -39,25 +39,33 @@ export function toolErrorText(error: AppError): string {
 
 /**
  * An MCP server for one caller (one tenant and key). Built per HTTP request or per stdio session;
- * never shared across tenants. Tool calls go through the runner like every other door.
+ * never shared across tenants. Tool calls go through the runner like every other door. `caller` is
+ * resolved at each tool call: a stdio session re-checks its key (src/key-caller.ts), and a
+ * revoked key's call comes back as an `unauthorized` tool error.
  */
-export function createMcpServer(services: Services, caller: Caller): Server {
+export function createMcpServer(services: Services, caller: () => Promise<Caller>): Server {
   const server = new Server({ name: 'prm-agent', version: '0.1.0' }, { capabilities: { tools: {} } });
   const tools = services.registry.operations.map(toolDefinition);
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const idempotencyKey = request.params._meta?.idempotencyKey;
-    const outcome = await runOperation(services, caller, {
-      tool: request.params.name,
-      input: request.params.arguments ?? {},
-      idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
-    }).catch((error: unknown) => {
-      // The runner answers every call, but if it cannot (the database gone mid-call), the client gets
-      // a tool error, never the SDK's JSON-RPC error with the exception's text (SQL, input) in it.
-      services.log.error({ err: error, requestId: caller.requestId, tool: request.params.name }, 'tool call failed outside the runner');
-      return { ok: false as const, error: toAppError(error) };
-    });
+    const outcome = await caller()
+      .then((current) =>
+        runOperation(services, current, {
+          tool: request.params.name,
+          input: request.params.arguments ?? {},
+          idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+        }),
+      )
+      .catch((error: unknown) => {
+        // A revoked key is refused here as `unauthorized`. Anything else (the database gone mid-call)
+        // is logged, and the client gets a tool error, never the SDK's JSON-RPC error carrying the
+        // exception's text (SQL, input).
+        const failure = toAppError(error);
+        if (failure.code === 'internal') services.log.error({ err: error, tool: request.params.name }, 'tool call failed outside the runner');
+        return { ok: false as const, error: failure };
+      });
     if (!outcome.ok) return { isError: true, content: [{ type: 'text', text: toolErrorText(outcome.error) }] };
     const output = outcome.output as Record<string, unknown>;
     return { content: [{ type: 'text', text: JSON.stringify(output) }], structuredContent: output };

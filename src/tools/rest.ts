@@ -13,7 +13,7 @@ export const API_BASE = '/api/v1/prm';
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.string().describe('Stable machine-readable code: invalid_input, unauthorized, forbidden, not_found, conflict, unprocessable, internal.'),
+      code: z.string().describe('Stable machine-readable code: invalid_input, unauthorized, forbidden, not_found, conflict, unprocessable, payload_too_large, rate_limited, internal.'),
       message: z.string().describe('What went wrong, for a person or a model.'),
       issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('The fields that were wrong.'),
       details: z.record(z.string(), z.unknown()).optional(),
@@ -71,7 +71,9 @@ function document(app: OpenAPIHono<AppEnv>, operation: Operation): void {
       403: errorResponse('The key’s role may not call this.'),
       404: errorResponse('Not found.'),
       409: errorResponse('Conflicts with the current state.'),
+      413: errorResponse('The body is larger than this route takes (`details.limitBytes`).'),
       422: errorResponse('Not allowed in the current state.'),
+      429: errorResponse('Too many requests from this key or address: wait `Retry-After` seconds.'),
     },
   });
 }

@@ -18,6 +18,7 @@ import { TwilioGateway } from '../../src/channels/twilio/gateway.js';
 import type { AgentModel } from '../../src/agent/model.js';
 import type { Embedder } from '../../src/modules/vector/embedder.js';
 import { createEmbedder } from '../../src/modules/vector/local-embedder.js';
+import { createRateLimits } from '../../src/http/rate-limits.js';
 
 export type TestTenant = {
   tenant: TenantInfo;
@@ -58,6 +59,7 @@ export async function createHarness(
     twilio: new TwilioGateway(() => services),
     agentModel: options.agentModel,
     embedder: options.embedder ?? createEmbedder(config, log),
+    rateLimits: createRateLimits(config.rateLimits, log),
   };
   const app = createApp(services);
 

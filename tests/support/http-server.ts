@@ -1,13 +1,32 @@
 import { serve } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
-/** Serves a fetch handler on a free loopback port, for clients that need a real URL. */
-export async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<{ url: string; close(): Promise<void> }> {
+export type Listening = {
+  url: string;
+  port: number;
+  /** Bytes the server has read from its clients' sockets so far (headers and bodies, every connection). */
+  bytesRead(): number;
+  close(): Promise<void>;
+};
+
+/** Serves a fetch handler on a free loopback port, for clients that need a real URL or a real socket. */
+export async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<Listening> {
   const server = serve({ fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
+  const open = new Set<Socket>();
+  let closedBytes = 0;
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      closedBytes += socket.bytesRead;
+    });
+  });
   return {
     url: `http://127.0.0.1:${port}`,
+    port,
+    bytesRead: () => [...open].reduce((sum, socket) => sum + socket.bytesRead, closedBytes),
     close: () =>
       new Promise<void>((resolve) => {
         if ('closeAllConnections' in server) server.closeAllConnections();

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import twilio from 'twilio';
 import type { Services, TenantInfo } from '../../context.js';
 import { forbidden, invalid, notFound } from '../../errors.js';
+import { countedFailure } from '../../http/rate-limits.js';
 
 export type TwilioRequest = { params: Record<string, string>; tenant: TenantInfo };
 
@@ -49,22 +50,25 @@ type ClinicRow = { auth_token: string; id: string; slug: string; name: string; t
 const clinic = (row: ClinicRow | undefined): WebhookClinic | null =>
   row ? { authToken: row.auth_token, tenant: { id: row.id, slug: row.slug, name: row.name, timeZone: row.time_zone, defaultCountry: row.default_country } } : null;
 
+const notSigned = () => forbidden('The request is not signed by Twilio for this clinic (X-Twilio-Signature).');
+
 /**
  * Reads a Twilio webhook: its form fields (without NUL characters), the clinic it is for, and proof
- * that Twilio sent it (`X-Twilio-Signature`, HMAC with the clinic's auth token). Unknown number: 404;
- * unsigned or forged: 403. Either way nothing is stored.
+ * that Twilio sent it (`X-Twilio-Signature`, HMAC with the clinic's auth token). Unsigned: 403 before
+ * the body is read; unknown number: 404; forged: 403. Nothing is stored, and each counts as a failed
+ * attempt of the client's address (429 past its limit). A signed webhook is never limited by address:
+ * Twilio sends every clinic's webhooks from a few addresses.
  */
 export async function readTwilioRequest(c: Context, services: Services, findClinic: (params: Record<string, string>) => Promise<WebhookClinic | null>): Promise<TwilioRequest> {
+  const signature = c.req.header('x-twilio-signature');
+  if (!signature) throw await countedFailure(c, services, notSigned());
   const sent = await formParams(c);
   const params = withoutNul(sent);
   // The clinic is looked up by the cleaned fields (a NUL in To matches no number, and must not reach
   // the query); the signature is checked over the fields as sent.
   const found = await findClinic(params);
-  if (!found) throw notFound('Clinic number or message', bareAddress(params.To) || params.MessageSid || '(none)');
-  const signature = c.req.header('x-twilio-signature');
-  if (!signature || !twilio.validateRequest(found.authToken, signature, signedUrl(c, services), sent)) {
-    throw forbidden('The request is not signed by Twilio for this clinic (X-Twilio-Signature).');
-  }
+  if (!found) throw await countedFailure(c, services, notFound('Clinic number or message', bareAddress(params.To) || params.MessageSid || '(none)'));
+  if (!twilio.validateRequest(found.authToken, signature, signedUrl(c, services), sent)) throw await countedFailure(c, services, notSigned());
   return { params, tenant: found.tenant };
 }
 
