@@ -85,7 +85,7 @@ const LOCK_CONVERSATION = `select c.handled_by, c.state, c.patient_id, c.verifie
  */
 const TOUCH_CONVERSATION = `update conversation set state = coalesce(?::jsonb, state), last_message_at = coalesce(?, last_message_at),
     history_from = case when ?::boolean then greatest(history_from, ?::timestamptz) else history_from end, updated_at = ?
-  where id = ?`;
+  where tenant_id = ? and id = ?`;
 
 /**
  * Stores the turn in one transaction: the rare changes that go through the modules (STOP/START
@@ -159,7 +159,7 @@ async function store(
       ...(reply ? [insertRows(services.orm, Message, [reply.message]), insertRows(services.orm, DomainEvent, [reply.event])] : []),
       ...(reply && reply.jobs.length > 0 ? [insertRows(services.orm, Job, reply.jobs)] : []),
       insertRows(services.orm, AgentTurn, [turn]),
-      { sql: TOUCH_CONVERSATION, params: [state, reply ? now : null, leftBehind, now, now, ids.conversationId] },
+      { sql: TOUCH_CONVERSATION, params: [state, reply ? now : null, leftBehind, now, now, tenant.id, ids.conversationId] },
     ];
     if (completeJob) await completeJob(sql, writes);
     else await executeAll(sql, writes);
