@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELIVER_JOB } from '../src/channels/outbound.js';
+import { DELIVER_JOB } from '../src/modules/communications/jobs.js';
 import { enqueueJob } from '../src/jobs/enqueue.js';
-import { Conversation, Message } from '../src/modules/conversations/entities.js';
+import { Conversation } from '../src/modules/conversations/entities.js';
+import { Communication } from '../src/modules/communications/entities.js';
 import { ACCOUNT_SID, API, AUTH_TOKEN, openClinic, type TestPatient } from './support/clinic-fixture.js';
 import { patientOn, randomSid } from './support/conversation-driver.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
@@ -41,7 +42,7 @@ const em = () => {
 };
 const threadOf = async (contact: string, channel = 'whatsapp') => {
   const conversation = await em().findOne(Conversation, { contact, channel: channel as 'whatsapp' });
-  return conversation ? em().find(Message, { conversationId: conversation.id }, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }) : [];
+  return conversation ? em().find(Communication, { conversationId: conversation.id }, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }) : [];
 };
 const settle = () => harness.services.jobs.drain({ tenantId: clinic.tenant.id });
 
@@ -269,16 +270,16 @@ describe('delivery', () => {
     await settle();
     const reply = (await threadOf(from)).find((message) => message.direction === 'outbound');
     const callback = (status: string, extra: Record<string, string> = {}) =>
-      webhook('/channels/twilio/status', { MessageSid: reply?.channelMessageId ?? '', MessageStatus: status, AccountSid: ACCOUNT_SID, ...extra });
+      webhook('/channels/twilio/status', { MessageSid: reply?.channelMessageId ?? '', CommunicationStatus: status, AccountSid: ACCOUNT_SID, ...extra });
     expect((await callback('delivered')).status).toBe(204);
     expect((await callback('sent')).status).toBe(204);
-    let stored = await em().findOneOrFail(Message, { id: reply?.id });
+    let stored = await em().findOneOrFail(Communication, { id: reply?.id });
     expect(stored.status).toBe('delivered');
     expect(stored.deliveredAt).toBeInstanceOf(Date);
     await callback('read');
-    stored = await em().findOneOrFail(Message, { id: reply?.id });
+    stored = await em().findOneOrFail(Communication, { id: reply?.id });
     expect(stored.status).toBe('read');
-    expect((await webhook('/channels/twilio/status', { MessageSid: reply?.channelMessageId ?? '', MessageStatus: 'failed' }, { signature: 'forged' })).status).toBe(403);
+    expect((await webhook('/channels/twilio/status', { MessageSid: reply?.channelMessageId ?? '', CommunicationStatus: 'failed' }, { signature: 'forged' })).status).toBe(403);
   });
 
   it('retries when Twilio rate-limits (the request was not processed) and sends once', async () => {
@@ -312,14 +313,14 @@ describe('delivery', () => {
     await settle();
     const reply = (await threadOf(from)).find((message) => message.direction === 'outbound');
     // As a worker that died after marking it `sending` would leave it, with its job run again.
-    await em().nativeUpdate(Message, { id: reply?.id }, { status: 'sending' });
+    await em().nativeUpdate(Communication, { id: reply?.id }, { status: 'sending' });
     const fork = em();
     enqueueJob(fork, { tenantId: clinic.tenant.id, kind: DELIVER_JOB, payload: { messageId: reply?.id } });
     await fork.flush();
     const attemptsBefore = twilioApi.attempts.length;
     await settle();
     expect(twilioApi.attempts.length).toBe(attemptsBefore);
-    const stored = await em().findOneOrFail(Message, { id: reply?.id });
+    const stored = await em().findOneOrFail(Communication, { id: reply?.id });
     expect(stored.status).toBe('failed');
     expect(stored.error).toContain('interrupted');
   });
@@ -329,7 +330,7 @@ describe('delivery', () => {
     await openClinic(harness, other, { twilio: false, phone: '+12125550999' });
     const { reply, turn } = await patientOn(harness, other, '+12125550999').say('HELP');
     expect(reply).toBeTruthy();
-    const stored = await harness.services.orm.em.fork().findOneOrFail(Message, { id: turn.replyMessageId }, { filters: false });
+    const stored = await harness.services.orm.em.fork().findOneOrFail(Communication, { id: turn.replyMessageId }, { filters: false });
     expect(stored.status).toBe('not_sent');
     expect(stored.error).toContain('Twilio is not configured');
   });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentTurn, Conversation, Message } from '../src/modules/conversations/entities.js';
+import { AgentTurn, Conversation } from '../src/modules/conversations/entities.js';
+import { Communication } from '../src/modules/communications/entities.js';
 import { Tenant } from '../src/modules/tenancy/entities.js';
 import { ACCOUNT_SID, API, AUTH_TOKEN, openClinic, type TestPatient } from './support/clinic-fixture.js';
 import { randomSid } from './support/conversation-driver.js';
@@ -83,7 +84,7 @@ describe('the voice webhook', () => {
     const twiml = await (await voice(call('+12125550402', callSid, 'what can you do'))).text();
     expect(twiml).toMatch(/<Gather[^>]*><Say>[^<]+<\/Say><\/Gather>/);
     const conversation = await harness.services.orm.em.fork().findOneOrFail(Conversation, { tenantId: clinic.tenant.id, channel: 'voice', contact: '+12125550402' }, { filters: false });
-    const messages = await harness.services.orm.em.fork().find(Message, { conversationId: conversation.id }, { filters: false, orderBy: { createdAt: 'asc' } });
+    const messages = await harness.services.orm.em.fork().find(Communication, { conversationId: conversation.id }, { filters: false, orderBy: { createdAt: 'asc' } });
     expect(messages.map((message) => [message.direction, message.status])).toEqual([
       ['inbound', 'received'],
       ['outbound', 'sent'],
@@ -93,7 +94,7 @@ describe('the voice webhook', () => {
     // Twilio retrying the same utterance of the same call: stored once, the same answer spoken.
     const again = await (await voice(call('+12125550402', callSid, 'what can you do'))).text();
     expect(again).toBe(twiml);
-    expect(await harness.services.orm.em.fork().count(Message, { conversationId: conversation.id }, { filters: false })).toBe(2);
+    expect(await harness.services.orm.em.fork().count(Communication, { conversationId: conversation.id }, { filters: false })).toBe(2);
   });
 
   it('hears the same words twice in one call as two messages with two answers; a redelivery of one is stored once', async () => {
@@ -107,7 +108,7 @@ describe('the voice webhook', () => {
     const second = await (await voice(call(from, callSid, 'yes'), { path: secondPath })).text();
 
     const conversation = await harness.services.orm.em.fork().findOneOrFail(Conversation, { tenantId: clinic.tenant.id, channel: 'voice', contact: from }, { filters: false });
-    const thread = () => harness.services.orm.em.fork().find(Message, { conversationId: conversation.id }, { filters: false, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    const thread = () => harness.services.orm.em.fork().find(Communication, { conversationId: conversation.id }, { filters: false, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     const messages = await thread();
     expect(messages.map((message) => [message.direction, message.body])).toEqual([
       ['inbound', 'yes'],
@@ -186,7 +187,7 @@ describe('the voice webhook', () => {
     expect(response.status).toBe(200);
     expect(spoken(await response.text())).not.toBe('');
     const conversation = await harness.services.orm.em.fork().findOneOrFail(Conversation, { tenantId: clinic.tenant.id, channel: 'voice', contact: '+12125550405' }, { filters: false });
-    const messages = await harness.services.orm.em.fork().find(Message, { conversationId: conversation.id }, { filters: false, orderBy: { createdAt: 'asc' } });
+    const messages = await harness.services.orm.em.fork().find(Communication, { conversationId: conversation.id }, { filters: false, orderBy: { createdAt: 'asc' } });
     expect(messages.map((message) => [message.direction, message.body.includes('\u0000')])).toEqual([
       ['inbound', false],
       ['outbound', false],

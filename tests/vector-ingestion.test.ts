@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCaller } from '../src/agent/tool-caller.js';
-import { receiveInbound } from '../src/modules/conversations/inbound.js';
+import { receiveInbound } from '../src/modules/communications/inbound.js';
 import { backfillAtStart } from '../src/modules/vector/embedding.js';
 import { ingestArticles } from '../src/modules/vector/ingest-articles.js';
 import { runOperation } from '../src/tools/runner.js';
@@ -65,7 +65,7 @@ describe('messages and transcripts', () => {
     expect(found.results[0].text).toBe('I left my blue umbrella in the waiting room');
     // The bot's reply is a message of the thread too.
     const [replies] = await harness.services.orm.em.fork().execute<{ count: number }[]>(
-      `select count(*)::int as count from text_chunk c join message m on m.id = c.source_id where c.tenant_id = ? and m.direction = 'outbound' and c.patient_id = ?`,
+      `select count(*)::int as count from text_chunk c join communication m on m.id = c.source_id where c.tenant_id = ? and m.direction = 'outbound' and c.patient_id = ?`,
       [clinic.tenant.id, patientId],
     );
     expect(replies.count).toBeGreaterThan(0);
@@ -83,7 +83,7 @@ describe('messages and transcripts', () => {
     const strangers = await thread('+15550100004', null, ['A stranger asks about the parrot clinic']);
     // An unknown number's messages cannot be indexed: they do not even get a job.
     const [jobs] = await harness.services.orm.em.fork().execute<{ count: number }[]>(
-      `select count(*)::int as count from job j join message m on m.id::text = j.payload->>'entityId' where j.kind = 'vector.ingest_message' and m.conversation_id = ?`,
+      `select count(*)::int as count from job j join communication m on m.id::text = j.payload->>'entityId' where j.kind = 'vector.ingest_message' and m.conversation_id = ?`,
       [strangers],
     );
     expect(jobs.count).toBe(0);

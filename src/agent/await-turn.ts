@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Services, TenantInfo } from '../context.js';
-import { AgentTurn, Message } from '../modules/conversations/entities.js';
+import { AgentTurn } from '../modules/conversations/entities.js';
+import { Communication } from '../modules/communications/entities.js';
 import { tenantEntityManager } from '../tools/runner.js';
 
 export type TurnAnswer = { reply: string | null; outcome: string };
@@ -10,7 +11,7 @@ export async function storedAnswer(services: Services, tenant: TenantInfo, messa
   const em = tenantEntityManager(services, tenant.id);
   const turn = await em.findOne(AgentTurn, { inboundMessageId: messageId });
   if (!turn) return undefined;
-  const reply = turn.replyMessageId ? await em.findOne(Message, { id: turn.replyMessageId }) : null;
+  const reply = turn.replyMessageId ? await em.findOne(Communication, { id: turn.replyMessageId }) : null;
   return { reply: reply?.body ?? null, outcome: turn.outcome };
 }
 

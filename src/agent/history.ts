@@ -1,15 +1,15 @@
 import type { ModelMessage } from 'ai';
 import type { Sql } from '../db/sql.js';
-import type { Message } from '../modules/conversations/entities.js';
+import type { Communication } from '../modules/communications/entities.js';
 import type { AnsweredMessage } from './turn-input.js';
 
-type Row = Pick<Message, 'direction' | 'body' | 'media'> & { author_kind: Message['authorKind'] };
+type Row = Pick<Communication, 'direction' | 'body' | 'media'> & { author_kind: Communication['authorKind'] };
 
 /**
  * Plain SQL: every model turn reads it, and the ORM's find and hydration cost more than the rows.
  * Nothing at or before the floor (see `historyFloor`), except the message being answered itself.
  */
-const HISTORY = `select direction, author_kind, body, media from message
+const HISTORY = `select direction, author_kind, body, media from communication
   where tenant_id = ? and conversation_id = ? and (created_at, id) <= (?, ?)
     and (created_at > coalesce(?::timestamptz, '-infinity'::timestamptz) or id = ?)
   order by created_at desc, id desc limit ?`;

@@ -1,9 +1,10 @@
 import type { Sql } from '../db/sql.js';
 import { clinicFromTenant, type ClinicProfile } from '../modules/conversations/clinic.js';
-import type { Conversation, Message } from '../modules/conversations/entities.js';
+import type { Conversation } from '../modules/conversations/entities.js';
+import type { Communication } from '../modules/communications/entities.js';
 
 /** The inbound message a turn answers: what the engines and the history read of it. */
-export type AnsweredMessage = Pick<Message, 'id' | 'conversationId' | 'body' | 'media' | 'createdAt'>;
+export type AnsweredMessage = Pick<Communication, 'id' | 'conversationId' | 'body' | 'media' | 'createdAt'>;
 
 /** What a turn starts from: its conversation (as it was read, not locked), the message, the clinic. */
 export type TurnInput = { conversation: Conversation; message: AnsweredMessage; clinic: ClinicProfile };
@@ -11,7 +12,7 @@ export type TurnInput = { conversation: Conversation; message: AnsweredMessage; 
 type Row = {
   id: string;
   body: string;
-  media: Message['media'];
+  media: Communication['media'];
   created_at: Date;
   name: string;
   time_zone: string;
@@ -40,14 +41,14 @@ const TURN_INPUT = `select m.id, m.body, m.media, m.created_at, t.name, t.time_z
     c.verified_until as c_verified_until, c.history_from as c_history_from, c.status as c_status, c.handled_by as c_handled_by, c.handoff_ticket_id as c_handoff_ticket_id,
     c.opted_out_at as c_opted_out_at, c.state as c_state, c.last_message_at as c_last_message_at, c.closed_at as c_closed_at,
     c.created_at as c_created_at, c.updated_at as c_updated_at
-  from message m join conversation c on c.id = m.conversation_id join tenant t on t.id = m.tenant_id
+  from communication m join conversation c on c.id = m.conversation_id join tenant t on t.id = m.tenant_id
   where m.tenant_id = ? and m.id = ? and m.conversation_id = ?`;
 
 const date = (value: Date | string | null) => (value === null ? null : new Date(value));
 
 export async function loadTurnInput(sql: Sql, tenantId: string, ids: { conversationId: string; messageId: string }): Promise<TurnInput> {
   const [row] = await sql.query<Row>({ sql: TURN_INPUT, params: [tenantId, ids.messageId, ids.conversationId] });
-  if (!row) throw new Error(`Message ${ids.messageId} of conversation ${ids.conversationId} was not found`);
+  if (!row) throw new Error(`Communication ${ids.messageId} of conversation ${ids.conversationId} was not found`);
   const conversation: Conversation = {
     id: row.c_id,
     tenantId,

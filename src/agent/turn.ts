@@ -3,13 +3,14 @@ import { createContext, type AppContext, type Services, type TenantInfo } from '
 import { isConstraintViolation } from '../db/database-errors.js';
 import { newId } from '../ids.js';
 import type { JobContext, JobHandler } from '../jobs/worker.js';
-import { DELIVERY_SERIAL_PREFIX, outboundRows, repliesInline } from '../channels/outbound.js';
+import { DELIVERY_SERIAL_PREFIX, outboundRows, repliesInline } from '../modules/communications/outbound.js';
 import { executeAll, insertRows } from '../db/statement.js';
 import { ormSql, type Sql } from '../db/sql.js';
 import { DomainEvent } from '../events.js';
 import { jobOfKeyWaiting } from '../jobs/enqueue.js';
 import { Job } from '../jobs/job.js';
-import { AgentTurn, Conversation, Message } from '../modules/conversations/entities.js';
+import { AgentTurn, Conversation } from '../modules/conversations/entities.js';
+import { Communication } from '../modules/communications/entities.js';
 import { isVerified } from '../modules/conversations/views.js';
 import { grantConsent, revokeConsent } from '../modules/patients/service.js';
 import { addTicketNote, createTicket } from '../modules/tickets/service.js';
@@ -66,7 +67,7 @@ export async function runTurn(
 }
 
 async function storedResult(services: Services, tenant: TenantInfo, turn: AgentTurn): Promise<TurnResult> {
-  const reply = turn.replyMessageId ? await tenantEntityManager(services, tenant.id).findOne(Message, { id: turn.replyMessageId }) : null;
+  const reply = turn.replyMessageId ? await tenantEntityManager(services, tenant.id).findOne(Communication, { id: turn.replyMessageId }) : null;
   return { reply: reply?.body ?? null, outcome: turn.outcome as Decision['outcome'], replyMessageId: turn.replyMessageId ?? null, turnId: turn.id };
 }
 
@@ -156,7 +157,7 @@ async function store(
     const stillVerifiedAs = conversation.verified_until !== null && new Date(conversation.verified_until) > now ? conversation.patient_id : null;
     const leftBehind = options.verifiedAs !== null && stillVerifiedAs !== options.verifiedAs;
     const writes = [
-      ...(reply ? [insertRows(services.orm, Message, [reply.message]), insertRows(services.orm, DomainEvent, [reply.event])] : []),
+      ...(reply ? [insertRows(services.orm, Communication, [reply.message]), insertRows(services.orm, DomainEvent, [reply.event])] : []),
       ...(reply && reply.jobs.length > 0 ? [insertRows(services.orm, Job, reply.jobs)] : []),
       insertRows(services.orm, AgentTurn, [turn]),
       { sql: TOUCH_CONVERSATION, params: [state, reply ? now : null, leftBehind, now, now, tenant.id, ids.conversationId] },

@@ -4,8 +4,8 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { awaitAnswer } from '../agent/await-turn.js';
 import { prepareDemo } from '../demo/prepare.js';
 import { demoClinic } from '../demo/seed.js';
-import { Message } from '../modules/conversations/entities.js';
-import { receiveInbound } from '../modules/conversations/inbound.js';
+import { Communication } from '../modules/communications/entities.js';
+import { receiveInbound } from '../modules/communications/inbound.js';
 import { findTenantBySlug, tenantInfo } from '../modules/tenancy/service.js';
 import type { RunningServices } from '../services.js';
 import { tenantEntityManager } from '../tools/runner.js';
@@ -31,7 +31,7 @@ export async function chatCommand(services: RunningServices, argv: string[]): Pr
   let seenUntil = new Date();
   const showNewReplies = async (conversationId: string) => {
     const replies = await tenantEntityManager(services, tenant.id).find(
-      Message,
+      Communication,
       { conversationId, direction: 'outbound', createdAt: { $gt: seenUntil } },
       { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
     );

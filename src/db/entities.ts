@@ -5,7 +5,8 @@ import { Ticket, TicketNote } from '../modules/tickets/entities.js';
 import { DomainEvent } from '../events.js';
 import { ToolRun } from '../tools/tool-run.js';
 import { Job } from '../jobs/job.js';
-import { AgentTurn, Conversation, Message, TwilioAccount, TwilioNumber, VerificationLockout } from '../modules/conversations/entities.js';
+import { AgentTurn, Conversation, TwilioAccount, TwilioNumber, VerificationLockout } from '../modules/conversations/entities.js';
+import { Communication, CommunicationStatusReport } from '../modules/communications/entities.js';
 import { KnowledgeSource, TextChunk } from '../modules/vector/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
@@ -26,7 +27,8 @@ export const entities = [
   Ticket,
   TicketNote,
   Conversation,
-  Message,
+  Communication,
+  CommunicationStatusReport,
   AgentTurn,
   TwilioAccount,
   TwilioNumber,

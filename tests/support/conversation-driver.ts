@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AgentTurn, Conversation, Message } from '../../src/modules/conversations/entities.js';
-import { receiveInbound } from '../../src/modules/conversations/inbound.js';
+import { AgentTurn, Conversation } from '../../src/modules/conversations/entities.js';
+import { Communication } from '../../src/modules/communications/entities.js';
+import { receiveInbound } from '../../src/modules/communications/inbound.js';
 import type { Harness, TestTenant } from './harness.js';
 
 /**
@@ -18,13 +19,13 @@ export function patientOn(harness: Harness, clinic: TestTenant, contact: string,
       const received = await receiveInbound(harness.services, clinic.tenant, { channel, contact, body, channelMessageId: `SM${randomUUID().replaceAll('-', '')}` });
       await harness.services.jobs.drain({ tenantId: clinic.tenant.id });
       const turn = await em().findOneOrFail(AgentTurn, { inboundMessageId: received.messageId });
-      const reply = turn.replyMessageId ? await em().findOneOrFail(Message, { id: turn.replyMessageId }) : null;
+      const reply = turn.replyMessageId ? await em().findOneOrFail(Communication, { id: turn.replyMessageId }) : null;
       return { reply: reply?.body ?? null, turn, conversationId: received.conversationId };
     },
     conversation: () => em().findOneOrFail(Conversation, { tenantId: clinic.tenant.id, channel, contact }),
     thread: async () => {
       const conversation = await em().findOneOrFail(Conversation, { channel, contact });
-      return em().find(Message, { conversationId: conversation.id }, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      return em().find(Communication, { conversationId: conversation.id }, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { ConversationChannel } from '../../modules/conversations/entities.js';
 import type { ClinicProfile } from '../../modules/conversations/clinic.js';
 import type { ToolCaller } from '../../tools/ai-sdk.js';
 
@@ -15,7 +16,7 @@ export type GuidedInput = {
   call: ToolCaller;
   clinic: ClinicProfile;
   now: Date;
-  channel: 'whatsapp' | 'sms' | 'voice' | 'chat';
+  channel: ConversationChannel;
   /** The patient the conversation is verified as at the start of the turn (null: not verified), and their first name. */
   patientId: string | null;
   givenName: string | null;

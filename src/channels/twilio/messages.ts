@@ -2,8 +2,8 @@ import type { Context } from 'hono';
 import twilio from 'twilio';
 import type { Services } from '../../context.js';
 import { TENANT_FILTER } from '../../db/base.js';
-import { Message, type MediaReference, type MessageStatus } from '../../modules/conversations/entities.js';
-import { receiveInbound } from '../../modules/conversations/inbound.js';
+import { Communication, type MediaReference, type CommunicationStatus } from '../../modules/communications/entities.js';
+import { receiveInbound } from '../../modules/communications/inbound.js';
 import { clinicByMessage, clinicByNumber, bareAddress, readTwilioRequest } from './webhook.js';
 
 const emptyTwiml = (c: Context) => c.body(new twilio.twiml.MessagingResponse().toString(), 200, { 'content-type': 'text/xml' });
@@ -36,7 +36,7 @@ export async function inboundMessage(c: Context, services: Services): Promise<Re
 }
 
 /** Twilio's statuses in the order a message moves through them; a late callback never moves it back. */
-const progress: Record<string, { status: MessageStatus; rank: number }> = {
+const progress: Record<string, { status: CommunicationStatus; rank: number }> = {
   accepted: { status: 'sent', rank: 1 },
   queued: { status: 'sent', rank: 1 },
   sending: { status: 'sent', rank: 1 },
@@ -46,16 +46,16 @@ const progress: Record<string, { status: MessageStatus; rank: number }> = {
   undelivered: { status: 'undelivered', rank: 5 },
   failed: { status: 'failed', rank: 5 },
 };
-const rankOf = (status: MessageStatus) => Object.values(progress).find((entry) => entry.status === status)?.rank ?? 0;
+const rankOf = (status: CommunicationStatus) => Object.values(progress).find((entry) => entry.status === status)?.rank ?? 0;
 
 /** A delivery status callback: updates the message's status (delivered, read, failed …). */
 export async function statusCallback(c: Context, services: Services): Promise<Response> {
   const { params, tenant } = await readTwilioRequest(c, services, clinicByMessage(services));
-  const next = progress[params.MessageStatus ?? ''];
+  const next = progress[params.CommunicationStatus ?? ''];
   if (next) {
     const em = services.orm.em.fork();
     em.setFilterParams(TENANT_FILTER, { tenantId: tenant.id });
-    const message = await em.findOne(Message, { channelMessageId: params.MessageSid });
+    const message = await em.findOne(Communication, { channelMessageId: params.MessageSid });
     if (message && next.rank >= rankOf(message.status)) {
       message.status = next.status;
       if (next.status === 'delivered' || next.status === 'read') message.deliveredAt ??= new Date();

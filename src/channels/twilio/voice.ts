@@ -5,8 +5,8 @@ import type { Services, TenantInfo } from '../../context.js';
 import { fromZodError, invalid } from '../../errors.js';
 import { clinicProfile } from '../../modules/conversations/clinic.js';
 import { awaitAnswer, storedAnswer, type TurnAnswer } from '../../agent/await-turn.js';
-import { Message } from '../../modules/conversations/entities.js';
-import { receiveInbound } from '../../modules/conversations/inbound.js';
+import { Communication } from '../../modules/communications/entities.js';
+import { receiveInbound } from '../../modules/communications/inbound.js';
 import { Id } from '../../schema.js';
 import { tenantEntityManager } from '../../tools/runner.js';
 import { clinicByNumber, bareAddress, readTwilioRequest } from './webhook.js';
@@ -101,6 +101,6 @@ export async function voiceWebhook(c: Context, services: Services): Promise<Resp
   const channelMessageId = `${params.CallSid}:${utterance}`;
   const received = await receiveInbound(services, tenant, { channel: 'voice', contact: bareAddress(params.From), clinicAddress: bareAddress(params.To), body: speech, channelMessageId });
   const messageId =
-    received.messageId ?? (await tenantEntityManager(services, tenant.id).findOneOrFail(Message, { channelMessageId })).id;
+    received.messageId ?? (await tenantEntityManager(services, tenant.id).findOneOrFail(Communication, { channelMessageId })).id;
   return speakAnswer(c, services, tenant, { messageId, utterance, waits: 0 }, await awaitAnswer(services, tenant, messageId, received.turnJobId, ANSWER_WITHIN_MS));
 }

@@ -92,7 +92,7 @@ export const clinicByNumber = (services: Services) => async (params: Record<stri
 export const clinicByMessage = (services: Services) => async (params: Record<string, string>) => {
   if (!params.MessageSid) throw invalid('MessageSid is missing.', [{ path: 'MessageSid', message: 'required' }]);
   const [row] = await services.sql.query<ClinicRow>({
-    sql: `select ${CLINIC_COLUMNS} from message m join twilio_account a on a.tenant_id = m.tenant_id join tenant t on t.id = m.tenant_id where m.channel_message_id = ?`,
+    sql: `select ${CLINIC_COLUMNS} from communication m join twilio_account a on a.tenant_id = m.tenant_id join tenant t on t.id = m.tenant_id where m.channel_message_id = ?`,
     params: [params.MessageSid],
   });
   return clinic(row);

@@ -1,14 +1,8 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { tenantFilter, tenantOwnedProperties } from '../../db/base.js';
 
-export const conversationChannels = ['whatsapp', 'sms', 'voice', 'chat'] as const;
+export const conversationChannels = ['whatsapp', 'sms', 'voice', 'chat', 'email'] as const;
 export type ConversationChannel = (typeof conversationChannels)[number];
-export const messageStatuses = ['received', 'queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered', 'not_sent'] as const;
-export type MessageStatus = (typeof messageStatuses)[number];
-export const authorKinds = ['patient', 'bot', 'staff', 'system'] as const;
-
-export type MediaReference = { url: string; contentType: string | null };
-
 /**
  * One thread per tenant, channel and contact (the patient's number). Linked to a patient only after
  * verification, which lasts until `verifiedUntil`. `handledBy: staff` silences the bot.
@@ -43,28 +37,6 @@ export const Conversation = defineEntity({
   },
 });
 export type Conversation = InferEntity<typeof Conversation>;
-
-export const Message = defineEntity({
-  name: 'Message',
-  tableName: 'message',
-  filters: tenantFilter,
-  properties: {
-    ...tenantOwnedProperties(),
-    conversationId: p.uuid(),
-    direction: p.enum(['inbound', 'outbound']),
-    authorKind: p.enum([...authorKinds]),
-    authorId: p.string().nullable(),
-    body: p.text(),
-    media: p.json<MediaReference[]>(),
-    /** The channel's id (Twilio's MessageSid): a redelivered inbound message is stored once. */
-    channelMessageId: p.string().nullable(),
-    status: p.enum([...messageStatuses]),
-    error: p.text().nullable(),
-    sentAt: p.datetime().nullable(),
-    deliveredAt: p.datetime().nullable(),
-  },
-});
-export type Message = InferEntity<typeof Message>;
 
 /** One run of the agent on one inbound message: how it answered, and every step on the way. */
 export const AgentTurn = defineEntity({

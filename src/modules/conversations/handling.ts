@@ -1,7 +1,7 @@
 import type { AppContext } from '../../context.js';
 import { unprocessable } from '../../errors.js';
 import { recordEvent } from '../../events.js';
-import { queueOutbound } from '../../channels/outbound.js';
+import { queueOutbound } from '../communications/outbound.js';
 import { requireActivePatient } from '../patients/lookup.js';
 import { linkVerified } from './identity.js';
 import { requireConversation } from './lookup.js';

@@ -3,7 +3,8 @@ import type { AppContext } from '../../context.js';
 import { recordEvent } from '../../events.js';
 import { createTicket } from '../tickets/service.js';
 import { clinicProfile } from './clinic.js';
-import { Message, type Conversation } from './entities.js';
+import type { Conversation } from './entities.js';
+import { Communication } from '../communications/entities.js';
 import { requireConversation } from './lookup.js';
 import type { HandoffInput } from './schema.js';
 import { historyFloor, isVerified } from './views.js';
@@ -17,7 +18,7 @@ const TRANSCRIPT_MESSAGES = 12;
 async function recentTranscript(ctx: AppContext, conversation: Conversation): Promise<string> {
   const floor = historyFloor(conversation, ctx.clock.now());
   const messages = await ctx.em.find(
-    Message,
+    Communication,
     { conversationId: conversation.id, ...(floor ? { createdAt: { $gt: floor } } : {}) },
     { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: TRANSCRIPT_MESSAGES },
   );

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { pageInput, pageOutput } from '../../db/pagination.js';
 import { DateOnly, Id, Timestamp } from '../../schema.js';
-import { authorKinds, conversationChannels, messageStatuses } from './entities.js';
+import { authorKinds, communicationStatuses } from '../communications/entities.js';
+import { conversationChannels } from './entities.js';
 
 const ConversationId = Id.describe('The conversation id.');
 
@@ -13,7 +14,7 @@ export const MessageView = z.object({
   body: z.string(),
   media: z.array(z.object({ url: z.string(), contentType: z.string().nullable() })),
   channelMessageId: z.string().nullable().describe('The channel’s id for it (Twilio MessageSid).'),
-  status: z.enum(messageStatuses).describe('Delivery status; `not_sent` when the channel is not configured or the patient opted out.'),
+  status: z.enum(communicationStatuses).describe('Delivery status; `not_sent` when the channel is not configured or the patient opted out.'),
   error: z.string().nullable(),
   createdAt: Timestamp,
   sentAt: Timestamp.nullable(),

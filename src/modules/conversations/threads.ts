@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { after, decodeCursor, page } from '../../db/pagination.js';
-import { AgentTurn, Conversation, Message } from './entities.js';
+import { AgentTurn, Conversation } from './entities.js';
+import { Communication } from '../communications/entities.js';
 import { requireConversation } from './lookup.js';
 import type { ListAgentTurnsInput, ListConversationsInput, ListMessagesInput } from './schema.js';
 import { agentTurnView, conversationView, messageView } from './views.js';
@@ -33,7 +34,7 @@ export async function listMessages(ctx: AppContext, input: z.output<typeof ListM
   const position = decodeCursor(input.cursor); // a bad cursor is bad input, whatever the conversation
   await requireConversation(ctx, input.id);
   const rows = await ctx.em.find(
-    Message,
+    Communication,
     { conversationId: input.id, ...after('createdAt', position) },
     { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: input.limit + 1 },
   );

@@ -1,5 +1,6 @@
 import { toIso, toIsoOrNull } from '../../schema.js';
-import type { AgentTurn, Conversation, Message } from './entities.js';
+import type { Communication } from '../communications/entities.js';
+import type { AgentTurn, Conversation } from './entities.js';
 import type { ConversationView, MessageView } from './schema.js';
 
 /** A conversation's identity check holds until `verifiedUntil`. */
@@ -35,7 +36,7 @@ export const conversationView = (conversation: Conversation, now: Date): Convers
   createdAt: toIso(conversation.createdAt),
 });
 
-export const messageView = (message: Message): MessageView => ({
+export const messageView = (message: Communication): MessageView => ({
   id: message.id,
   conversationId: message.conversationId,
   direction: message.direction,

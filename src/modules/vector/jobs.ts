@@ -48,8 +48,8 @@ function reindex(type: SourceType, load: Loader): JobHandler {
 async function rememberMessages(services: Services, tenant: TenantInfo, scope: { patientId: string } | { conversationId: string }): Promise<void> {
   const messages = await services.orm.em.fork().execute<{ id: string }[]>(
     'patientId' in scope
-      ? `select m.id from message m join conversation c on c.id = m.conversation_id where c.tenant_id = ? and c.patient_id = ? order by m.created_at, m.id`
-      : `select m.id from message m where m.tenant_id = ? and m.conversation_id = ?
+      ? `select m.id from communication m join conversation c on c.id = m.conversation_id where c.tenant_id = ? and c.patient_id = ? order by m.created_at, m.id`
+      : `select m.id from communication m where m.tenant_id = ? and m.conversation_id = ?
            and not exists (select 1 from text_chunk t where t.tenant_id = m.tenant_id and t.source_type = 'message' and t.source_id = m.id)
          order by m.created_at, m.id`,
     [tenant.id, 'patientId' in scope ? scope.patientId : scope.conversationId],

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context.js';
 import { notFound } from '../../errors.js';
-import { Conversation, Message } from '../conversations/entities.js';
+import { Conversation } from '../conversations/entities.js';
+import { Communication } from '../communications/entities.js';
 import { requireConversation } from '../conversations/lookup.js';
 import { Ticket, TicketNote } from '../tickets/entities.js';
 import type { SourceText } from './chunk-store.js';
@@ -9,7 +10,7 @@ import { conversationSearchAllowed } from './consent.js';
 /** A source's text, or why it may not be indexed (then whatever it had is removed). */
 export type LoadedSource = { source: SourceText } | { withheld: string };
 
-const speakers: Record<Message['authorKind'], string> = { patient: 'Patient', bot: 'Assistant', staff: 'Staff', system: 'Clinic' };
+const speakers: Record<Communication['authorKind'], string> = { patient: 'Patient', bot: 'Assistant', staff: 'Staff', system: 'Clinic' };
 
 async function withheldReason(ctx: AppContext, conversation: Conversation): Promise<string | undefined> {
   if (!conversation.patientId) return 'the conversation has no verified patient, so no consent to search it';
@@ -26,7 +27,7 @@ export async function transcriptSource(ctx: AppContext, conversationId: string):
   if (withheld) return { withheld };
   // Only the current patient's part of the thread: on a shared number, what came before `historyFrom` was another patient's.
   const since = conversation.historyFrom ? { createdAt: { $gt: conversation.historyFrom } } : {};
-  const messages = await ctx.em.find(Message, { conversationId, ...since }, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  const messages = await ctx.em.find(Communication, { conversationId, ...since }, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   return {
     source: {
       type: 'transcript',
@@ -41,7 +42,7 @@ export async function transcriptSource(ctx: AppContext, conversationId: string):
 
 /** One message, under its conversation's patient. */
 export async function messageSource(ctx: AppContext, messageId: string): Promise<LoadedSource> {
-  const message = await ctx.em.findOne(Message, { id: messageId });
+  const message = await ctx.em.findOne(Communication, { id: messageId });
   if (!message) throw notFound('Message', messageId);
   const conversation = await requireConversation(ctx, message.conversationId);
   const withheld = await withheldReason(ctx, conversation);

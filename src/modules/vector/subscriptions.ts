@@ -13,7 +13,7 @@ export const vectorSubscriptions: readonly EventSubscription[] = [
   // Only a patient's messages can be indexed (with their consent): most messages of unknown numbers cost nothing.
   {
     kind: INGEST_MESSAGE_JOB,
-    events: ['message.created'],
+    events: ['communication.created'],
     serialKey: (event) => `vector:message:${event.entityId}`,
     when: (event) => typeof event.payload.patientId === 'string',
   },

@@ -60,7 +60,7 @@ export const askToCancel = (appointment: AppointmentChoice): Answer => ({
   step: { kind: 'confirm_cancel', appointment },
 });
 
-const channelNames: Record<GuidedContext['channel'], string> = { whatsapp: 'WhatsApp', sms: 'SMS', voice: 'the phone', chat: 'chat' };
+const channelNames: Record<GuidedContext['channel'], string> = { whatsapp: 'WhatsApp', sms: 'SMS', voice: 'the phone', chat: 'chat', email: 'email' };
 
 export async function cancelAppointment(context: GuidedContext, appointment: AppointmentChoice): Promise<Answer> {
   const outcome = await context.operations.cancelAppointment({ id: appointment.id, reason: `Cancelled by the patient over ${channelNames[context.channel]}` });

@@ -4,9 +4,10 @@ import { DomainEvent, eventRows } from '../../events.js';
 import { newId } from '../../ids.js';
 import { jobOfKeyWaiting, jobRow } from '../../jobs/enqueue.js';
 import { Job } from '../../jobs/job.js';
-import type { ConversationChannel, MediaReference } from './entities.js';
+import { ANSWER_JOB } from './jobs.js';
+import type { ConversationChannel } from '../conversations/entities.js';
+import type { MediaReference } from './entities.js';
 
-export const TURN_JOB = 'agent.turn';
 /** A conversation's turns share this serial key, plus its id: one at a time, in order. */
 const TURN_SERIAL_PREFIX = 'conversation:';
 
@@ -40,7 +41,7 @@ const OPEN_CONVERSATION = `
     from conversation_row c`;
 
 /** The message, unless its channel id was stored before (a redelivery: nothing is inserted). */
-const INSERT_MESSAGE = `insert into message (id, tenant_id, conversation_id, direction, author_kind, author_id, body, media, channel_message_id, status, created_at, updated_at)
+const INSERT_MESSAGE = `insert into communication (id, tenant_id, conversation_id, direction, author_kind, author_id, body, media, channel_message_id, status, created_at, updated_at)
   values (?, ?, ?, 'inbound', 'patient', ?, ?, ?, ?, 'received', ?, ?)
   on conflict (tenant_id, channel_message_id) where channel_message_id is not null do nothing
   returning id`;
@@ -77,9 +78,9 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
       if (!inserted) return { duplicate: true, conversationId, messageId: null, turnJobId: null, otherJobs: [] };
       const messageId = inserted.id;
 
-      const event = eventRows(tenant.id, { type: 'message.created', entityType: 'message', entityId: messageId, payload: { conversationId, patientId: conversation.patient_id, direction: 'inbound' } }, now);
+      const event = eventRows(tenant.id, { type: 'communication.created', entityType: 'message', entityId: messageId, payload: { conversationId, patientId: conversation.patient_id, direction: 'inbound' } }, now);
       const claimed = reservation && !conversation.turn_waiting ? services.jobs.claimUntil() : undefined;
-      const turn = jobRow({ tenantId: tenant.id, kind: TURN_JOB, payload: { conversationId, messageId }, serialKey: `${TURN_SERIAL_PREFIX}${conversationId}` }, new Date(), claimed);
+      const turn = jobRow({ tenantId: tenant.id, kind: ANSWER_JOB, payload: { conversationId, messageId }, serialKey: `${TURN_SERIAL_PREFIX}${conversationId}` }, new Date(), claimed);
       await executeAll(sql, [
         insertRows(services.orm, DomainEvent, [event.event]),
         insertRows(services.orm, Job, [...event.jobs, turn]),

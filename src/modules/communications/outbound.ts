@@ -1,0 +1,68 @@
+import type { AppContext } from '../../context.js';
+import { DomainEvent, eventRows } from '../../events.js';
+import { newId } from '../../ids.js';
+import { jobRow } from '../../jobs/enqueue.js';
+import { Job } from '../../jobs/job.js';
+import type { Conversation } from '../conversations/entities.js';
+import { Communication } from './entities.js';
+import { DELIVER_JOB } from './jobs.js';
+
+/** Channels whose replies are read from the thread by the channel itself (TwiML, the terminal). */
+const deliveredInline = new Set(['voice', 'chat']);
+export const repliesInline = (channel: Conversation['channel']) => deliveredInline.has(channel);
+
+type NewOutbound = { body: string; authorKind: 'bot' | 'staff' | 'system'; authorId?: string | null };
+
+/**
+ * The rows of a new outbound message: the message, its `message.created` event with its subscribers'
+ * jobs, and its delivery job (WhatsApp, SMS; inserted claimed by this process with `claimDeliveryUntil`).
+ */
+export type OutboundRows = { message: Communication; event: DomainEvent; jobs: Job[]; delivery: Job | null };
+
+export const DELIVERY_SERIAL_PREFIX = 'deliver:';
+
+export function outboundRows(
+  tenantId: string,
+  conversation: Pick<Conversation, 'id' | 'channel' | 'patientId'>,
+  message: NewOutbound,
+  now: Date,
+  claimDeliveryUntil?: Date,
+): OutboundRows {
+  const inline = repliesInline(conversation.channel);
+  const id = newId();
+  const row: Communication = {
+    id,
+    tenantId,
+    conversationId: conversation.id,
+    direction: 'outbound',
+    authorKind: message.authorKind,
+    authorId: message.authorId ?? null,
+    body: message.body,
+    media: [],
+    channelMessageId: null,
+    status: inline ? 'sent' : 'queued',
+    error: null,
+    sentAt: inline ? now : null,
+    deliveredAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const event = eventRows(tenantId, { type: 'communication.created', entityType: 'message', entityId: id, payload: { conversationId: conversation.id, patientId: conversation.patientId ?? null, direction: 'outbound' } }, now);
+  const delivery = inline ? null : jobRow({ tenantId, kind: DELIVER_JOB, payload: { messageId: id }, serialKey: `${DELIVERY_SERIAL_PREFIX}${conversation.id}` }, new Date(), claimDeliveryUntil);
+  return { message: row, event: event.event, jobs: delivery ? [...event.jobs, delivery] : event.jobs, delivery };
+}
+
+/**
+ * Adds an outbound message to the conversation and, for WhatsApp and SMS, queues its delivery, all in
+ * the caller's unit of work: a message exists and will be sent exactly when the change that wrote it
+ * commits. After the commit, `services.jobs.nudge([deliveryJobId])` sends it at once. (The agent's
+ * turn writes the same rows in its one statement, see src/agent/turn.ts.)
+ */
+export function queueOutbound(ctx: AppContext, conversation: Conversation, message: NewOutbound): { message: Communication; deliveryJobId: string | null } {
+  const rows = outboundRows(ctx.tenant.id, conversation, message, ctx.clock.now());
+  const created = ctx.em.create(Communication, rows.message);
+  for (const job of rows.jobs) ctx.em.create(Job, job);
+  ctx.em.create(DomainEvent, rows.event);
+  conversation.lastMessageAt = rows.message.createdAt;
+  return { message: created, deliveryJobId: rows.delivery?.id ?? null };
+}
