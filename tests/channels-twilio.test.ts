@@ -270,7 +270,7 @@ describe('delivery', () => {
     await settle();
     const reply = (await threadOf(from)).find((message) => message.direction === 'outbound');
     const callback = (status: string, extra: Record<string, string> = {}) =>
-      webhook('/channels/twilio/status', { MessageSid: reply?.channelMessageId ?? '', CommunicationStatus: status, AccountSid: ACCOUNT_SID, ...extra });
+      webhook('/channels/twilio/status', { MessageSid: reply?.channelMessageId ?? '', MessageStatus: status, AccountSid: ACCOUNT_SID, ...extra });
     expect((await callback('delivered')).status).toBe(204);
     expect((await callback('sent')).status).toBe(204);
     let stored = await em().findOneOrFail(Communication, { id: reply?.id });
@@ -279,7 +279,7 @@ describe('delivery', () => {
     await callback('read');
     stored = await em().findOneOrFail(Communication, { id: reply?.id });
     expect(stored.status).toBe('read');
-    expect((await webhook('/channels/twilio/status', { MessageSid: reply?.channelMessageId ?? '', CommunicationStatus: 'failed' }, { signature: 'forged' })).status).toBe(403);
+    expect((await webhook('/channels/twilio/status', { MessageSid: reply?.channelMessageId ?? '', MessageStatus: 'failed' }, { signature: 'forged' })).status).toBe(403);
   });
 
   it('retries when Twilio rate-limits (the request was not processed) and sends once', async () => {
@@ -307,7 +307,7 @@ describe('delivery', () => {
     expect(reply?.error).toBeTruthy();
   });
 
-  it('does not resend a message whose sending was cut short (worker died mid-request): failed, for staff', async () => {
+  it('does not resend a message whose sending was cut short (worker died mid-request): unknown, for staff', async () => {
     const from = nextPhone();
     await webhook('/channels/twilio/messages', whatsapp(from, 'HELP'));
     await settle();
@@ -321,7 +321,7 @@ describe('delivery', () => {
     await settle();
     expect(twilioApi.attempts.length).toBe(attemptsBefore);
     const stored = await em().findOneOrFail(Communication, { id: reply?.id });
-    expect(stored.status).toBe('failed');
+    expect(stored.status).toBe('unknown');
     expect(stored.error).toContain('interrupted');
   });
 

@@ -3,11 +3,11 @@ import { createContext, type AppContext, type Services, type TenantInfo } from '
 import { isConstraintViolation } from '../db/database-errors.js';
 import { newId } from '../ids.js';
 import type { JobContext, JobHandler } from '../jobs/worker.js';
-import { DELIVERY_SERIAL_PREFIX, outboundRows, repliesInline } from '../modules/communications/outbound.js';
+import { outboundRows, repliesInline } from '../modules/communications/outbound.js';
+import { lockForReply, readLockedForReply, touchAfterTurn } from '../modules/communications/statements.js';
 import { executeAll, insertRows } from '../db/statement.js';
 import { ormSql, type Sql } from '../db/sql.js';
 import { DomainEvent } from '../events.js';
-import { jobOfKeyWaiting } from '../jobs/enqueue.js';
 import { Job } from '../jobs/job.js';
 import { AgentTurn, Conversation } from '../modules/conversations/entities.js';
 import { Communication } from '../modules/communications/entities.js';
@@ -44,7 +44,7 @@ export async function runTurn(
   const em = tenantEntityManager(services, tenant.id);
   // A turn run again (its worker died after storing it) meets the unique index on store and
   // returns what was stored; its writes were replays by idempotency key.
-  const { conversation, message, clinic } = await loadTurnInput(services.sql, tenant.id, ids);
+  const { conversation, message, clinic } = await loadTurnInput(services, tenant.id, ids);
   const verifiedAs = isVerified(conversation, startedAt) ? (conversation.patientId ?? null) : null;
   const decision = await decide({ services, tenant, em, conversation, message, clinic, call: conversationToolCaller(services, tenant, ids) });
   // A place to send the reply from, right after the commit, with no claim (see JobWorker.reserve):
@@ -70,23 +70,6 @@ async function storedResult(services: Services, tenant: TenantInfo, turn: AgentT
   const reply = turn.replyMessageId ? await tenantEntityManager(services, tenant.id).findOne(Communication, { id: turn.replyMessageId }) : null;
   return { reply: reply?.body ?? null, outcome: turn.outcome as Decision['outcome'], replyMessageId: turn.replyMessageId ?? null, turnId: turn.id };
 }
-
-/**
- * The conversation, locked for the turn's writes, and whether the turn's commit waits for the WAL
- * flush: only when the channel reads the reply from the turn (voice, the terminal). A WhatsApp or SMS
- * reply is promised when it is marked `sending`, a flushed commit (src/db/unflushed.ts).
- */
-const LOCK_CONVERSATION = `select c.handled_by, c.state, c.patient_id, c.verified_until, set_config('synchronous_commit', case when ? then 'on' else 'off' end, true),
-    ${jobOfKeyWaiting(`? || c.id::text`)} as delivery_waiting
-  from conversation c where c.tenant_id = ? and c.id = ? for update`;
-
-/**
- * The conversation after a turn: its state, its last message if the turn replied, and where the
- * agent's reading starts when the turn's verification ended before its reply was stored.
- */
-const TOUCH_CONVERSATION = `update conversation set state = coalesce(?::jsonb, state), last_message_at = coalesce(?, last_message_at),
-    history_from = case when ?::boolean then greatest(history_from, ?::timestamptz) else history_from end, updated_at = ?
-  where tenant_id = ? and id = ?`;
 
 /**
  * Stores the turn in one transaction: the rare changes that go through the modules (STOP/START
@@ -117,24 +100,16 @@ async function store(
         })
       : services.sql.transaction(work);
   return inTransaction(async (sql) => {
-    const [conversation] = await sql.query<{
-      handled_by: Conversation['handledBy'];
-      state: Record<string, unknown>;
-      patient_id: string | null;
-      verified_until: Date | string | null;
-      delivery_waiting: boolean;
-    }>({
-      sql: LOCK_CONVERSATION,
-      params: [repliesInline(channel), DELIVERY_SERIAL_PREFIX, tenant.id, ids.conversationId],
-    });
+    const [row] = await sql.query<Record<string, unknown>>(lockForReply(services.orm, { tenantId: tenant.id, conversationId: ids.conversationId, flushed: repliesInline(channel) }));
+    const conversation = row && readLockedForReply(services.orm, row);
     if (!conversation) throw new Error(`Conversation ${ids.conversationId} was not found`);
     const now = services.clock.now();
     // The conversation's lock keeps "no delivery waiting" true until the commit (every delivery job is inserted under it).
-    const claimUntil = options.claimDelivery && !conversation.delivery_waiting ? services.jobs.claimUntil() : undefined;
+    const claimUntil = options.claimDelivery && !conversation.deliveryWaiting ? services.jobs.claimUntil() : undefined;
     const reply = decision.reply
-      ? outboundRows(tenant.id, { id: ids.conversationId, channel, patientId: conversation.patient_id }, { body: decision.reply, authorKind: decision.authorKind }, now, claimUntil)
+      ? outboundRows(tenant.id, { id: ids.conversationId, channel, patientId: conversation.patientId }, { body: decision.reply, authorKind: decision.authorKind }, now, claimUntil)
       : null;
-    const outcome = decision.outcome === 'replied' && conversation.handled_by === 'staff' ? 'handed_off' : decision.outcome;
+    const outcome = decision.outcome === 'replied' && conversation.handledBy === 'staff' ? 'handed_off' : decision.outcome;
     const turn: AgentTurn = {
       id: newId(),
       tenantId: tenant.id,
@@ -154,13 +129,13 @@ async function store(
     const state = decision.guidedState ? JSON.stringify({ ...conversation.state, guided: decision.guidedState }) : null;
     // A turn that began verified and ends after the check lapsed, or with someone else verified on the
     // number, answered from that patient's records: its reply is the last the agent reads of them.
-    const stillVerifiedAs = conversation.verified_until !== null && new Date(conversation.verified_until) > now ? conversation.patient_id : null;
+    const stillVerifiedAs = conversation.verifiedUntil != null && conversation.verifiedUntil > now ? (conversation.patientId ?? null) : null;
     const leftBehind = options.verifiedAs !== null && stillVerifiedAs !== options.verifiedAs;
     const writes = [
       ...(reply ? [insertRows(services.orm, Communication, [reply.message]), insertRows(services.orm, DomainEvent, [reply.event])] : []),
       ...(reply && reply.jobs.length > 0 ? [insertRows(services.orm, Job, reply.jobs)] : []),
       insertRows(services.orm, AgentTurn, [turn]),
-      { sql: TOUCH_CONVERSATION, params: [state, reply ? now : null, leftBehind, now, now, tenant.id, ids.conversationId] },
+      touchAfterTurn({ tenantId: tenant.id, conversationId: ids.conversationId, state, repliedAt: reply ? now : null, leftBehind, now }),
     ];
     if (completeJob) await completeJob(sql, writes);
     else await executeAll(sql, writes);

@@ -25,11 +25,15 @@ class RebasedRequestClient extends twilio.RequestClient {
   }
 }
 
-export type OutboundSms = { channel: 'whatsapp' | 'sms'; to: string; from: string | null; body: string };
+/** `communicationId`: ours, carried in the status callback's URL, so a report finds it even if its sid was never stored. */
+export type OutboundSms = { channel: 'whatsapp' | 'sms'; to: string; from: string | null; body: string; communicationId: string };
 
 /** What sending needs of a clinic's Twilio account. */
 export type TwilioCredentials = Pick<TwilioAccount, 'accountSid' | 'authToken' | 'phoneNumber' | 'whatsappNumber'>;
 export type SentSms = { sid: string; status: string };
+
+/** Where Twilio reports a message's status (src/channels/twilio/routes.ts). */
+export const STATUS_PATH = '/channels/twilio/status';
 
 /** Connection failures before a request is written: Twilio never saw it, so a retry cannot duplicate. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -57,7 +61,7 @@ export class TwilioGateway {
         to: `${prefix}${message.to}`,
         from: `${prefix}${from}`,
         body: message.body,
-        ...(base ? { statusCallback: `${base.replace(/\/$/, '')}/channels/twilio/status` } : {}),
+        ...(base ? { statusCallback: `${base.replace(/\/$/, '')}${STATUS_PATH}?communication=${message.communicationId}` } : {}),
       });
       return { sid: sent.sid, status: sent.status };
     } catch (error) {

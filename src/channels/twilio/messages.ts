@@ -1,10 +1,12 @@
 import type { Context } from 'hono';
 import twilio from 'twilio';
 import type { Services } from '../../context.js';
-import { TENANT_FILTER } from '../../db/base.js';
-import { Communication, type MediaReference, type CommunicationStatus } from '../../modules/communications/entities.js';
+import { AppError } from '../../errors.js';
+import type { CommunicationStatus, MediaReference } from '../../modules/communications/entities.js';
+import { applyProviderReport } from '../../modules/communications/status.js';
+import { Id } from '../../schema.js';
 import { receiveInbound } from '../../modules/communications/inbound.js';
-import { clinicByMessage, clinicByNumber, bareAddress, readTwilioRequest } from './webhook.js';
+import { bareAddress, clinicByNumber, clinicByReport, readTwilioRequest } from './webhook.js';
 
 const emptyTwiml = (c: Context) => c.body(new twilio.twiml.MessagingResponse().toString(), 200, { 'content-type': 'text/xml' });
 
@@ -35,34 +37,43 @@ export async function inboundMessage(c: Context, services: Services): Promise<Re
   return emptyTwiml(c);
 }
 
-/** Twilio's statuses in the order a message moves through them; a late callback never moves it back. */
-const progress: Record<string, { status: CommunicationStatus; rank: number }> = {
-  accepted: { status: 'sent', rank: 1 },
-  queued: { status: 'sent', rank: 1 },
-  sending: { status: 'sent', rank: 1 },
-  sent: { status: 'sent', rank: 2 },
-  delivered: { status: 'delivered', rank: 3 },
-  read: { status: 'read', rank: 4 },
-  undelivered: { status: 'undelivered', rank: 5 },
-  failed: { status: 'failed', rank: 5 },
+/** Twilio's message statuses in ours; the order they may move in is the pipeline's (status-order.ts). */
+const statuses: Record<string, CommunicationStatus> = {
+  accepted: 'sent',
+  queued: 'sent',
+  sending: 'sent',
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  undelivered: 'undelivered',
+  failed: 'failed',
 };
-const rankOf = (status: CommunicationStatus) => Object.values(progress).find((entry) => entry.status === status)?.rank ?? 0;
 
-/** A delivery status callback: updates the message's status (delivered, read, failed …). */
+/**
+ * A delivery status callback: the report is kept and moves the communication's status forward
+ * (delivered, read, failed …). A callback for a message unknown here answers 200, so Twilio does not
+ * retry it, and is logged; a status we do not track (`scheduled`, `canceled`) is acknowledged alone.
+ */
 export async function statusCallback(c: Context, services: Services): Promise<Response> {
-  const { params, tenant } = await readTwilioRequest(c, services, clinicByMessage(services));
-  const next = progress[params.CommunicationStatus ?? ''];
-  if (next) {
-    const em = services.orm.em.fork();
-    em.setFilterParams(TENANT_FILTER, { tenantId: tenant.id });
-    const message = await em.findOne(Communication, { channelMessageId: params.MessageSid });
-    if (message && next.rank >= rankOf(message.status)) {
-      message.status = next.status;
-      if (next.status === 'delivered' || next.status === 'read') message.deliveredAt ??= new Date();
-      if (params.ErrorCode) message.error = `Twilio error ${params.ErrorCode}${params.ErrorMessage ? `: ${params.ErrorMessage}` : ''}`;
-      message.updatedAt = new Date();
-      await em.flush();
-    }
+  const communicationId = Id.safeParse(c.req.query('communication')).data;
+  const request = await readTwilioRequest(c, services, clinicByReport(services, communicationId)).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === 'not_found') return null;
+    throw error;
+  });
+  if (!request) {
+    services.log.info({ communicationId: communicationId ?? null }, 'a status callback for a message unknown here: acknowledged, ignored');
+    return c.body(null, 200);
+  }
+  const { params, tenant, found } = request;
+  const status = statuses[params.MessageStatus ?? ''];
+  if (status) {
+    await applyProviderReport(services, tenant, {
+      communicationId: found.communicationId,
+      channelMessageId: params.MessageSid ?? null,
+      status,
+      providerStatus: params.MessageStatus ?? '',
+      error: params.ErrorCode ? `Twilio error ${params.ErrorCode}${params.ErrorMessage ? `: ${params.ErrorMessage}` : ''}` : null,
+    });
   }
   return c.body(null, 204);
 }

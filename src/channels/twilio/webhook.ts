@@ -59,7 +59,11 @@ const notSigned = () => forbidden('The request is not signed by Twilio for this 
  * attempt of the client's address (429 past its limit). A signed webhook is never limited by address:
  * Twilio sends every clinic's webhooks from a few addresses.
  */
-export async function readTwilioRequest(c: Context, services: Services, findClinic: (params: Record<string, string>) => Promise<WebhookClinic | null>): Promise<TwilioRequest> {
+export async function readTwilioRequest<Found extends WebhookClinic>(
+  c: Context,
+  services: Services,
+  findClinic: (params: Record<string, string>) => Promise<Found | null>,
+): Promise<TwilioRequest & { found: Found }> {
   const signature = c.req.header('x-twilio-signature');
   if (!signature) throw await countedFailure(c, services, notSigned());
   const sent = await formParams(c);
@@ -69,7 +73,7 @@ export async function readTwilioRequest(c: Context, services: Services, findClin
   const found = await findClinic(params);
   if (!found) throw await countedFailure(c, services, notFound('Clinic number or message', bareAddress(params.To) || params.MessageSid || '(none)'));
   if (!twilio.validateRequest(found.authToken, signature, signedUrl(c, services), sent)) throw await countedFailure(c, services, notSigned());
-  return { params, tenant: found.tenant };
+  return { params, tenant: found.tenant, found };
 }
 
 const CLINIC_COLUMNS = 'a.auth_token, t.id, t.slug, t.name, t.time_zone, t.default_country';
@@ -88,12 +92,17 @@ export const clinicByNumber = (services: Services) => async (params: Record<stri
   return clinic(row);
 };
 
-/** The clinic that sent the message a status callback is about (by its MessageSid). */
-export const clinicByMessage = (services: Services) => async (params: Record<string, string>) => {
-  if (!params.MessageSid) throw invalid('MessageSid is missing.', [{ path: 'MessageSid', message: 'required' }]);
-  const [row] = await services.sql.query<ClinicRow>({
-    sql: `select ${CLINIC_COLUMNS} from communication m join twilio_account a on a.tenant_id = m.tenant_id join tenant t on t.id = m.tenant_id where m.channel_message_id = ?`,
-    params: [params.MessageSid],
-  });
-  return clinic(row);
+/**
+ * The clinic that sent the communication a status callback is about, and the communication: by our
+ * id, which the callback's URL carries (src/channels/twilio/gateway.ts), or else by Twilio's MessageSid
+ * (callbacks of messages sent before the URL carried it). Null when neither is known here.
+ */
+export const clinicByReport = (services: Services, communicationId: string | undefined) => async (params: Record<string, string>) => {
+  const [row] = await services.sql.query<ClinicRow & { communication_id: string }>(
+    communicationId
+      ? { sql: `select ${CLINIC_COLUMNS}, m.id as communication_id from communication m join twilio_account a on a.tenant_id = m.tenant_id join tenant t on t.id = m.tenant_id where m.id = ?`, params: [communicationId] }
+      : { sql: `select ${CLINIC_COLUMNS}, m.id as communication_id from communication m join twilio_account a on a.tenant_id = m.tenant_id join tenant t on t.id = m.tenant_id where m.channel_message_id = ?`, params: [params.MessageSid ?? ''] },
+  );
+  const found = clinic(row);
+  return found && row ? { ...found, communicationId: row.communication_id } : null;
 };

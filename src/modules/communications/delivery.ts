@@ -1,85 +1,68 @@
 import type { JobHandler } from '../../jobs/worker.js';
+import { newId } from '../../ids.js';
 import { errorSummary } from '../../log.js';
-import type { Conversation } from '../conversations/entities.js';
-import type { Communication } from './entities.js';
+import type { CommunicationStatus } from './entities.js';
 import { DeliveryError } from './delivery-error.js';
-
-type Sendable = {
-  body: string;
-  channel: Conversation['channel'];
-  contact: string;
-  clinic_address: string | null;
-  account_sid: string;
-  auth_token: string;
-  phone_number: string | null;
-  whatsapp_number: string | null;
-};
+import type { DeliverPayload } from './jobs.js';
+import { finishDelivery, markSending, recordReport, unsentReason, type Sending, type UnsentReason } from './statements.js';
 
 /**
- * The usual case, in one statement: a queued message, to a number that may get it, from a clinic with
- * a Twilio account, marked `sending` (committed before Twilio is asked), with what sending it needs.
- */
-const MARK_SENDING = `update communication m set status = 'sending', updated_at = ?
-    from conversation c join twilio_account a on a.tenant_id = c.tenant_id
-   where m.tenant_id = ? and m.id = ? and m.status = 'queued' and c.id = m.conversation_id
-     and (c.opted_out_at is null or m.author_kind = 'system')
-     and a.account_sid is not null and a.auth_token is not null
-  returning m.body, c.channel, c.contact, c.clinic_address, a.account_sid, a.auth_token, a.phone_number, a.whatsapp_number`;
-
-/** A delivery's outcome: sent (with Twilio's sid), failed, not sent, or queued again for a retry. */
-const FINISH = `update communication set status = ?, error = ?, channel_message_id = coalesce(?, channel_message_id), sent_at = coalesce(?, sent_at), updated_at = ?
-  where tenant_id = ? and id = ?`;
-
-/** Why a message is not sendable: read when MARK_SENDING finds nothing. */
-const UNSENT = `select m.status, m.author_kind, c.opted_out_at is not null as opted_out, a.account_sid is not null and a.auth_token is not null as has_account
-  from communication m join conversation c on c.id = m.conversation_id left join twilio_account a on a.tenant_id = m.tenant_id
-  where m.tenant_id = ? and m.id = ?`;
-
-type UnsentRow = { status: Communication['status']; author_kind: Communication['authorKind']; opted_out: boolean; has_account: boolean };
-
-/**
- * Sends one queued message through Twilio. Never twice: the message is marked `sending` (committed)
- * before the request, and a message found in `sending` — a crash mid-request — is not sent again but
- * marked failed for staff. Retried only when Twilio surely did not get it (connection refused, 429).
+ * Sends one queued communication through its provider, exactly once or not at all:
+ * - it is marked `sending` (a flushed commit) before the provider is asked;
+ * - one found still `sending` was interrupted mid-request (a crash): it may have left, so it is never
+ *   sent again but marked `unknown` for staff; its status callback (whose URL carries our id) still
+ *   binds it to the provider's id and moves it on when the provider reports it;
+ * - it is retried only when the provider surely did not get it (a refused connection, a 429).
  */
 export const deliverCommunication: JobHandler = async ({ services, tenant, log, job, complete }) => {
-  const messageId = String(job.payload.messageId);
+  const { messageId: communicationId } = job.payload as DeliverPayload;
+  const at = { tenantId: tenant.id, communicationId };
+  const outcome = (fields: { status: CommunicationStatus; error: string | null; channelMessageId?: string; sentAt?: Date }) =>
+    finishDelivery({ ...at, ...fields, now: new Date() });
   // The outcome and the job's completion in one statement, unflushed: only `sending` is flushed
-  // before Twilio is asked (src/db/unflushed.ts).
-  const outcome = (fields: { status: Communication['status']; error: string | null; channelMessageId?: string; sentAt?: Date }) => ({
-    sql: FINISH,
-    params: [fields.status, fields.error, fields.channelMessageId ?? null, fields.sentAt ?? null, new Date(), tenant.id, messageId],
-  });
+  // before the provider is asked (src/db/unflushed.ts).
   const finish = (fields: Parameters<typeof outcome>[0]) => complete(services.sql, [outcome(fields)]);
 
-  const [message] = await services.sql.query<Sendable>({ sql: MARK_SENDING, params: [new Date(), tenant.id, messageId] });
-  if (!message) {
-    const [unsent] = await services.sql.query<UnsentRow>({ sql: UNSENT, params: [tenant.id, messageId] });
-    if (!unsent) throw new Error(`Communication ${messageId} was not found`);
+  const [sending] = await services.sql.query<Sending>(markSending({ ...at, now: new Date() }));
+  if (!sending) {
+    const [unsent] = await services.sql.query<UnsentReason>(unsentReason(at));
+    if (!unsent) throw new Error(`Communication ${communicationId} was not found`);
     if (unsent.status === 'sending') {
-      log.warn({ messageId }, 'message was being sent when its worker stopped; not resending');
-      await finish({ status: 'failed', error: 'Delivery was interrupted; it may or may not have been sent, so it was not sent again.' });
+      log.warn({ communicationId }, 'a delivery was interrupted mid-request; marked unknown, not sent again');
+      await finish({ status: 'unknown', error: 'Delivery was interrupted: it may or may not have been sent, so it was not sent again. Its provider may still report it.' });
     } else if (unsent.status !== 'queued') {
       // Already handled by an earlier run of this job.
-    } else if (unsent.opted_out && unsent.author_kind !== 'system') {
+    } else if (unsent.optedOut && unsent.authorKind !== 'system') {
       await finish({ status: 'not_sent', error: 'The patient opted out (STOP); nothing is sent until they send START.' });
-    } else if (!unsent.has_account) {
-      log.warn({ messageId, tenant: tenant.slug }, 'Twilio is not configured: the message is kept in the thread but not delivered');
+    } else if (!unsent.hasAccount) {
+      log.warn({ communicationId, tenant: tenant.slug }, 'Twilio is not configured: the message is kept in the thread but not delivered');
       await finish({ status: 'not_sent', error: 'Twilio is not configured for this clinic; the message was not delivered.' });
     }
     return;
   }
 
   try {
-    const account = { accountSid: message.account_sid, authToken: message.auth_token, phoneNumber: message.phone_number, whatsappNumber: message.whatsapp_number };
-    const sent = await services.twilio.send(account, {
-      channel: message.channel === 'whatsapp' ? 'whatsapp' : 'sms',
-      to: message.contact,
-      from: message.clinic_address,
-      body: message.body,
+    const sent = await services.twilio.send(sending, {
+      channel: sending.channel === 'whatsapp' ? 'whatsapp' : 'sms',
+      to: sending.contact,
+      from: sending.clinicAddress ?? null,
+      body: sending.body,
+      communicationId,
     });
-    // Handed to Twilio: `sent` here; Twilio's status callbacks move it on (delivered, read, failed).
-    await finish({ status: 'sent', channelMessageId: sent.sid, sentAt: new Date(), error: null });
+    // Handed over: `sent`; the provider's status callbacks move it on (delivered, read, failed).
+    const now = new Date();
+    const report = recordReport(services.orm, {
+      id: newId(),
+      tenantId: tenant.id,
+      communicationId,
+      status: 'sent',
+      providerStatus: sent.status,
+      error: null,
+      reportedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await complete(services.sql, [outcome({ status: 'sent', channelMessageId: sent.sid, sentAt: now, error: null }), report]);
   } catch (error) {
     if (error instanceof DeliveryError && error.retrySafe) {
       await services.sql.query(outcome({ status: 'queued', error: error.message }));

@@ -6,6 +6,7 @@ import { Job } from '../../jobs/job.js';
 import type { Conversation } from '../conversations/entities.js';
 import { Communication } from './entities.js';
 import { DELIVER_JOB } from './jobs.js';
+import { DELIVERY_SERIAL_PREFIX } from './statements.js';
 
 /** Channels whose replies are read from the thread by the channel itself (TwiML, the terminal). */
 const deliveredInline = new Set(['voice', 'chat']);
@@ -18,8 +19,6 @@ type NewOutbound = { body: string; authorKind: 'bot' | 'staff' | 'system'; autho
  * jobs, and its delivery job (WhatsApp, SMS; inserted claimed by this process with `claimDeliveryUntil`).
  */
 export type OutboundRows = { message: Communication; event: DomainEvent; jobs: Job[]; delivery: Job | null };
-
-export const DELIVERY_SERIAL_PREFIX = 'deliver:';
 
 export function outboundRows(
   tenantId: string,
@@ -47,7 +46,7 @@ export function outboundRows(
     createdAt: now,
     updatedAt: now,
   };
-  const event = eventRows(tenantId, { type: 'communication.created', entityType: 'message', entityId: id, payload: { conversationId: conversation.id, patientId: conversation.patientId ?? null, direction: 'outbound' } }, now);
+  const event = eventRows(tenantId, { type: 'communication.created', entityType: 'communication', entityId: id, payload: { conversationId: conversation.id, patientId: conversation.patientId ?? null, direction: 'outbound' } }, now);
   const delivery = inline ? null : jobRow({ tenantId, kind: DELIVER_JOB, payload: { messageId: id }, serialKey: `${DELIVERY_SERIAL_PREFIX}${conversation.id}` }, new Date(), claimDeliveryUntil);
   return { message: row, event: event.event, jobs: delivery ? [...event.jobs, delivery] : event.jobs, delivery };
 }
