@@ -124,3 +124,26 @@ describe('provider status reports', () => {
     expect(after[0].count).toBe(before[0].count);
   });
 });
+
+describe('communications over the API', () => {
+  it('lists every message in and out, filtered, and shows one with its provider reports', async () => {
+    const reply = await sentReply();
+    const conversation = await em().findOneOrFail(Conversation, { id: reply.conversationId });
+    const listed = await clinic.call<{ items: { id: string; direction: string; channel: string; contact: string; status: string }[]; nextCursor: string | null }>(
+      'GET',
+      `/api/v1/prm/communications?conversationId=${conversation.id}&limit=1`,
+    );
+    expect(listed.items).toEqual([expect.objectContaining({ id: reply.id, direction: 'outbound', channel: 'whatsapp', contact: conversation.contact, status: 'sent' })]);
+    expect(listed.nextCursor).not.toBeNull();
+    const next = await clinic.call<{ items: { direction: string; body: string }[] }>('GET', `/api/v1/prm/communications?conversationId=${conversation.id}&cursor=${listed.nextCursor}`);
+    expect(next.items.map((item) => [item.direction, item.body])).toEqual([['inbound', 'HELP']]);
+
+    const inbound = await clinic.call<{ items: { conversationId: string }[] }>('GET', `/api/v1/prm/communications?direction=inbound&channel=whatsapp&limit=200`);
+    expect(inbound.items.every((item) => typeof item.conversationId === 'string')).toBe(true);
+    expect((await clinic.call<{ items: unknown[] }>('GET', `/api/v1/prm/communications?channel=email`)).items).toEqual([]);
+
+    const detail = await clinic.call<{ id: string; statusReports: { status: string; providerStatus: string }[] }>('GET', `/api/v1/prm/communications/${reply.id}`);
+    expect(detail).toMatchObject({ id: reply.id, statusReports: [{ status: 'sent', providerStatus: 'queued' }] });
+    expect((await clinic.request('GET', `/api/v1/prm/communications/${reply.id}`, { key: clinic.keys.agent })).status).toBe(403);
+  });
+});

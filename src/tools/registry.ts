@@ -1,5 +1,6 @@
 import { agentOperations } from '../modules/agents/operations.js';
 import { appointmentOperations } from '../modules/appointments/operations.js';
+import { communicationOperations } from '../modules/communications/operations.js';
 import { conversationOperations } from '../modules/conversations/operations.js';
 import { patientOperations } from '../modules/patients/operations.js';
 import { ticketOperations } from '../modules/tickets/operations.js';
@@ -8,6 +9,6 @@ import type { Operation } from './operation.js';
 import { createRegistry } from './runner.js';
 
 /** Every operation of every module: the one list REST, MCP and the agent are built from. */
-export const allOperations: readonly Operation[] = [...patientOperations, ...appointmentOperations, ...ticketOperations, ...conversationOperations, ...agentOperations, ...vectorOperations];
+export const allOperations: readonly Operation[] = [...patientOperations, ...appointmentOperations, ...ticketOperations, ...conversationOperations, ...communicationOperations, ...agentOperations, ...vectorOperations];
 
 export const registry = createRegistry(allOperations);

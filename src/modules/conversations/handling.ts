@@ -5,7 +5,8 @@ import { queueOutbound } from '../communications/outbound.js';
 import { requireActivePatient } from '../patients/lookup.js';
 import { linkVerified } from './identity.js';
 import { requireConversation } from './lookup.js';
-import { conversationView, messageView } from './views.js';
+import { conversationView } from './views.js';
+import { messageView } from '../communications/views.js';
 
 type Change = 'closed' | 'reopened' | 'taken_over' | 'handed_back';
 

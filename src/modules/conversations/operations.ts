@@ -1,4 +1,5 @@
 import { defineOperation } from '../../tools/operation.js';
+import { MessageView } from '../communications/schema.js';
 import { getClinicInfo, updateClinicProfile } from './clinic.js';
 import { handOff } from './handoff.js';
 import * as handling from './handling.js';
@@ -17,7 +18,6 @@ import {
   ListConversationsOutput,
   ListMessagesInput,
   ListMessagesOutput,
-  MessageView,
   RegisterPatientInput,
   RegisterPatientOutput,
   SendStaffMessageInput,

@@ -1,26 +1,10 @@
 import { z } from 'zod';
 import { pageInput, pageOutput } from '../../db/pagination.js';
 import { DateOnly, Id, Timestamp } from '../../schema.js';
-import { authorKinds, communicationStatuses } from '../communications/entities.js';
+import { MessageView } from '../communications/schema.js';
 import { conversationChannels } from './entities.js';
 
 const ConversationId = Id.describe('The conversation id.');
-
-export const MessageView = z.object({
-  id: Id,
-  conversationId: Id,
-  direction: z.enum(['inbound', 'outbound']),
-  author: z.object({ kind: z.enum(authorKinds), id: z.string().nullable() }).describe('patient, bot, staff or system.'),
-  body: z.string(),
-  media: z.array(z.object({ url: z.string(), contentType: z.string().nullable() })),
-  channelMessageId: z.string().nullable().describe('The channel’s id for it (Twilio MessageSid).'),
-  status: z.enum(communicationStatuses).describe('Delivery status; `not_sent` when the channel is not configured or the patient opted out.'),
-  error: z.string().nullable(),
-  createdAt: Timestamp,
-  sentAt: Timestamp.nullable(),
-  deliveredAt: Timestamp.nullable(),
-});
-export type MessageView = z.infer<typeof MessageView>;
 
 export const ConversationView = z.object({
   id: Id,

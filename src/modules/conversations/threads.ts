@@ -5,7 +5,8 @@ import { AgentTurn, Conversation } from './entities.js';
 import { Communication } from '../communications/entities.js';
 import { requireConversation } from './lookup.js';
 import type { ListAgentTurnsInput, ListConversationsInput, ListMessagesInput } from './schema.js';
-import { agentTurnView, conversationView, messageView } from './views.js';
+import { agentTurnView, conversationView } from './views.js';
+import { messageView } from '../communications/views.js';
 
 /** Conversations, most recently active first, filtered; keyset-paginated. */
 export async function listConversations(ctx: AppContext, input: z.output<typeof ListConversationsInput>) {

@@ -1,7 +1,6 @@
 import { toIso, toIsoOrNull } from '../../schema.js';
-import type { Communication } from '../communications/entities.js';
 import type { AgentTurn, Conversation } from './entities.js';
-import type { ConversationView, MessageView } from './schema.js';
+import type { ConversationView } from './schema.js';
 
 /** A conversation's identity check holds until `verifiedUntil`. */
 export const isVerified = (conversation: Conversation, now: Date): boolean =>
@@ -34,21 +33,6 @@ export const conversationView = (conversation: Conversation, now: Date): Convers
   lastMessageAt: toIsoOrNull(conversation.lastMessageAt),
   closedAt: toIsoOrNull(conversation.closedAt),
   createdAt: toIso(conversation.createdAt),
-});
-
-export const messageView = (message: Communication): MessageView => ({
-  id: message.id,
-  conversationId: message.conversationId,
-  direction: message.direction,
-  author: { kind: message.authorKind, id: message.authorId ?? null },
-  body: message.body,
-  media: message.media,
-  channelMessageId: message.channelMessageId ?? null,
-  status: message.status,
-  error: message.error ?? null,
-  createdAt: toIso(message.createdAt),
-  sentAt: toIsoOrNull(message.sentAt),
-  deliveredAt: toIsoOrNull(message.deliveredAt),
 });
 
 export const agentTurnView = (turn: AgentTurn) => ({
