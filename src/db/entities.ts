@@ -7,6 +7,7 @@ import { ToolRun } from '../tools/tool-run.js';
 import { Job } from '../jobs/job.js';
 import { AgentTurn, Conversation, Message, TwilioAccount, TwilioNumber, VerificationLockout } from '../modules/conversations/entities.js';
 import { KnowledgeSource, TextChunk } from '../modules/vector/entities.js';
+import { MessageTemplate, MessageTemplateVersion } from '../modules/templates/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
 export const entities = [
@@ -33,4 +34,6 @@ export const entities = [
   VerificationLockout,
   TextChunk,
   KnowledgeSource,
+  MessageTemplate,
+  MessageTemplateVersion,
 ];
