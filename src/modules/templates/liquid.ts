@@ -1,5 +1,5 @@
-import { Liquid, type Template } from 'liquidjs';
-import { knownVariable } from './variables.js';
+import { Liquid, LiquidError, type Template } from 'liquidjs';
+import { knownVariable, type KnownValues } from './variables.js';
 
 /**
  * The one Liquid engine templates are checked and rendered with. Strict: an unknown filter is a
@@ -74,4 +74,16 @@ export function checkTemplateText(text: string): CheckedText {
     }
   }
   return { template, variables: [...variables].sort(), problems };
+}
+
+export type Rendered = { ok: true; text: string } | { ok: false; message: string };
+
+/** Renders a parsed template with the context and nothing else; a render error (a limit, a missing value) is returned, not thrown. */
+export async function renderText(template: Template[], context: KnownValues): Promise<Rendered> {
+  try {
+    return { ok: true, text: String(await engine.render(template, context)) };
+  } catch (error) {
+    if (!LiquidError.is(error)) throw error;
+    return { ok: false, message: describe(error.message) };
+  }
 }

@@ -6,6 +6,8 @@ import {
   ListTemplatesInput,
   ListTemplatesOutput,
   PublishTemplateInput,
+  RenderedMessage,
+  RenderTemplateInput,
   TemplateVersionView,
   TemplateWithVersions,
   UpdateTemplateDraftInput,
@@ -81,5 +83,18 @@ export const templateOperations = [
     access: staff,
     http: { method: 'post', path: '/templates/{id}/publish' },
     run: (ctx, input) => templates.publishTemplate(ctx, input),
+  }),
+  defineOperation({
+    name: 'preview_template',
+    title: 'Preview a message',
+    description:
+      'Renders a template for a patient, appointment and values without sending anything: the latest published version in the locale asked for or its fallback (es-MX → es → the clinic’s default), or the version given (the draft too).',
+    tag,
+    input: RenderTemplateInput,
+    output: RenderedMessage,
+    annotations: readOnly,
+    access: { roles: ['staff'], phi: true },
+    http: { method: 'post', path: '/templates/preview' },
+    run: (ctx, input) => templates.previewTemplate(ctx, input),
   }),
 ];

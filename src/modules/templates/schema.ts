@@ -3,6 +3,7 @@ import { pageInput, pageOutput } from '../../db/pagination.js';
 import { Id, Timestamp } from '../../schema.js';
 import { templateChannels, versionStatuses, type TemplateChannel } from './entities.js';
 import { Locale } from './locale.js';
+import { ValueName } from './variables.js';
 
 /** The most a body may hold, per channel: Twilio's SMS body limit, WhatsApp's template body limit, a generous email. */
 export const bodyLimits: Record<TemplateChannel, number> = { sms: 1_600, whatsapp: 1_024, email: 100_000 };
@@ -116,3 +117,33 @@ export const PublishTemplateInput = z.strictObject({
   id: Id.describe('The template id.'),
   version: z.number().int().min(1).max(1_000_000).optional().describe('Optional guard: the draft’s version number you reviewed; a different draft is a conflict.'),
 });
+
+const TemplateValues = z
+  .record(ValueName, z.string().max(2_000))
+  .refine((values) => Object.keys(values).length <= 50, 'at most 50 values')
+  .describe('Your own values for the template’s values.<name> variables, for example {"code": "4711"}.');
+
+export const RenderTemplateInput = z.strictObject({
+  name: TemplateName,
+  channel: Channel,
+  locale: Locale.optional().describe('The language wanted; falls back to its parent (es-MX → es), then the clinic’s default. Omitted: the patient’s preferred language, then the clinic’s default.'),
+  version: z.number().int().min(1).max(1_000_000).optional().describe('A version number to render; omitted: the latest published. A preview may name the draft.'),
+  patientId: Id.optional().describe('The patient the message is for (patient.* variables); taken from the appointment when omitted.'),
+  appointmentId: Id.optional().describe('The appointment it is about (appointment.* variables); it must be the patient’s.'),
+  values: TemplateValues.optional(),
+});
+export type RenderTemplateInput = z.input<typeof RenderTemplateInput>;
+
+export const RenderedMessage = z.object({
+  templateId: Id,
+  versionId: Id,
+  version: z.number().int(),
+  name: z.string(),
+  channel: Channel,
+  locale: z.string().describe('The locale of the template used, after fallback.'),
+  subject: z.string().optional().describe('Email: the rendered subject, on one line.'),
+  body: z.string(),
+  contentSid: z.string().optional().describe('WhatsApp: the Twilio Content template to send.'),
+  contentVariables: z.record(z.string(), z.string()).optional().describe('WhatsApp: Twilio’s ContentVariables, rendered ({"1": "Maria"}).'),
+});
+export type RenderedMessage = z.infer<typeof RenderedMessage>;
