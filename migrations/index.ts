@@ -6,6 +6,7 @@ import { Migration20261128000000_message_updates } from './Migration202611280000
 import { Migration20261201000000_twilio_numbers } from './Migration20261201000000_twilio_numbers.js';
 import { Migration20261201010000_verification_lockout } from './Migration20261201010000_verification_lockout.js';
 import { Migration20261201020000_conversation_history_from } from './Migration20261201020000_conversation_history_from.js';
+import { Migration20261202000000_message_templates } from './Migration20261202000000_message_templates.js';
 import { Migration20261206000000_communications } from './Migration20261206000000_communications.js';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
@@ -18,5 +19,6 @@ export const migrationsList = [
   { name: 'Migration20261201000000_twilio_numbers', class: Migration20261201000000_twilio_numbers },
   { name: 'Migration20261201010000_verification_lockout', class: Migration20261201010000_verification_lockout },
   { name: 'Migration20261201020000_conversation_history_from', class: Migration20261201020000_conversation_history_from },
+  { name: 'Migration20261202000000_message_templates', class: Migration20261202000000_message_templates },
   { name: 'Migration20261206000000_communications', class: Migration20261206000000_communications },
 ];

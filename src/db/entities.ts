@@ -8,6 +8,7 @@ import { Job } from '../jobs/job.js';
 import { AgentTurn, Conversation, TwilioAccount, TwilioNumber, VerificationLockout } from '../modules/conversations/entities.js';
 import { Communication, CommunicationStatusReport } from '../modules/communications/entities.js';
 import { KnowledgeSource, TextChunk } from '../modules/vector/entities.js';
+import { MessageTemplate, MessageTemplateVersion } from '../modules/templates/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
 export const entities = [
@@ -35,4 +36,6 @@ export const entities = [
   VerificationLockout,
   TextChunk,
   KnowledgeSource,
+  MessageTemplate,
+  MessageTemplateVersion,
 ];

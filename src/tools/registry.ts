@@ -3,12 +3,22 @@ import { appointmentOperations } from '../modules/appointments/operations.js';
 import { communicationOperations } from '../modules/communications/operations.js';
 import { conversationOperations } from '../modules/conversations/operations.js';
 import { patientOperations } from '../modules/patients/operations.js';
+import { templateOperations } from '../modules/templates/operations.js';
 import { ticketOperations } from '../modules/tickets/operations.js';
 import { vectorOperations } from '../modules/vector/operations.js';
 import type { Operation } from './operation.js';
 import { createRegistry } from './runner.js';
 
 /** Every operation of every module: the one list REST, MCP and the agent are built from. */
-export const allOperations: readonly Operation[] = [...patientOperations, ...appointmentOperations, ...ticketOperations, ...conversationOperations, ...communicationOperations, ...agentOperations, ...vectorOperations];
+export const allOperations: readonly Operation[] = [
+  ...patientOperations,
+  ...appointmentOperations,
+  ...ticketOperations,
+  ...conversationOperations,
+  ...communicationOperations,
+  ...templateOperations,
+  ...agentOperations,
+  ...vectorOperations,
+];
 
 export const registry = createRegistry(allOperations);

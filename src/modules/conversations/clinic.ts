@@ -39,12 +39,20 @@ export function clinicFromTenant(tenant: Pick<Tenant, 'name' | 'timeZone' | 'pro
   };
 }
 
+/** The language the clinic writes to patients in when nothing says otherwise (a BCP 47 tag); English until set. */
+export function clinicLocale(tenant: Pick<Tenant, 'profile'>): string {
+  const locale = tenant.profile.locale;
+  return typeof locale === 'string' && locale !== '' ? locale : 'en';
+}
+
 /** Name, address, hours, policies and the local time: what the agent tells patients about the clinic. */
 export async function getClinicInfo(ctx: AppContext) {
-  const profile = await clinicProfile(ctx.em, ctx.tenant.id);
+  const tenant = await ctx.em.findOneOrFail(Tenant, { id: ctx.tenant.id });
+  const profile = clinicFromTenant(tenant);
   return {
     name: profile.name,
     timeZone: profile.timeZone,
+    locale: clinicLocale(tenant),
     verification: profile.verification,
     localTime: DateTime.fromJSDate(ctx.clock.now(), { zone: profile.timeZone }).toISO({ suppressMilliseconds: true }) ?? '',
     address: profile.address,

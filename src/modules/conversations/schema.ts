@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pageInput, pageOutput } from '../../db/pagination.js';
 import { DateOnly, Id, Timestamp } from '../../schema.js';
 import { MessageView } from '../communications/schema.js';
+import { Locale } from '../templates/locale.js';
 import { conversationChannels } from './entities.js';
 
 const ConversationId = Id.describe('The conversation id.');
@@ -110,6 +111,7 @@ export const ClinicInfoInput = z.strictObject({});
 export const ClinicInfoOutput = z.object({
   name: z.string(),
   timeZone: z.string(),
+  locale: z.string().describe('The language the clinic writes to patients in by default (BCP 47); message templates fall back to it.'),
   localTime: z.string().describe('Now, in the clinic’s time zone.'),
   address: z.string().nullable(),
   phone: z.string().nullable(),
@@ -124,6 +126,9 @@ export const UpdateClinicProfileInput = z.strictObject({
   phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +12125550100').nullable().optional().describe('The number patients call; voice handoffs dial it.'),
   hours: z.string().trim().max(500).nullable().optional().describe('Opening hours, as the agent tells them.'),
   policies: z.string().trim().max(2000).nullable().optional().describe('Policies the agent may quote (cancellations, what to bring).'),
+  locale: Locale.nullable()
+    .optional()
+    .describe('The language the clinic writes to patients in by default, a BCP 47 tag (en, es, es-MX): message templates fall back to it. null: English.'),
   verification: z
     .enum(['date_of_birth', 'date_of_birth_and_family_name'])
     .optional()

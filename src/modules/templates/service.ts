@@ -1,0 +1,8 @@
+/**
+ * The templates module's service functions. Other modules render messages with `renderTemplate`;
+ * `templateVariables` lists what a template may say.
+ */
+export { previewTemplate, renderTemplate } from './render.js';
+export { createTemplate, getTemplate, listTemplates, publishTemplate, updateTemplateDraft } from './templates.js';
+export { templateVariables } from './variables.js';
+export type { RenderedMessage, RenderTemplateInput } from './schema.js';
