@@ -5,7 +5,7 @@ import { jobRow } from '../jobs/enqueue.js';
 import { Job } from '../jobs/job.js';
 import type { JobHandler } from '../jobs/worker.js';
 import { Conversation, Message } from '../modules/conversations/entities.js';
-import { DeliveryError } from './twilio/gateway.js';
+import { DeliveryError } from './delivery.js';
 
 export const DELIVER_JOB = 'message.deliver';
 

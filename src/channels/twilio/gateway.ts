@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import type { Services } from '../../context.js';
 import type { TwilioAccount } from '../../modules/conversations/entities.js';
+import { DeliveryError } from '../delivery.js';
 
 type TwilioClient = ReturnType<typeof twilio>;
 type RequestOptions = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
@@ -29,17 +30,6 @@ export type OutboundSms = { channel: 'whatsapp' | 'sms'; to: string; from: strin
 /** What sending needs of a clinic's Twilio account. */
 export type TwilioCredentials = Pick<TwilioAccount, 'accountSid' | 'authToken' | 'phoneNumber' | 'whatsappNumber'>;
 export type SentSms = { sid: string; status: string };
-
-/** Why a send did not happen, and whether trying again could duplicate a message. */
-export class DeliveryError extends Error {
-  constructor(
-    message: string,
-    /** true only when the request surely did not reach Twilio, or Twilio refused it unprocessed (429). */
-    readonly retrySafe: boolean,
-  ) {
-    super(message);
-  }
-}
 
 /** Connection failures before a request is written: Twilio never saw it, so a retry cannot duplicate. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
