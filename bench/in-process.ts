@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import type { Caller, Services } from '../src/context.js';
 import { TwilioGateway } from '../src/channels/twilio/gateway.js';
+import { EmailGateway } from '../src/channels/email/gateway.js';
 import { jobHandlers } from '../src/jobs/handlers.js';
 import { JobWorker } from '../src/jobs/worker.js';
 import { openEmbeddedDatabase } from '../src/db/embedded.js';
@@ -51,6 +52,7 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
     registry,
     jobs: new JobWorker(() => services, jobHandlers),
     twilio: new TwilioGateway(() => services),
+    email: new EmailGateway(config.email),
     agentModel: undefined,
     embedder: createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),
@@ -70,6 +72,7 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
       }
     },
     close: async () => {
+      services.email.close();
       await orm.close();
       await embedded?.close();
     },

@@ -8,6 +8,9 @@ const optionalText = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** One sender: `Name <address>`, `"Name, Dept." <address>` or a bare address (a bare comma would make two). */
+const SENDER = /^(?:(?:"[^"]*"\s*|[^<>@,;"]*)<[^<>\s@,;]+@[^<>\s@,;]+>|[^<>\s@,;"]+@[^<>\s@,;"]+)$/;
+
 const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8007),
   HOST: z.string().default('0.0.0.0'),
@@ -45,6 +48,13 @@ const ConfigSchema = z.object({
   PRM_RATE_LIMIT_ADDRESS_REQUESTS: z.coerce.number().int().min(1).default(200),
   PRM_RATE_LIMIT_ADDRESS_FAILURES: z.coerce.number().int().min(1).default(30),
   PRM_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  SMTP_URL: optionalText.pipe(z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional()),
+  SMTP_FROM: optionalText.pipe(z.string().regex(SENDER, 'must be one address, "Name <address>" or "address"').optional()),
+}).superRefine((env, context) => {
+  // One without the other is a half-done setup: say so at start rather than at the first email.
+  if ((env.SMTP_URL === undefined) !== (env.SMTP_FROM === undefined)) {
+    context.addIssue({ code: 'custom', path: [env.SMTP_URL === undefined ? 'SMTP_URL' : 'SMTP_FROM'], message: 'SMTP_URL and SMTP_FROM are set together or not at all' });
+  }
 });
 
 export type Config = {
@@ -96,6 +106,12 @@ export type Config = {
    * hops back. 0: the socket's peer is the client, and X-Forwarded-For is ignored.
    */
   trustedProxyHops: number;
+  /**
+   * Outgoing email: an SMTP server in nodemailer's URL form (`smtp://user:pass@host:587`, `smtps://…`;
+   * its query may carry nodemailer options, e.g. `?requireTLS=true`) and the clinic's sender.
+   * Absent: email is not configured.
+   */
+  email: { smtpUrl: string; from: string } | undefined;
 };
 
 export type RateLimitSettings = {
@@ -158,5 +174,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       addressFailures: env.PRM_RATE_LIMIT_ADDRESS_FAILURES,
     },
     trustedProxyHops: env.PRM_TRUSTED_PROXY_HOPS,
+    email: env.SMTP_URL && env.SMTP_FROM ? { smtpUrl: env.SMTP_URL, from: env.SMTP_FROM } : undefined,
   };
 }

@@ -7,6 +7,7 @@ import type { Role } from './modules/tenancy/entities.js';
 import type { Registry } from './tools/runner.js';
 import type { JobWorker } from './jobs/worker.js';
 import type { TwilioGateway } from './channels/twilio/gateway.js';
+import type { EmailGateway } from './channels/email/gateway.js';
 import type { AgentModel } from './agent/model.js';
 import type { Embedder } from './modules/vector/embedder.js';
 import type { RateLimits } from './http/rate-limits.js';
@@ -51,6 +52,8 @@ export type Services = {
   jobs: JobWorker;
   /** Sends WhatsApp and SMS through each tenant's Twilio account. */
   twilio: TwilioGateway;
+  /** Sends email through the SMTP server of SMTP_URL; `configured` is false without it. */
+  email: EmailGateway;
   /** The language model of the patient-facing agent; undefined means guided mode only. */
   agentModel: AgentModel | undefined;
   /** The local embedding model for semantic search, loaded on first use. */

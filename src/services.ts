@@ -7,6 +7,7 @@ import type { Logger } from './log.js';
 import { jobHandlers } from './jobs/handlers.js';
 import { JobWorker } from './jobs/worker.js';
 import { TwilioGateway } from './channels/twilio/gateway.js';
+import { EmailGateway } from './channels/email/gateway.js';
 import { agentModelFromConfig } from './agent/model.js';
 import { registry } from './tools/registry.js';
 import { createEmbedder } from './modules/vector/local-embedder.js';
@@ -27,11 +28,13 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
     registry,
     jobs: new JobWorker(() => services, jobHandlers, { concurrency: config.workerConcurrency, pollMs: 1000, lockMs: 120_000 }),
     twilio: new TwilioGateway(() => services),
+    email: new EmailGateway(config.email),
     agentModel: agentModelFromConfig(config),
     embedder: createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),
     close: async () => {
       await services.jobs.stop();
+      services.email.close();
       await database.close();
     },
   };

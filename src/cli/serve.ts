@@ -15,6 +15,7 @@ import { backfillAtStart } from '../modules/vector/embedding.js';
 export async function serveCommand(services: RunningServices): Promise<void> {
   if (cluster.isWorker) return serveHttp(services);
   const demo = await prepareDemo(services);
+  if (!services.email.configured) services.log.info('SMTP_URL/SMTP_FROM are not set: email is not sent');
   await backfillAtStart(services);
   if (services.config.processes <= 1) return serveHttp(services, demo);
   return supervise(services, demo);

@@ -15,6 +15,7 @@ import { registry } from '../../src/tools/registry.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { JobWorker } from '../../src/jobs/worker.js';
 import { TwilioGateway } from '../../src/channels/twilio/gateway.js';
+import { EmailGateway } from '../../src/channels/email/gateway.js';
 import type { AgentModel } from '../../src/agent/model.js';
 import type { Embedder } from '../../src/modules/vector/embedder.js';
 import { createEmbedder } from '../../src/modules/vector/local-embedder.js';
@@ -57,6 +58,7 @@ export async function createHarness(
     // Not started: tests run jobs with `services.jobs.drain()`, so they wait for nothing.
     jobs: new JobWorker(() => services, jobHandlers),
     twilio: new TwilioGateway(() => services),
+    email: new EmailGateway(config.email),
     agentModel: options.agentModel,
     embedder: options.embedder ?? createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),
@@ -88,5 +90,9 @@ export async function createHarness(
     return { tenant: tenantInfo(tenant), keys, request, call };
   }
 
-  return { services, app, databaseKind: services.databaseKind === 'server' ? 'server' : 'embedded', newTenant, close: () => orm.close() };
+  const close = async () => {
+    services.email.close();
+    await orm.close();
+  };
+  return { services, app, databaseKind: services.databaseKind === 'server' ? 'server' : 'embedded', newTenant, close };
 }

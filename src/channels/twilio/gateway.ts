@@ -53,7 +53,7 @@ export class TwilioGateway {
   async send(account: TwilioCredentials, message: OutboundSms): Promise<SentSms> {
     const client = this.clientFor(account);
     const from = message.from ?? (message.channel === 'whatsapp' ? account.whatsappNumber : account.phoneNumber);
-    if (!from) throw new DeliveryError(`No ${message.channel} number is configured for this clinic.`, false);
+    if (!from) throw new DeliveryError(`No ${message.channel} number is configured for this clinic.`, 'rejected');
     const prefix = message.channel === 'whatsapp' ? 'whatsapp:' : '';
     const base = this.services().config.publicBaseUrl;
     try {
@@ -67,9 +67,12 @@ export class TwilioGateway {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const status = (error as { status?: number }).status;
-      if (typeof code === 'string' && NOT_SENT_CODES.has(code)) throw new DeliveryError(`Twilio could not be reached (${code}).`, true);
-      if (status === 429) throw new DeliveryError('Twilio is rate limiting this account.', true);
-      throw new DeliveryError(`Twilio refused or did not confirm the message: ${(error as Error).message}`, false);
+      if (typeof code === 'string' && NOT_SENT_CODES.has(code)) throw new DeliveryError(`Twilio could not be reached (${code}).`, 'retry');
+      if (status === 429) throw new DeliveryError('Twilio is rate limiting this account.', 'retry');
+      // A 4xx is Twilio's considered refusal (an invalid number, a blocked sender); anything else
+      // (a 5xx, a timeout) came after Twilio had the request, which it may have acted on.
+      if (typeof status === 'number' && status >= 400 && status < 500) throw new DeliveryError(`Twilio refused the message (HTTP ${status}).`, 'rejected');
+      throw new DeliveryError(`Twilio did not confirm the message (${typeof status === 'number' ? `HTTP ${status}` : 'no answer'}); it may have sent it.`, 'unknown');
     }
   }
 

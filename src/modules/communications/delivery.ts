@@ -64,10 +64,13 @@ export const deliverCommunication: JobHandler = async ({ services, tenant, log, 
     });
     await complete(services.sql, [outcome({ status: 'sent', channelMessageId: sent.sid, sentAt: now, error: null }), report]);
   } catch (error) {
-    if (error instanceof DeliveryError && error.retrySafe) {
+    if (error instanceof DeliveryError && error.outcome === 'retry') {
       await services.sql.query(outcome({ status: 'queued', error: error.message }));
       throw error; // the job retries later
     }
-    await finish({ status: 'failed', error: error instanceof DeliveryError ? error.message : errorSummary(error) });
+    // Refused for good: failed. Anything else may have left (a provider's error after it had the
+    // request, or an error of ours): unknown, never sent again, and its provider may still report it.
+    const final = error instanceof DeliveryError && error.outcome === 'rejected' ? 'failed' : 'unknown';
+    await finish({ status: final, error: error instanceof DeliveryError ? error.message : errorSummary(error) });
   }
 };
