@@ -39,7 +39,7 @@ export async function addPatient(clinic: TestTenant, patient: Omit<TestPatient, 
 }
 
 /** A conversation row for `contact`, as the first inbound message would create it. */
-export async function openConversation(harness: Harness, clinic: TestTenant, contact: string, channel: 'whatsapp' | 'sms' | 'chat' | 'voice' = 'whatsapp'): Promise<string> {
+export async function openConversation(harness: Harness, clinic: TestTenant, contact: string, channel: Conversation['channel'] = 'whatsapp'): Promise<string> {
   const em = harness.services.orm.em.fork();
   const now = new Date();
   const conversation = em.create(Conversation, {

@@ -28,6 +28,8 @@ export const Communication = defineEntity({
     direction: p.enum(['inbound', 'outbound']),
     authorKind: p.enum([...authorKinds]),
     authorId: p.string().nullable(),
+    /** Email only: the subject line (other channels have none). */
+    subject: p.text().nullable(),
     body: p.text(),
     media: p.json<MediaReference[]>(),
     /** The provider's id (Twilio's MessageSid): a redelivered inbound message is stored once. */

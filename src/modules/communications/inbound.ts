@@ -69,6 +69,7 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
           direction: 'inbound',
           authorKind: 'patient',
           authorId: inbound.contact,
+          subject: null,
           body: inbound.body,
           media: inbound.media ?? [],
           channelMessageId: inbound.channelMessageId ?? null,

@@ -12,7 +12,8 @@ import { DELIVERY_SERIAL_PREFIX } from './statements.js';
 const deliveredInline = new Set(['voice', 'chat']);
 export const repliesInline = (channel: Conversation['channel']) => deliveredInline.has(channel);
 
-type NewOutbound = { body: string; authorKind: 'bot' | 'staff' | 'system'; authorId?: string | null };
+/** `subject`: email only. */
+type NewOutbound = { body: string; subject?: string | null; authorKind: 'bot' | 'staff' | 'system'; authorId?: string | null };
 
 /**
  * The rows of a new outbound message: the message, its `message.created` event with its subscribers'
@@ -36,6 +37,7 @@ export function outboundRows(
     direction: 'outbound',
     authorKind: message.authorKind,
     authorId: message.authorId ?? null,
+    subject: message.subject ?? null,
     body: message.body,
     media: [],
     channelMessageId: null,

@@ -151,31 +151,43 @@ export const touchAfterTurn = (at: { tenantId: string; conversationId: string; s
 // ---- A message goes out ------------------------------------------------------------------------
 
 /**
- * The usual case, in one statement: a queued message, to a number that may get it (not opted out, or
- * the carrier's own confirmation), from a clinic with a Twilio account, marked `sending` (committed
+ * Whether the conversation's channel has a provider: email when the service has SMTP settings (a
+ * parameter), WhatsApp and SMS when the clinic has a Twilio account.
+ */
+const HAS_PROVIDER = `case when c.channel = 'email' then ?::boolean else a.account_sid is not null and a.auth_token is not null end`;
+
+/**
+ * The usual case, in one statement: a queued message, to an address that may get it (not opted out,
+ * or the carrier's own confirmation), on a channel with a provider, marked `sending` (committed
  * before the provider is asked), with what sending it needs.
  */
-export const markSending = (at: { tenantId: string; communicationId: string; now: Date }): Statement => ({
+export const markSending = (at: { tenantId: string; communicationId: string; emailConfigured: boolean; now: Date }): Statement => ({
   sql: `update communication m set status = 'sending', updated_at = ?
-      from conversation c join twilio_account a on a.tenant_id = c.tenant_id
+      from conversation c join tenant t on t.id = c.tenant_id left join twilio_account a on a.tenant_id = c.tenant_id
      where m.tenant_id = ? and m.id = ? and m.status = 'queued' and c.tenant_id = m.tenant_id and c.id = m.conversation_id
-       and (c.opted_out_at is null or m.author_kind = 'system')
-       and a.account_sid is not null and a.auth_token is not null
-    returning m.body, c.channel, c.contact, c.clinic_address as "clinicAddress", a.account_sid as "accountSid", a.auth_token as "authToken",
-      a.phone_number as "phoneNumber", a.whatsapp_number as "whatsappNumber"`,
-  params: [at.now, at.tenantId, at.communicationId],
+       and (c.opted_out_at is null or m.author_kind = 'system') and ${HAS_PROVIDER}
+    returning m.subject, m.body, c.channel, c.contact, c.clinic_address as "clinicAddress", t.name as "clinicName",
+      a.account_sid as "accountSid", a.auth_token as "authToken", a.phone_number as "phoneNumber", a.whatsapp_number as "whatsappNumber"`,
+  params: [at.now, at.tenantId, at.communicationId, at.emailConfigured],
 });
-export type Sending = Pick<Communication, 'body'> &
-  Pick<Conversation, 'channel' | 'contact' | 'clinicAddress'> & { accountSid: string; authToken: string; phoneNumber: string | null; whatsappNumber: string | null };
+export type Sending = Pick<Communication, 'subject' | 'body'> &
+  Pick<Conversation, 'channel' | 'contact' | 'clinicAddress'> & {
+    clinicName: string;
+    /** The clinic's Twilio account; null on email. */
+    accountSid: string | null;
+    authToken: string | null;
+    phoneNumber: string | null;
+    whatsappNumber: string | null;
+  };
 
 /** Why a message was not marked `sending`: read when `markSending` finds nothing. */
-export const unsentReason = (at: { tenantId: string; communicationId: string }): Statement => ({
-  sql: `select m.status, m.author_kind as "authorKind", c.opted_out_at is not null as "optedOut", a.account_sid is not null and a.auth_token is not null as "hasAccount"
+export const unsentReason = (at: { tenantId: string; communicationId: string; emailConfigured: boolean }): Statement => ({
+  sql: `select m.status, m.author_kind as "authorKind", c.channel, c.opted_out_at is not null as "optedOut", ${HAS_PROVIDER} as "hasProvider"
     from communication m join conversation c on c.tenant_id = m.tenant_id and c.id = m.conversation_id left join twilio_account a on a.tenant_id = m.tenant_id
     where m.tenant_id = ? and m.id = ?`,
-  params: [at.tenantId, at.communicationId],
+  params: [at.emailConfigured, at.tenantId, at.communicationId],
 });
-export type UnsentReason = Pick<Communication, 'status' | 'authorKind'> & { optedOut: boolean; hasAccount: boolean };
+export type UnsentReason = Pick<Communication, 'status' | 'authorKind'> & Pick<Conversation, 'channel'> & { optedOut: boolean; hasProvider: boolean };
 
 /** A delivery's own outcome: sent (with the provider's id), failed, not sent, unknown, or queued again for a retry. */
 export const finishDelivery = (at: { tenantId: string; communicationId: string; status: CommunicationStatus; error: string | null; channelMessageId?: string; sentAt?: Date; now: Date }): Statement => ({
