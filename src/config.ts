@@ -21,6 +21,7 @@ const ConfigSchema = z.object({
   PRM_SEED_DEMO: z.enum(['true', 'false']).default('true'),
   PRM_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
   PRM_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
+  PRM_JOB_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   PRM_PROCESSES: z.coerce.number().int().min(1).max(16).default(Math.min(4, availableParallelism())),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: optionalText.pipe(z.url().optional()),
@@ -70,6 +71,8 @@ export type Config = {
   poolMax: number;
   /** Jobs (turns, deliveries) one process runs at a time. */
   workerConcurrency: number;
+  /** How long a process holds a job it runs: one that dies leaves its jobs to the others after this. */
+  jobLockMs: number;
   /** Processes `serve` runs, each serving HTTP and jobs (one per core by default, at most 4). */
   processes: number;
   logLevel: z.infer<typeof ConfigSchema>['LOG_LEVEL'];
@@ -143,6 +146,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     seedDemo: env.PRM_SEED_DEMO === 'true',
     poolMax: env.PRM_DB_POOL_MAX,
     workerConcurrency: env.PRM_WORKER_CONCURRENCY,
+    jobLockMs: env.PRM_JOB_LOCK_SECONDS * 1000,
     processes: env.PRM_PROCESSES,
     logLevel: env.LOG_LEVEL,
     publicBaseUrl: env.PUBLIC_BASE_URL,

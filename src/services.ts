@@ -26,7 +26,7 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
     log,
     clock,
     registry,
-    jobs: new JobWorker(() => services, jobHandlers, { concurrency: config.workerConcurrency, pollMs: 1000, lockMs: 120_000 }),
+    jobs: new JobWorker(() => services, jobHandlers, { concurrency: config.workerConcurrency, pollMs: 1000, lockMs: config.jobLockMs }),
     twilio: new TwilioGateway(() => services),
     email: new EmailGateway(config.email),
     agentModel: agentModelFromConfig(config),
