@@ -8,6 +8,8 @@ import {
   NotificationStatsInput,
   NotificationStatsOutput,
   NotificationView,
+  SendBulkNotificationInput,
+  SendBulkNotificationOutput,
   SendNotificationInput,
   SendNotificationOutput,
 } from './schema.js';
@@ -30,6 +32,19 @@ export const notificationOperations = [
     access: staff,
     http: { method: 'post', path: '/notifications' },
     run: (ctx, input) => notifications.sendNotification(ctx, input),
+  }),
+  defineOperation({
+    name: 'send_bulk_notification',
+    title: 'Send a notification to many patients',
+    description:
+      'Sends one template to up to 10,000 patients (named, or those with appointments on a day), each their own notification with the same send-time checks; patients who cannot get it (not found, deleted, no phone or email for the channel, a variable without a value for them) are listed as refused and the others are sent.',
+    tag,
+    input: SendBulkNotificationInput,
+    output: SendBulkNotificationOutput,
+    annotations: { readOnly: false, destructive: false, idempotent: false },
+    access: staff,
+    http: { method: 'post', path: '/notifications/bulk' },
+    run: (ctx, input) => notifications.sendBulkNotification(ctx, input),
   }),
   defineOperation({
     name: 'cancel_notification',

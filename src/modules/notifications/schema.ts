@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { pageInput, pageOutput } from '../../db/pagination.js';
-import { Id, InstantInput, Timestamp, TimestampInput } from '../../schema.js';
+import { DateOnly, Id, InstantInput, Timestamp, TimestampInput } from '../../schema.js';
 import { CommunicationDetail } from '../communications/schema.js';
 import { RenderTemplateInput, bodyLimits } from '../templates/schema.js';
 import { notificationChannels, notificationPurposes, notificationStates } from './entities.js';
+
+/** At most this many patients in one bulk send (named, or matched by a filter). */
+export const MAX_RECIPIENTS = 10_000;
 
 /**
  * The status staff see: the notification's state until it is dispatched, then its communication's
@@ -74,6 +77,33 @@ export const SendNotificationInput = z
     if (input.values !== undefined && input.body !== undefined) issue('values', 'values fill a template’s variables; a plain body has none');
   });
 
+const Recipients = z
+  .strictObject({
+    patientIds: z.array(Id).min(1).max(MAX_RECIPIENTS).optional().describe('These patients (1 to 10,000; a repeated id counts once).'),
+    appointmentsOn: DateOnly.optional().describe('Every patient with an appointment (booked or confirmed) on this clinic-local day; appointment.* is their appointment that day (the first, when they have several).'),
+    locationId: Id.optional().describe('With appointmentsOn: only appointments at this location.'),
+    practitionerId: Id.optional().describe('With appointmentsOn: only appointments with this practitioner.'),
+  })
+  .superRefine((recipients, context) => {
+    if ((recipients.patientIds === undefined) === (recipients.appointmentsOn === undefined)) {
+      context.addIssue({ code: 'custom', path: ['patientIds'], message: 'give patientIds or appointmentsOn (one of them)' });
+    }
+    for (const field of ['locationId', 'practitionerId'] as const) {
+      if (recipients[field] !== undefined && recipients.appointmentsOn === undefined) context.addIssue({ code: 'custom', path: [field], message: 'only with appointmentsOn' });
+    }
+  })
+  .describe('Who gets it: patientIds, or the patients with appointments on a day (appointmentsOn, optionally at a location or with a practitioner). At most 10,000 patients.');
+
+export const SendBulkNotificationInput = z.strictObject({
+  recipients: Recipients,
+  channel: Channel,
+  purpose: Purpose,
+  template: TemplateChoice,
+  values: Values,
+  sendAt: SendAt.optional(),
+  dedupeKey: DedupeKey.optional().describe('Your key for this send: each patient’s notification gets `<key>:<patientId>`, so sending again with it makes nothing new for anyone who has one.'),
+});
+
 export const NotificationView = z.object({
   id: Id,
   patientId: Id,
@@ -96,6 +126,18 @@ export type NotificationView = z.infer<typeof NotificationView>;
 
 export const SendNotificationOutput = NotificationView.extend({
   deduplicated: z.boolean().describe('true: the dedupeKey was used before; this is the notification it made, and nothing new was made.'),
+});
+
+export const refusalCodes = ['patient_not_found', 'patient_deleted', 'patient_merged', 'no_address', 'missing_variable', 'not_rendered'] as const;
+
+export const SendBulkNotificationOutput = z.object({
+  batchId: Id.describe('This send’s id: filter notifications and stats by it.'),
+  accepted: z.number().int().describe('Notifications made by this call.'),
+  deduplicated: z.number().int().describe('Patients who already had a notification with this dedupeKey: listed with it, nothing new made.'),
+  notifications: z.array(z.object({ patientId: Id, notificationId: Id, deduplicated: z.boolean() })),
+  refused: z
+    .array(z.object({ patientId: Id, code: z.enum(refusalCodes), reason: z.string() }))
+    .describe('Patients who get nothing, and why: patient_not_found, patient_deleted, patient_merged, no_address (no phone or email for the channel), missing_variable (a template variable has no value for them), not_rendered.'),
 });
 
 export const NotificationDetail = NotificationView.extend({
