@@ -6,7 +6,7 @@ import { quietHoursEnd } from '../src/modules/notifications/quiet-hours.js';
 import { Job } from '../src/jobs/job.js';
 import { API, addPatient, openClinic } from './support/clinic-fixture.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
-import { expectRefusal, grantConsent, tenantEm, type NotificationBody, type NotificationDetailBody } from './support/notification-fixture.js';
+import { drainUntil, expectRefusal, grantConsent, tenantEm, type NotificationBody, type NotificationDetailBody } from './support/notification-fixture.js';
 import { startTwilioApi } from './support/twilio-api.js';
 
 /**
@@ -186,9 +186,9 @@ describe('the clinic’s send rate', () => {
     const slots = deliveries.map((job) => job.runAt.getTime()).sort((a, b) => a - b);
     expect(slots.slice(1).map((slot, index) => slot - slots[index])).toEqual(Array(7).fill(200));
 
-    await new Promise((resolve) => setTimeout(resolve, slots[7] - Date.now() + 50));
-    await harness.services.jobs.drain({ tenantId: clinic.tenant.id });
     const em = tenantEm(harness, clinic);
+    const statuses = async () => (await em.fork().find(Communication, { id: { $in: communicationIds } })).map((communication) => communication.status);
+    await drainUntil(harness, clinic, async () => (await statuses()).every((status) => status === 'sent'));
     for (const job of deliveries) {
       const communication = await em.findOneOrFail(Communication, { id: String(job.payload.messageId) });
       expect(communication.status).toBe('sent');

@@ -10,6 +10,7 @@ import { listen } from './support/http-server.js';
 import {
   WHATSAPP_CONTENT_SID,
   countRows,
+  drainUntil,
   expectRefusal,
   grantConsent,
   publishTemplate,
@@ -124,8 +125,12 @@ describe('a single notification', () => {
     expect(sentTo(patient.phone)).toHaveLength(0);
     expect((await detail(clinic, accepted.id)).status).toBe('scheduled');
 
-    await new Promise((resolve) => setTimeout(resolve, sendAt.getTime() - Date.now() + 50));
-    await settle(clinic);
+    // Jobs run every few milliseconds until it is sent: nothing may leave before sendAt.
+    await drainUntil(harness, clinic, () => sentTo(patient.phone).length > 0, {
+      meanwhile: () => {
+        if (Date.now() < sendAt.getTime()) expect(sentTo(patient.phone)).toHaveLength(0);
+      },
+    });
     expect(sentTo(patient.phone).map((message) => message.body)).toEqual(['See you soon']);
     const shown = await detail(clinic, accepted.id);
     expect(shown.status).toBe('sent');
@@ -210,8 +215,7 @@ describe('send-time checks', () => {
   const sendLater = (setup: Clinic) => send(setup.clinic, { patientId: setup.patient.id, channel: 'whatsapp', purpose: 'care_messages', body: 'Checked at send time', sendAt: later() });
 
   async function atSendTime(setup: Clinic, notification: NotificationBody) {
-    await new Promise((resolve) => setTimeout(resolve, new Date(notification.sendAt).getTime() - Date.now() + 50));
-    await settle(setup.clinic);
+    await drainUntil(harness, setup.clinic, async () => (await detail(setup.clinic, notification.id)).state !== 'scheduled');
     return detail(setup.clinic, notification.id);
   }
 

@@ -54,3 +54,24 @@ export async function expectRefusal(response: Response, status: number, field?: 
   if (field) expect(error.issues?.map((issue) => issue.path), text).toContain(field);
   return error;
 }
+
+/**
+ * Runs the clinic's due jobs every few milliseconds until `done` holds, checking `meanwhile` before
+ * each run. A job is claimed here as soon as it is due, rather than waiting unclaimed for a while,
+ * where the worker another test file may have started (it serves every tenant) could take it.
+ */
+export async function drainUntil(
+  harness: Harness,
+  clinic: TestTenant,
+  done: () => Promise<boolean> | boolean,
+  options: { timeoutMs?: number; meanwhile?: () => Promise<void> | void } = {},
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  for (;;) {
+    await options.meanwhile?.();
+    await harness.services.jobs.drain({ tenantId: clinic.tenant.id });
+    if (await done()) return;
+    if (Date.now() > deadline) throw new Error('drainUntil: timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
