@@ -8,7 +8,7 @@ import { Communication } from '../communications/entities.js';
 import type { Patient } from '../patients/entities.js';
 import { requireActivePatient } from '../patients/lookup.js';
 import { renderTemplate } from '../templates/service.js';
-import type { NotificationChannel, NotificationPurpose } from './entities.js';
+import type { Notification, NotificationChannel, NotificationPurpose } from './entities.js';
 import type { SendNotificationInput } from './schema.js';
 import { existingByDedupeKey, storeNotifications, type PreparedNotification } from './store.js';
 import { notificationView } from './views.js';
@@ -57,7 +57,7 @@ export const noAddressReason = (channel: NotificationChannel, field: 'phone' | '
   `The patient has no ${field === 'phone' ? 'phone number' : 'email address'}; ${channel} messages go to it.`;
 
 /** The view of a notification the clinic already has, with its communication's status. */
-async function existingView(ctx: AppContext, notification: Parameters<typeof notificationView>[0]) {
+async function existingView(ctx: AppContext, notification: Notification) {
   const communication = await ctx.em.findOneOrFail(Communication, { id: notification.communicationId }, { fields: ['status'] });
   return { ...notificationView(notification, communication.status), deduplicated: true };
 }
