@@ -9,6 +9,7 @@ import { AgentTurn, Conversation, TwilioAccount, TwilioNumber, VerificationLocko
 import { Communication, CommunicationStatusReport } from '../modules/communications/entities.js';
 import { KnowledgeSource, TextChunk } from '../modules/vector/entities.js';
 import { MessageTemplate, MessageTemplateVersion } from '../modules/templates/entities.js';
+import { Notification, SendPace } from '../modules/notifications/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
 export const entities = [
@@ -38,4 +39,6 @@ export const entities = [
   KnowledgeSource,
   MessageTemplate,
   MessageTemplateVersion,
+  Notification,
+  SendPace,
 ];

@@ -1,6 +1,8 @@
 import { turnJob } from '../agent/turn.js';
 import { deliverCommunication } from '../modules/communications/delivery.js';
 import { ANSWER_JOB, DELIVER_JOB } from '../modules/communications/jobs.js';
+import { dispatchNotification } from '../modules/notifications/dispatch.js';
+import { DISPATCH_JOB } from '../modules/notifications/jobs.js';
 import { vectorJobHandlers } from '../modules/vector/jobs.js';
 import type { JobHandler } from './worker.js';
 
@@ -8,5 +10,6 @@ import type { JobHandler } from './worker.js';
 export const jobHandlers: Readonly<Record<string, JobHandler>> = {
   [ANSWER_JOB]: turnJob,
   [DELIVER_JOB]: deliverCommunication,
+  [DISPATCH_JOB]: dispatchNotification,
   ...vectorJobHandlers,
 };

@@ -1,10 +1,11 @@
+import { LockMode } from '@mikro-orm/core';
 import type { AppContext } from '../../context.js';
 import { DomainEvent, eventRows } from '../../events.js';
 import { newId } from '../../ids.js';
 import { jobRow } from '../../jobs/enqueue.js';
 import { Job } from '../../jobs/job.js';
 import type { Conversation } from '../conversations/entities.js';
-import { Communication } from './entities.js';
+import { Communication, type CommunicationStatus } from './entities.js';
 import { DELIVER_JOB } from './jobs.js';
 import { DELIVERY_SERIAL_PREFIX } from './statements.js';
 
@@ -49,8 +50,32 @@ export function outboundRows(
     updatedAt: now,
   };
   const event = eventRows(tenantId, { type: 'communication.created', entityType: 'communication', entityId: id, payload: { conversationId: conversation.id, patientId: conversation.patientId ?? null, direction: 'outbound' } }, now);
-  const delivery = inline ? null : jobRow({ tenantId, kind: DELIVER_JOB, payload: { messageId: id }, serialKey: `${DELIVERY_SERIAL_PREFIX}${conversation.id}` }, new Date(), claimDeliveryUntil);
+  const delivery = inline ? null : deliveryJob({ tenantId, conversationId: conversation.id, messageId: id, runAt: new Date(), claimedUntil: claimDeliveryUntil });
   return { message: row, event: event.event, jobs: delivery ? [...event.jobs, delivery] : event.jobs, delivery };
+}
+
+/**
+ * The job that hands an outbound communication to its provider: a conversation's deliveries share a
+ * serial key, so they are sent in the order written. Due at `runAt`, by the database's clock (as every
+ * job), or already claimed by this process with `claimedUntil` (see JobWorker.reserve).
+ */
+export function deliveryJob(at: { tenantId: string; conversationId: string; messageId: string; runAt: Date; claimedUntil?: Date }): Job {
+  return jobRow({ tenantId: at.tenantId, kind: DELIVER_JOB, payload: { messageId: at.messageId }, serialKey: `${DELIVERY_SERIAL_PREFIX}${at.conversationId}` }, at.runAt, at.claimedUntil);
+}
+
+/**
+ * Withdraws an outbound communication that was never handed to its provider: a `queued` one becomes
+ * `not_sent` with `reason`, in the caller's unit of work; its delivery job, if any, then finds nothing
+ * to send. The row is locked, so a delivery starting at the same moment either finds it withdrawn
+ * or has marked it `sending` first, and then it is not withdrawn (false, with its status).
+ */
+export async function withdrawOutbound(ctx: AppContext, communicationId: string, reason: string): Promise<{ withdrawn: boolean; status: CommunicationStatus }> {
+  const communication = await ctx.em.findOneOrFail(Communication, { id: communicationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  if (communication.status !== 'queued') return { withdrawn: false, status: communication.status };
+  communication.status = 'not_sent';
+  communication.error = reason;
+  communication.updatedAt = ctx.clock.now();
+  return { withdrawn: true, status: communication.status };
 }
 
 /**

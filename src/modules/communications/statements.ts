@@ -40,6 +40,21 @@ export function openConversation(orm: Metadata, conversation: Conversation): Sta
 }
 export type OpenedConversation = { id: string; patientId: string | null; turnWaiting: boolean };
 
+/**
+ * Conversations for messages the clinic starts, many in one statement: each (channel, contact) is
+ * inserted, or the existing one is taken (and locked until the commit). The contacts must be distinct.
+ * Rows are taken in contact order, so two such statements for overlapping contacts do not deadlock each other.
+ */
+export function upsertConversations(orm: Metadata, conversations: readonly Conversation[]): Statement {
+  const insert = insertRows(orm, Conversation, [...conversations].sort((a, b) => (a.contact < b.contact ? -1 : a.contact > b.contact ? 1 : 0)));
+  return {
+    sql: `${insert.sql} on conflict (tenant_id, channel, contact) do update set updated_at = conversation.updated_at
+      returning id, channel, contact, patient_id as "patientId"`,
+    params: insert.params,
+  };
+}
+export type UpsertedConversation = Pick<Conversation, 'id' | 'channel' | 'contact' | 'patientId'>;
+
 /** The message, unless its provider id was stored before (a redelivery: nothing is inserted, no row back). */
 export function insertInbound(orm: Metadata, communication: Communication): Statement {
   const insert = insertRows(orm, Communication, [communication]);

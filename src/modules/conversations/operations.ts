@@ -190,7 +190,7 @@ const settingsOperations = [
   defineOperation({
     name: 'update_clinic_profile',
     title: 'Update the clinic profile',
-    description: 'Changes the clinic’s name, address, phone, opening hours, policies, and how patients verify who they are. The agent speaks from these.',
+    description: 'Changes the clinic’s name, address, phone, opening hours, policies, and how patients verify who they are (the agent speaks from these), and its quiet hours and send rate for notifications.',
     tag: 'channels',
     input: UpdateClinicProfileInput,
     output: ClinicInfoOutput,

@@ -118,7 +118,23 @@ export const ClinicInfoOutput = z.object({
   hours: z.string().nullable(),
   policies: z.string().nullable(),
   verification: z.enum(['date_of_birth', 'date_of_birth_and_family_name']).describe('How patients prove who they are.'),
+  quietHours: z
+    .object({ start: z.string(), end: z.string() })
+    .nullable()
+    .describe('When the clinic sends no notifications (wall-clock HH:MM in its time zone; crossing midnight when end is earlier); null: none.'),
+  sendRatePerSecond: z.number().nullable().describe('The most notifications the clinic sends per second; null: no limit.'),
 });
+
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, HH:MM from 00:00 to 23:59');
+/** The clinic's quiet hours for notifications (stored in its profile). */
+export const QuietHoursSetting = z
+  .strictObject({
+    start: ClockTime.describe('When the quiet hours begin, clinic time (22:00).'),
+    end: ClockTime.describe('When they end, clinic time (07:00); earlier than start: they cross midnight.'),
+  })
+  .refine((window) => window.start !== window.end, { message: 'start and end must differ', path: ['end'] });
+/** The clinic's send rate for notifications (stored in its profile). */
+export const SendRateSetting = z.number().positive().max(1000);
 
 export const UpdateClinicProfileInput = z.strictObject({
   name: z.string().trim().min(1).max(200).optional().describe('The clinic’s name, as patients see it.'),
@@ -133,4 +149,10 @@ export const UpdateClinicProfileInput = z.strictObject({
     .enum(['date_of_birth', 'date_of_birth_and_family_name'])
     .optional()
     .describe('How a conversation proves who it is before any health information.'),
+  quietHours: QuietHoursSetting.nullable()
+    .optional()
+    .describe('Notifications due while these hold wait until they end (never dropped, never sent early). null: none.'),
+  sendRatePerSecond: SendRateSetting.nullable()
+    .optional()
+    .describe('The most notifications the clinic sends per second, all processes together (Twilio’s throughput for the number, for example 1 for a US long code). null: no limit.'),
 });

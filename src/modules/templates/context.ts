@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.js';
 import { notFound, unprocessable } from '../../errors.js';
-import type { Appointment } from '../appointments/entities.js';
+import type { Appointment, Location, Practitioner } from '../appointments/entities.js';
 import { requireLocation } from '../appointments/locations.js';
 import { requirePractitioner } from '../appointments/practitioners.js';
 import type { ClinicProfile } from '../conversations/clinic.js';
@@ -40,15 +40,22 @@ const present = (text: string | null | undefined): text is string => typeof text
 const defined = (fields: Record<string, string | null | undefined>): Record<string, string> =>
   Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => present(entry[1])));
 
+/** What a message may be about: the patient, the appointment with its practitioner and location, the clinic. */
+export type ContextSources = {
+  patient?: Patient;
+  appointment?: { appointment: Appointment; practitioner: Practitioner; location: Location };
+  clinic: ClinicProfile;
+  locale: string;
+  values?: Record<string, string>;
+};
+
 /**
  * The rendering context: the patient's names, the appointment's time (in the clinic's zone, written
  * in the template's locale), practitioner and location, the clinic's profile, and the caller's values.
+ * In memory, from records already read (many messages are rendered from one read of each).
  */
-export async function buildContext(
-  ctx: AppContext,
-  input: { patient?: Patient; appointment?: Appointment; clinic: ClinicProfile; locale: string; values?: Record<string, string> },
-): Promise<KnownValues> {
-  const { patient, appointment, clinic } = input;
+export function contextFor(sources: ContextSources): KnownValues {
+  const { patient, appointment, clinic } = sources;
   const patientValues = patient
     ? defined({
         givenName: patient.givenName,
@@ -57,23 +64,32 @@ export async function buildContext(
         fullName: `${patient.givenName} ${patient.familyName}`,
       })
     : {};
-  let appointmentValues = {};
-  if (appointment) {
-    const practitioner = await requirePractitioner(ctx, appointment.practitionerId);
-    const location = await requireLocation(ctx, appointment.locationId);
-    appointmentValues = defined({
-      ...dateTimeTexts(appointment.startAt, input.locale, clinic.timeZone),
-      practitionerName: practitioner.name,
-      locationName: location.name,
-      locationAddress: location.address,
-    });
-  }
+  const appointmentValues = appointment
+    ? defined({
+        ...dateTimeTexts(appointment.appointment.startAt, sources.locale, clinic.timeZone),
+        practitionerName: appointment.practitioner.name,
+        locationName: appointment.location.name,
+        locationAddress: appointment.location.address,
+      })
+    : {};
   // Parsed, so only the variables publishing allows are in it, each a string, on fresh objects that
   // hold own properties only (zod copies records as data: no name a caller sends can set a prototype).
   return KnownValues.parse({
     patient: patientValues,
     appointment: appointmentValues,
     clinic: defined({ name: clinic.name, phone: clinic.phone, address: clinic.address }),
-    values: input.values ?? {},
+    values: sources.values ?? {},
   });
+}
+
+/** The rendering context for one message, reading the appointment's practitioner and location. */
+export async function buildContext(
+  ctx: AppContext,
+  input: { patient?: Patient; appointment?: Appointment; clinic: ClinicProfile; locale: string; values?: Record<string, string> },
+): Promise<KnownValues> {
+  const { appointment } = input;
+  const about = appointment
+    ? { appointment, practitioner: await requirePractitioner(ctx, appointment.practitionerId), location: await requireLocation(ctx, appointment.locationId) }
+    : undefined;
+  return contextFor({ ...input, appointment: about });
 }

@@ -5,7 +5,7 @@ import type { Appointment } from '../appointments/entities.js';
 import { clinicFromTenant, clinicLocale } from '../conversations/clinic.js';
 import type { Patient } from '../patients/entities.js';
 import { Tenant } from '../tenancy/entities.js';
-import { checkVersion } from './check.js';
+import { checkVersion, type CheckedVersion } from './check.js';
 import { buildContext, messagePatient } from './context.js';
 import { MessageTemplate, MessageTemplateVersion, type TemplateChannel } from './entities.js';
 import { renderText } from './liquid.js';
@@ -22,12 +22,12 @@ function missingReason(variable: string, given: { patient: boolean; appointment:
   return `give it in values (${variable.slice('values.'.length)})`;
 }
 
-function refuse(message: string, issues: FieldIssue[], details?: Record<string, unknown>): AppError {
+export function refuse(message: string, issues: FieldIssue[], details?: Record<string, unknown>): AppError {
   return new AppError('unprocessable', `${message}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, { issues, details });
 }
 
 /** The input's locale and values, checked here too: other modules call this without the runner's schema. */
-function checkedInput(input: RenderTemplateInput): { locale: string | undefined } {
+export function checkedInput(input: RenderTemplateInput): { locale: string | undefined } {
   const issues: FieldIssue[] = [];
   const locale = input.locale === undefined ? undefined : canonicalLocale(input.locale);
   if (input.locale !== undefined && locale === undefined) issues.push({ path: 'locale', message: 'a known BCP 47 language tag such as en, es or es-MX' });
@@ -38,7 +38,7 @@ function checkedInput(input: RenderTemplateInput): { locale: string | undefined 
   return { locale };
 }
 
-type Chosen = { template: MessageTemplate; version: MessageTemplateVersion };
+export type Chosen = { template: MessageTemplate; version: MessageTemplateVersion };
 
 /**
  * The first template along the locale chain that has something to render: the version asked for
@@ -105,14 +105,35 @@ async function renderMessage(ctx: AppContext, input: RenderTemplateInput, option
   const locales = localeFallbacks(preferred, clinicLocale(tenant));
   const { template, version } = await chooseVersion(ctx, { name: input.name, channel: input.channel, locales, version: input.version, drafts: options.drafts });
 
+  const checked = checkedForRendering({ template, version });
+  const context = await buildContext(ctx, { patient, appointment, clinic: clinicFromTenant(tenant), locale: template.locale, values: input.values });
+  return renderChosen({ template, version }, checked, context, { patient: patient !== undefined, appointment: appointment !== undefined });
+}
+
+/**
+ * A version's texts, parsed, ready to render; refused with 422 when the version cannot be rendered
+ * (a published one always can; a draft may lack its Content SID, which a preview does not need).
+ */
+export function checkedForRendering({ template, version }: Chosen): CheckedVersion {
   const checked = checkVersion(template.channel, version);
-  // A draft is previewed before its Content SID is approved: the body renders without it.
   const blocking = version.status === 'draft' ? checked.issues.filter((issue) => issue.path !== 'contentSid') : checked.issues;
   if (blocking.length > 0) throw refuse(`Version ${version.version} cannot be rendered`, blocking, { version: version.version });
-  const context = await buildContext(ctx, { patient, appointment, clinic: clinicFromTenant(tenant), locale: template.locale, values: input.values });
+  return checked;
+}
+
+/**
+ * Renders a chosen version with a context, in memory: refused with 422 naming each variable the
+ * version uses that has no value in the context, and when the body is longer than the channel allows.
+ * `given` says what the context was built from, for the refusal's advice.
+ */
+export async function renderChosen(
+  { template, version }: Chosen,
+  checked: CheckedVersion,
+  context: KnownValues,
+  given: { patient: boolean; appointment: boolean },
+): Promise<RenderedMessage> {
   const missing = checked.variables.filter((variable) => !hasValue(context, variable));
   if (missing.length > 0) {
-    const given = { patient: patient !== undefined, appointment: appointment !== undefined };
     throw refuse(
       `The template uses ${missing.join(', ')}, which ${missing.length === 1 ? 'has' : 'have'} no value here`,
       missing.map((variable) => ({ path: variable, message: missingReason(variable, given) })),
