@@ -6,6 +6,12 @@ import type { Caller, Services } from '../src/context.js';
 import { defineOperation } from '../src/tools/operation.js';
 import { createRegistry, runOperation } from '../src/tools/runner.js';
 import { agentCaller } from '../src/agent/tool-caller.js';
+import { jobRow } from '../src/jobs/enqueue.js';
+import { jobHandlers } from '../src/jobs/handlers.js';
+import { Job } from '../src/jobs/job.js';
+import { JobWorker } from '../src/jobs/worker.js';
+import { receiveInbound } from '../src/modules/communications/inbound.js';
+import { randomSid } from './support/conversation-driver.js';
 import { openConversation } from './support/clinic-fixture.js';
 import { API, countRows, createScheduledPractitioner, searchSlots } from './appointments-fixtures.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
@@ -163,5 +169,32 @@ describe('races on the same records', () => {
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true]);
     // On a server one of them was the deadlock's victim and ran twice; the embedded database runs them one after the other.
     expect(attempts).toBe(harness.databaseKind === 'server' ? 3 : 2);
+  });
+
+  it('a message that waited behind another transaction of its conversation sees the turn that one queued, and waits its turn', async () => {
+    const clinic = await harness.newTenant();
+    const contact = '+12125550944';
+    const conversationId = await openConversation(harness, clinic, contact, 'sms');
+    // Another transaction holds the conversation and queues a turn of it (a kind no worker runs, so it stays pending).
+    const holder = harness.services.orm.em.fork().transactional(async (transaction) => {
+      await transaction.execute('select id from conversation where tenant_id = ? and id = ? for update', [clinic.tenant.id, conversationId]);
+      transaction.create(Job, jobRow({ tenantId: clinic.tenant.id, kind: 'test.blocker', payload: {}, serialKey: `conversation:${conversationId}` }, new Date()));
+      await transaction.flush();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A running worker, which takes a new message's turn at once when none of its conversation waits.
+    const services: Services = { ...harness.services };
+    services.jobs = new JobWorker(() => services, jobHandlers, { concurrency: 4, pollMs: 600_000, lockMs: 120_000 });
+    services.jobs.start();
+    try {
+      const received = await receiveInbound(services, clinic.tenant, { channel: 'sms', contact, body: 'second', channelMessageId: randomSid() });
+      await holder;
+      const [turn] = await harness.services.orm.em.fork().execute<{ status: string }[]>('select status from job where id = ?', [received.turnJobId]);
+      // Had it not seen the other turn, it would have been inserted claimed and run at once, out of order.
+      expect(turn.status).toBe('pending');
+    } finally {
+      await services.jobs.stop();
+    }
   });
 });

@@ -4,7 +4,7 @@ import { isConstraintViolation } from '../db/database-errors.js';
 import { newId } from '../ids.js';
 import type { JobContext, JobHandler } from '../jobs/worker.js';
 import { outboundRows, repliesInline } from '../modules/communications/outbound.js';
-import { lockForReply, readLockedForReply, touchAfterTurn } from '../modules/communications/statements.js';
+import { deliveryWaiting, lockForReply, readLockedForReply, touchAfterTurn } from '../modules/communications/statements.js';
 import { executeAll, insertRows } from '../db/statement.js';
 import { ormSql, type Sql } from '../db/sql.js';
 import { DomainEvent } from '../events.js';
@@ -105,7 +105,8 @@ async function store(
     if (!conversation) throw new Error(`Conversation ${ids.conversationId} was not found`);
     const now = services.clock.now();
     // The conversation's lock keeps "no delivery waiting" true until the commit (every delivery job is inserted under it).
-    const claimUntil = options.claimDelivery && !conversation.deliveryWaiting ? services.jobs.claimUntil() : undefined;
+    const waiting = options.claimDelivery ? (await sql.query<{ waiting: boolean }>(deliveryWaiting({ conversationId: ids.conversationId })))[0].waiting : true;
+    const claimUntil = waiting ? undefined : services.jobs.claimUntil();
     const reply = decision.reply
       ? outboundRows(tenant.id, { id: ids.conversationId, channel, patientId: conversation.patientId }, { body: decision.reply, authorKind: decision.authorKind }, now, claimUntil)
       : null;

@@ -5,7 +5,7 @@ import { newId } from '../../ids.js';
 import { jobRow } from '../../jobs/enqueue.js';
 import { Job } from '../../jobs/job.js';
 import { ANSWER_JOB } from './jobs.js';
-import { insertInbound, openConversation, touchOnInbound, TURN_SERIAL_PREFIX, type OpenedConversation } from './statements.js';
+import { insertInbound, openConversation, touchOnInbound, TURN_SERIAL_PREFIX, type InsertedInbound, type OpenedConversation } from './statements.js';
 import type { ConversationChannel } from '../conversations/entities.js';
 import type { MediaReference } from './entities.js';
 
@@ -61,7 +61,7 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
       );
       const conversationId = conversation.id;
       const now = services.clock.now();
-      const [inserted] = await sql.query<{ id: string }>(
+      const [inserted] = await sql.query<InsertedInbound>(
         insertInbound(services.orm, {
           id: newId(),
           tenantId: tenant.id,
@@ -86,7 +86,7 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
       const messageId = inserted.id;
 
       const event = eventRows(tenant.id, { type: 'communication.created', entityType: 'communication', entityId: messageId, payload: { conversationId, patientId: conversation.patientId, direction: 'inbound' } }, now);
-      const claimed = reservation && !conversation.turnWaiting ? services.jobs.claimUntil() : undefined;
+      const claimed = reservation && !inserted.turnWaiting ? services.jobs.claimUntil() : undefined;
       const turn = jobRow({ tenantId: tenant.id, kind: ANSWER_JOB, payload: { conversationId, messageId }, serialKey: `${TURN_SERIAL_PREFIX}${conversationId}` }, new Date(), claimed);
       await executeAll(sql, [
         insertRows(services.orm, DomainEvent, [event.event]),

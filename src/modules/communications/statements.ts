@@ -23,22 +23,18 @@ export const DELIVERY_SERIAL_PREFIX = 'deliver:';
 
 /**
  * The conversation (one per tenant, channel and contact; concurrent first messages meet on the unique
- * key), locked until the commit, and whether a turn of it is still to run or running. The lock orders
- * a contact's messages: each one's time and id are taken after it, so the thread's order is the order
- * the turns run in.
+ * key), locked until the commit. The lock orders a contact's messages: each one's time and id are
+ * taken after it, so the thread's order is the order the turns run in.
  */
 export function openConversation(orm: Metadata, conversation: Conversation): Statement {
   const insert = insertRows(orm, Conversation, [conversation]);
   return {
-    sql: `with conversation_row as (${insert.sql}
-        on conflict (tenant_id, channel, contact) do update set updated_at = conversation.updated_at
-        returning id, patient_id)
-      select c.id, c.patient_id as "patientId", ${jobOfKeyWaiting(`? || c.id::text`)} as "turnWaiting"
-        from conversation_row c`,
-    params: [...insert.params, TURN_SERIAL_PREFIX],
+    sql: `${insert.sql} on conflict (tenant_id, channel, contact) do update set updated_at = conversation.updated_at
+      returning id, patient_id as "patientId"`,
+    params: insert.params,
   };
 }
-export type OpenedConversation = { id: string; patientId: string | null; turnWaiting: boolean };
+export type OpenedConversation = Pick<Conversation, 'id' | 'patientId'>;
 
 /**
  * Conversations for messages the clinic starts, many in one statement: each (channel, contact) is
@@ -55,11 +51,22 @@ export function upsertConversations(orm: Metadata, conversations: readonly Conve
 }
 export type UpsertedConversation = Pick<Conversation, 'id' | 'channel' | 'contact' | 'patientId'>;
 
-/** The message, unless its provider id was stored before (a redelivery: nothing is inserted, no row back). */
+/**
+ * The message, unless its provider id was stored before (a redelivery: nothing is inserted, no row
+ * back), and whether a turn of its conversation is still to run or running. That is read here, in
+ * the statement after the conversation's lock was taken, not in the one that waited for it: a
+ * statement sees the database as it was when it began, and a turn committed by the transaction it
+ * waited for would be missed (this message's turn would then run beside that one, out of order).
+ */
 export function insertInbound(orm: Metadata, communication: Communication): Statement {
   const insert = insertRows(orm, Communication, [communication]);
-  return { sql: `${insert.sql} on conflict (tenant_id, channel_message_id) where channel_message_id is not null do nothing returning id`, params: insert.params };
+  return {
+    sql: `${insert.sql} on conflict (tenant_id, channel_message_id) where channel_message_id is not null do nothing
+      returning id, ${jobOfKeyWaiting(`? || conversation_id::text`)} as "turnWaiting"`,
+    params: [...insert.params, TURN_SERIAL_PREFIX],
+  };
 }
+export type InsertedInbound = { id: string; turnWaiting: boolean };
 
 /** A new message reopens its conversation and moves its last-message time. */
 export const touchOnInbound = (at: { tenantId: string; conversationId: string; clinicAddress: string | null; now: Date }): Statement => ({
@@ -138,18 +145,24 @@ export type HistoryRow = Pick<Communication, 'direction' | 'authorKind' | 'body'
  */
 export function lockForReply(orm: Metadata, at: { tenantId: string; conversationId: string; flushed: boolean }): Statement {
   return {
-    sql: `select ${turnColumns(orm).locked.sql}, set_config('synchronous_commit', case when ? then 'on' else 'off' end, true),
-        ${jobOfKeyWaiting(`? || c.id::text`)} as "deliveryWaiting"
+    sql: `select ${turnColumns(orm).locked.sql}, set_config('synchronous_commit', case when ? then 'on' else 'off' end, true)
       from conversation c where c.tenant_id = ? and c.id = ? for update`,
-    params: [at.flushed, DELIVERY_SERIAL_PREFIX, at.tenantId, at.conversationId],
+    params: [at.flushed, at.tenantId, at.conversationId],
   };
 }
-export type LockedForReply = Pick<Conversation, (typeof LOCKED_PROPERTIES)[number]> & { deliveryWaiting: boolean };
+export type LockedForReply = Pick<Conversation, (typeof LOCKED_PROPERTIES)[number]>;
 
 /** The locked conversation out of `lockForReply`'s row. */
-export const readLockedForReply = (orm: Metadata, row: Record<string, unknown>): LockedForReply => ({
-  ...turnColumns(orm).locked.read(row),
-  deliveryWaiting: row.deliveryWaiting === true,
+export const readLockedForReply = (orm: Metadata, row: Record<string, unknown>): LockedForReply => turnColumns(orm).locked.read(row);
+
+/**
+ * Whether a delivery of the conversation is still to run or running. Asked in its own statement once
+ * `lockForReply` holds the conversation: a statement sees the database as it was when it began, so
+ * asked in the statement that waited for the lock it would miss a delivery committed meanwhile.
+ */
+export const deliveryWaiting = (at: { conversationId: string }): Statement => ({
+  sql: `select ${jobOfKeyWaiting('?')} as "waiting"`,
+  params: [`${DELIVERY_SERIAL_PREFIX}${at.conversationId}`],
 });
 
 /**
