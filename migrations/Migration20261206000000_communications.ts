@@ -5,7 +5,9 @@ import { Migration } from '@mikro-orm/migrations';
  * `message` renamed; a conversation's thread is the communications linked to it). Its status may now
  * be `unknown` (a delivery interrupted mid-request: maybe sent, never resent), and every status a
  * provider reports is kept, once per communication and status, in `communication_status`.
- * Conversations may be email threads too, whose communications have a subject.
+ * Conversations may be email threads too, whose communications have a subject; a WhatsApp message may
+ * be an approved Content template (its SID and variables: how a clinic writes first outside the
+ * 24-hour session).
  */
 export class Migration20261206000000_communications extends Migration {
   override async up(): Promise<void> {
@@ -16,6 +18,7 @@ export class Migration20261206000000_communications extends Migration {
     this.addSql(`alter table communication rename constraint message_direction_check to communication_direction_check;`);
     this.addSql(`alter table communication rename constraint message_author_kind_check to communication_author_kind_check;`);
     this.addSql(`alter table communication add column subject text;`);
+    this.addSql(`alter table communication add column content_sid text, add column content_variables jsonb;`);
     this.addSql(`alter table communication drop constraint message_status_check;`);
     this.addSql(`alter table communication add constraint communication_status_check
       check (status in ('received', 'queued', 'sending', 'unknown', 'sent', 'delivered', 'read', 'failed', 'undelivered', 'not_sent'));`);

@@ -6,6 +6,7 @@ import { addPatient, API, openClinic, type TestPatient } from './support/clinic-
 import { patientOn } from './support/conversation-driver.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 import { scriptedModel, text, toolCall } from './support/mock-model.js';
+import { startTwilioApi } from './support/twilio-api.js';
 
 /**
  * What the sender sees once the identity check no longer holds for the patient whose records were
@@ -30,7 +31,7 @@ type Appointment = { id: string; status: string };
  */
 async function sharedPhone() {
   clinic = await harness.newTenant({ timeZone: 'America/New_York', name: 'Harbor Clinic' });
-  practitionerId = (await openClinic(harness, clinic, { twilio: false })).practitionerId;
+  practitionerId = (await openClinic(harness, clinic)).practitionerId;
   const phone = nextPhone();
   const maria = await addPatient(clinic, { givenName: 'Maria', familyName: 'Gonzalez', dateOfBirth: '1984-03-12', phone });
   const leo = await addPatient(clinic, { givenName: 'Leo', familyName: 'Gonzalez', dateOfBirth: '2008-05-05', phone });
@@ -64,14 +65,21 @@ async function mariaHearsHerAppointment(driver: ReturnType<typeof patientOn>, ma
 
 const FROM_MARIAS_TIME = ['Tuesday 1 December', 'Amelia Hart', 'When is my appointment', '1984-03-12'];
 
+let twilioApi: Awaited<ReturnType<typeof startTwilioApi>>;
+
 beforeAll(async () => {
-  harness = await createHarness({ clock });
+  // Replies are delivered (to a stand-in of Twilio): the agent reads only what the patient was sent.
+  twilioApi = await startTwilioApi();
+  harness = await createHarness({ clock, config: { TWILIO_API_BASE_URL: twilioApi.url } });
 });
 beforeEach(() => {
   harness.services.agentModel = undefined;
 });
 afterEach(() => clock.set(START));
-afterAll(() => harness.close());
+afterAll(async () => {
+  await harness.close();
+  await twilioApi.close();
+});
 
 describe('the model loop, once the verification no longer holds', () => {
   it('is given nothing from the verified period after it lapses, until the patient verifies again', async () => {

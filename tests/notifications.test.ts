@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Communication } from '../src/modules/communications/entities.js';
 import { Conversation } from '../src/modules/conversations/entities.js';
 import { DomainEvent } from '../src/events.js';
+import { conversationHistory } from '../src/agent/history.js';
+import { receiveInbound } from '../src/modules/communications/inbound.js';
 import { Job } from '../src/jobs/job.js';
 import { ACCOUNT_SID, API, AUTH_TOKEN, addPatient, openClinic } from './support/clinic-fixture.js';
 import { randomSid } from './support/conversation-driver.js';
@@ -82,7 +84,8 @@ describe('a single notification', () => {
     expect(accepted).toMatchObject({ status: 'scheduled', state: 'scheduled', deduplicated: false, batchId: null });
 
     await settle(clinic);
-    expect(sentTo(patient.phone).map((message) => message.body)).toEqual(['Hello Maria, Harbor Clinic has a message: your results are in']);
+    // The approved Content template goes to Twilio (how a clinic writes first outside WhatsApp's 24-hour session), with its variables rendered.
+    expect(sentTo(patient.phone).map((message) => [message.contentSid, message.contentVariables, message.body])).toEqual([[WHATSAPP_CONTENT_SID, JSON.stringify({ '1': 'Maria' }), undefined]]);
     const shown = await detail(clinic, accepted.id);
     expect(shown).toMatchObject({ status: 'sent', state: 'dispatched', skipReason: null, communication: { status: 'sent', channel: 'whatsapp', contact: patient.phone } });
     expect(shown.dispatchedAt).not.toBeNull();
@@ -94,6 +97,7 @@ describe('a single notification', () => {
     const thread = await clinic.call<{ items: { id: string; body: string; createdAt: string; author: { kind: string } }[] }>('GET', `${API}/conversations/${shown.communication.conversationId}/messages`);
     expect(thread.items.map((message) => message.id)).toEqual([accepted.communicationId]);
     expect(thread.items[0].createdAt).toBe(accepted.sendAt);
+    expect(thread.items[0].body).toBe('Hello Maria, Harbor Clinic has a message: your results are in');
     expect(thread.items[0].author.kind).toBe('staff');
 
     const events = await tenantEm(harness, clinic).find(DomainEvent, { entityId: accepted.id }, { orderBy: { occurredAt: 'asc', id: 'asc' } });
@@ -228,6 +232,18 @@ describe('send-time checks', () => {
     expect(shown.skipReason).toMatch(/not consented to care messages on whatsapp/);
     expect(shown.communication.error).toBe(shown.skipReason);
     expect(sentTo(setup.patient.phone)).toHaveLength(0);
+  });
+
+  it('a message never sent is not in the agent’s reading of the conversation: the patient never saw it', async () => {
+    const setup = await newClinic();
+    const accepted = await sendLater(setup);
+    await setup.clinic.call('POST', `${API}/patients/${setup.patient.id}/consents/revoke`, { channel: 'whatsapp', purpose: 'care_messages' });
+    const shown = await atSendTime(setup, accepted);
+    const received = await receiveInbound(harness.services, setup.clinic.tenant, { channel: 'whatsapp', contact: setup.patient.phone, body: 'hello?', channelMessageId: randomSid() });
+    const [answered] = await tenantEm(harness, setup.clinic).find(Communication, { id: received.messageId ?? '' });
+    const history = await conversationHistory(harness.services.sql, setup.clinic.tenant.id, answered, { limit: 20, floor: null });
+    expect(history).toEqual([{ role: 'user', content: 'hello?' }]);
+    expect(shown.communication.body).toBe('Checked at send time');
   });
 
   it('STOP from the number after scheduling: skipped, nothing sent but the STOP confirmation', async () => {

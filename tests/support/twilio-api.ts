@@ -4,7 +4,18 @@ import twilio from 'twilio';
 import { listen } from './http-server.js';
 
 /** A message Twilio accepted; `at` is `performance.now()` when it arrived (the bench times replies by it). */
-export type SentViaTwilio = { accountSid: string; to: string; from: string; body: string; statusCallback: string | undefined; sid: string; at: number };
+/** `contentSid`/`contentVariables`: a WhatsApp Content template sent instead of a body. */
+export type SentViaTwilio = {
+  accountSid: string;
+  to: string;
+  from: string;
+  body: string;
+  contentSid: string | undefined;
+  contentVariables: string | undefined;
+  statusCallback: string | undefined;
+  sid: string;
+  at: number;
+};
 
 /**
  * A loopback stand-in for Twilio's REST API (the Messages resource), reached by the real twilio
@@ -21,7 +32,7 @@ export async function startTwilioApi(options: { onSent?: (message: SentViaTwilio
     const answer = respond(attempts.length);
     if (answer !== 'ok') return c.json({ code: answer === 429 ? 20429 : 20500, message: answer === 429 ? 'Too Many Requests' : 'Internal Server Error', status: answer }, answer);
     const sid = `SM${randomBytes(16).toString('hex')}`;
-    const message: SentViaTwilio = { accountSid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, statusCallback: form.StatusCallback, sid, at: performance.now() };
+    const message: SentViaTwilio = { accountSid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, contentSid: form.ContentSid, contentVariables: form.ContentVariables, statusCallback: form.StatusCallback, sid, at: performance.now() };
     sent.push(message);
     options.onSent?.(message);
     return c.json({ sid, account_sid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, status: 'queued', num_segments: '1', direction: 'outbound-api', date_created: new Date().toUTCString() }, 201);

@@ -26,7 +26,15 @@ class RebasedRequestClient extends twilio.RequestClient {
 }
 
 /** `communicationId`: ours, carried in the status callback's URL, so a report finds it even if its sid was never stored. */
-export type OutboundSms = { channel: 'whatsapp' | 'sms'; to: string; from: string | null; body: string; communicationId: string };
+export type OutboundSms = {
+  channel: 'whatsapp' | 'sms';
+  to: string;
+  from: string | null;
+  body: string;
+  /** A WhatsApp Content template sent instead of `body` (Twilio's ContentSid and ContentVariables). */
+  content?: { sid: string; variables: Record<string, string> };
+  communicationId: string;
+};
 
 /** What sending needs of a clinic's Twilio account. */
 export type TwilioCredentials = Pick<TwilioAccount, 'accountSid' | 'authToken' | 'phoneNumber' | 'whatsappNumber'>;
@@ -60,7 +68,7 @@ export class TwilioGateway {
       const sent = await client.messages.create({
         to: `${prefix}${message.to}`,
         from: `${prefix}${from}`,
-        body: message.body,
+        ...(message.content ? { contentSid: message.content.sid, contentVariables: JSON.stringify(message.content.variables) } : { body: message.body }),
         ...(base ? { statusCallback: `${base.replace(/\/$/, '')}${STATUS_PATH}?communication=${message.communicationId}` } : {}),
       });
       return { sid: sent.sid, status: sent.status };

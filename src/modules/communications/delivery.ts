@@ -28,6 +28,7 @@ async function handOver(services: Services, communicationId: string, sending: Se
     to: sending.contact,
     from: sending.clinicAddress ?? null,
     body: sending.body,
+    content: sending.contentSid ? { sid: sending.contentSid, variables: sending.contentVariables ?? {} } : undefined,
     communicationId,
   });
   return { providerMessageId: sent.sid, providerStatus: sent.status };

@@ -30,6 +30,12 @@ export const Communication = defineEntity({
     authorId: p.string().nullable(),
     /** Email only: the subject line (other channels have none). */
     subject: p.text().nullable(),
+    /**
+     * WhatsApp only: the approved Twilio Content template sent instead of free text (needed to write
+     * first outside the 24-hour session), with its placeholders' values; `body` is its text as shown.
+     */
+    contentSid: p.string().nullable(),
+    contentVariables: p.json<Record<string, string>>().nullable(),
     body: p.text(),
     media: p.json<MediaReference[]>(),
     /** The provider's id (Twilio's MessageSid): a redelivered inbound message is stored once. */

@@ -70,6 +70,8 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, inb
           authorKind: 'patient',
           authorId: inbound.contact,
           subject: null,
+          contentSid: null,
+          contentVariables: null,
           body: inbound.body,
           media: inbound.media ?? [],
           channelMessageId: inbound.channelMessageId ?? null,

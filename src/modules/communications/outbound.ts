@@ -13,8 +13,15 @@ import { DELIVERY_SERIAL_PREFIX } from './statements.js';
 const deliveredInline = new Set(['voice', 'chat']);
 export const repliesInline = (channel: Conversation['channel']) => deliveredInline.has(channel);
 
-/** `subject`: email only. */
-type NewOutbound = { body: string; subject?: string | null; authorKind: 'bot' | 'staff' | 'system'; authorId?: string | null };
+/** `subject`: email only. `contentSid`/`contentVariables`: a WhatsApp Content template (see Communication). */
+type NewOutbound = {
+  body: string;
+  subject?: string | null;
+  contentSid?: string | null;
+  contentVariables?: Record<string, string> | null;
+  authorKind: 'bot' | 'staff' | 'system';
+  authorId?: string | null;
+};
 
 /**
  * The rows of a new outbound message: the message, its `message.created` event with its subscribers'
@@ -39,6 +46,8 @@ export function outboundRows(
     authorKind: message.authorKind,
     authorId: message.authorId ?? null,
     subject: message.subject ?? null,
+    contentSid: message.contentSid ?? null,
+    contentVariables: message.contentVariables ?? null,
     body: message.body,
     media: [],
     channelMessageId: null,

@@ -127,12 +127,13 @@ export function readTurnInput(orm: Metadata, row: Record<string, unknown>): Turn
 
 /**
  * The conversation as the model reads it: the last `limit` messages after `floor` (see
- * `historyFloor`) up to and including the one answered, newest first.
+ * `historyFloor`) up to and including the one answered, newest first; not the clinic's messages that
+ * were never sent (cancelled, skipped at send time, after a STOP): the patient never saw them.
  */
 export const history = (at: { tenantId: string; answering: AnsweredCommunication; floor: Date | null; limit: number }): Statement => ({
   sql: `select direction, author_kind as "authorKind", body, media from communication
     where tenant_id = ? and conversation_id = ? and (created_at, id) <= (?, ?)
-      and (created_at > coalesce(?::timestamptz, '-infinity'::timestamptz) or id = ?)
+      and (created_at > coalesce(?::timestamptz, '-infinity'::timestamptz) or id = ?) and status <> 'not_sent'
     order by created_at desc, id desc limit ?`,
   params: [at.tenantId, at.answering.conversationId, at.answering.createdAt, at.answering.id, at.floor, at.answering.id, at.limit],
 });
@@ -194,11 +195,11 @@ export const markSending = (at: { tenantId: string; communicationId: string; ema
       from conversation c join tenant t on t.id = c.tenant_id left join twilio_account a on a.tenant_id = c.tenant_id
      where m.tenant_id = ? and m.id = ? and m.status = 'queued' and c.tenant_id = m.tenant_id and c.id = m.conversation_id
        and (c.opted_out_at is null or m.author_kind = 'system') and ${HAS_PROVIDER}
-    returning m.subject, m.body, c.channel, c.contact, c.clinic_address as "clinicAddress", t.name as "clinicName",
+    returning m.subject, m.body, m.content_sid as "contentSid", m.content_variables as "contentVariables", c.channel, c.contact, c.clinic_address as "clinicAddress", t.name as "clinicName",
       a.account_sid as "accountSid", a.auth_token as "authToken", a.phone_number as "phoneNumber", a.whatsapp_number as "whatsappNumber"`,
   params: [at.now, at.tenantId, at.communicationId, at.emailConfigured],
 });
-export type Sending = Pick<Communication, 'subject' | 'body'> &
+export type Sending = Pick<Communication, 'subject' | 'body' | 'contentSid' | 'contentVariables'> &
   Pick<Conversation, 'channel' | 'contact' | 'clinicAddress'> & {
     clinicName: string;
     /** The clinic's Twilio account; null on email. */

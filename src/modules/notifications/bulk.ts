@@ -111,6 +111,8 @@ export async function sendBulkNotification(ctx: AppContext, input: Input) {
       contact: candidate.contact,
       body: outcome.message.body,
       subject: outcome.message.subject ?? null,
+      contentSid: outcome.message.contentSid ?? null,
+      contentVariables: outcome.message.contentVariables ?? null,
       templateId: outcome.message.templateId,
       templateVersion: outcome.message.version,
       appointmentId: candidate.appointment?.id ?? null,

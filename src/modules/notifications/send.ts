@@ -80,7 +80,7 @@ export async function scheduleNotification(ctx: AppContext, input: ScheduleNotif
   if (!address) throw fieldError('unprocessable', `patient.${field}`, noAddressReason(input.channel, field), { details: { patientId: patient.id, missing: field } });
   if (input.appointmentId) await requireAppointment(ctx, input.appointmentId, patient.id);
 
-  let message: Pick<PreparedNotification, 'body' | 'subject' | 'templateId' | 'templateVersion'>;
+  let message: Pick<PreparedNotification, 'body' | 'subject' | 'contentSid' | 'contentVariables' | 'templateId' | 'templateVersion'>;
   if ('template' in input.content) {
     const rendered = await renderTemplate(ctx, {
       ...input.content.template,
@@ -91,9 +91,16 @@ export async function scheduleNotification(ctx: AppContext, input: ScheduleNotif
     }).catch((error: unknown) => {
       throw templateNotFound(error) ?? error;
     });
-    message = { body: rendered.body, subject: rendered.subject ?? null, templateId: rendered.templateId, templateVersion: rendered.version };
+    message = {
+      body: rendered.body,
+      subject: rendered.subject ?? null,
+      contentSid: rendered.contentSid ?? null,
+      contentVariables: rendered.contentVariables ?? null,
+      templateId: rendered.templateId,
+      templateVersion: rendered.version,
+    };
   } else {
-    message = { body: input.content.body, subject: input.content.subject ?? null, templateId: null, templateVersion: null };
+    message = { body: input.content.body, subject: input.content.subject ?? null, contentSid: null, contentVariables: null, templateId: null, templateVersion: null };
   }
 
   const [stored] = await storeNotifications(ctx, { channel: input.channel, purpose: input.purpose, sendAt, batchId: null }, [

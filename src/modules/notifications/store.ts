@@ -21,6 +21,9 @@ export type PreparedNotification = {
   contact: string;
   body: string;
   subject: string | null;
+  /** WhatsApp: the template's approved Content SID and its rendered variables. */
+  contentSid: string | null;
+  contentVariables: Record<string, string> | null;
   templateId: string | null;
   templateVersion: number | null;
   appointmentId: string | null;
@@ -101,7 +104,7 @@ async function storeChunk(ctx: AppContext, shared: Shared, prepared: readonly Pr
   const built = prepared.map((item) => {
     const conversation = byContact.get(item.contact);
     if (!conversation) throw new Error(`The conversation for a notification's contact was not upserted`);
-    const outbound = outboundRows(ctx.tenant.id, conversation, { body: item.body, subject: item.subject, authorKind: 'staff', authorId: ctx.actor.id }, now);
+    const outbound = outboundRows(ctx.tenant.id, conversation, { body: item.body, subject: item.subject, contentSid: item.contentSid, contentVariables: item.contentVariables, authorKind: 'staff', authorId: ctx.actor.id }, now);
     const message: Communication = { ...outbound.message, createdAt: shared.sendAt };
     const notification: Notification = {
       id: newId(),
