@@ -4,7 +4,8 @@ import { Migration } from '@mikro-orm/migrations';
  * Notifications the clinic sends first: one row per patient and message, pointing at the
  * `communication` that holds the message itself (its body and subject live only there). A
  * `dedupe_key` is unique per clinic where given. `send_pace` holds each clinic's next free sending
- * slot, so every process together keeps the clinic's send rate.
+ * slot, so every process together keeps the clinic's send rate. A notification about an appointment
+ * keeps the start it was written for: one whose appointment moved or ended is not sent.
  */
 export class Migration20261207000000_notifications extends Migration {
   override async up(): Promise<void> {
@@ -18,6 +19,7 @@ export class Migration20261207000000_notifications extends Migration {
       template_id uuid references message_template(id) deferrable initially deferred,
       template_version integer check (template_version >= 1),
       appointment_id uuid references appointment(id) deferrable initially deferred,
+      appointment_starts_at timestamptz,
       send_at timestamptz not null,
       dedupe_key text,
       batch_id uuid,
@@ -29,7 +31,8 @@ export class Migration20261207000000_notifications extends Migration {
       constraint notification_communication_unique unique (communication_id),
       constraint notification_template_complete check ((template_id is null) = (template_version is null)),
       constraint notification_skip_reason check ((state = 'skipped') = (skip_reason is not null)),
-      constraint notification_dispatched_complete check (state <> 'dispatched' or dispatched_at is not null)
+      constraint notification_dispatched_complete check (state <> 'dispatched' or dispatched_at is not null),
+      constraint notification_appointment_complete check ((appointment_id is null) = (appointment_starts_at is null))
     );`);
     this.addSql(`create unique index notification_dedupe_unique on notification (tenant_id, dedupe_key) where dedupe_key is not null;`);
     this.addSql(`create index notification_list_idx on notification (tenant_id, send_at desc, id desc);`);

@@ -3,6 +3,8 @@ import { deliverCommunication } from '../modules/communications/delivery.js';
 import { ANSWER_JOB, DELIVER_JOB } from '../modules/communications/jobs.js';
 import { dispatchNotification } from '../modules/notifications/dispatch.js';
 import { DISPATCH_JOB } from '../modules/notifications/jobs.js';
+import { REMINDERS_JOB } from '../modules/reminders/subscriptions.js';
+import { syncReminders } from '../modules/reminders/sync.js';
 import { vectorJobHandlers } from '../modules/vector/jobs.js';
 import type { JobHandler } from './worker.js';
 
@@ -11,5 +13,6 @@ export const jobHandlers: Readonly<Record<string, JobHandler>> = {
   [ANSWER_JOB]: turnJob,
   [DELIVER_JOB]: deliverCommunication,
   [DISPATCH_JOB]: dispatchNotification,
+  [REMINDERS_JOB]: syncReminders,
   ...vectorJobHandlers,
 };

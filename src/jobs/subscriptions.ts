@@ -1,3 +1,4 @@
+import { reminderSubscriptions } from '../modules/reminders/subscriptions.js';
 import { vectorSubscriptions } from '../modules/vector/subscriptions.js';
 
 /**
@@ -18,7 +19,7 @@ export type EventSubscription = {
 
 export type SubscribedEvent = { type: string; entityType: string; entityId: string; payload: Record<string, unknown> };
 
-export const eventSubscriptions: readonly EventSubscription[] = [...vectorSubscriptions];
+export const eventSubscriptions: readonly EventSubscription[] = [...vectorSubscriptions, ...reminderSubscriptions];
 
 export function subscriptionsFor(event: SubscribedEvent): EventSubscription[] {
   return eventSubscriptions.filter(

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { invalid } from '../../errors.js';
 import { recordEvent } from '../../events.js';
-import { QuietHoursSetting, SendRateSetting, type UpdateClinicProfileInput } from './schema.js';
+import { QuietHoursSetting, ReminderSetting, SendRateSetting, type UpdateClinicProfileInput } from './schema.js';
 import { Tenant } from '../tenancy/entities.js';
 
 /** The clinic profile the agent speaks from (tenant.profile), with typed fields. */
@@ -41,16 +41,21 @@ export function clinicFromTenant(tenant: Pick<Tenant, 'name' | 'timeZone' | 'pro
 
 /**
  * How the clinic paces the messages it starts (notifications): quiet hours, wall-clock "HH:MM" in its
- * time zone (crossing midnight when `end` is earlier), when nothing is sent; and the most messages
- * it sends per second. null: none.
+ * time zone (crossing midnight when `end` is earlier), when nothing is sent; the most messages it
+ * sends per second; and its appointment reminders. null: none.
  */
-export type MessagingSettings = { quietHours: { start: string; end: string } | null; sendRatePerSecond: number | null };
+export type MessagingSettings = { quietHours: { start: string; end: string } | null; sendRatePerSecond: number | null; reminders: ReminderSetting | null };
 
 /** The clinic's messaging settings from its profile; anything malformed there counts as not set. */
 export function messagingSettings(tenant: Pick<Tenant, 'profile'>): MessagingSettings {
   const quietHours = QuietHoursSetting.safeParse(tenant.profile.quietHours);
   const sendRate = SendRateSetting.safeParse(tenant.profile.sendRatePerSecond);
-  return { quietHours: quietHours.success ? quietHours.data : null, sendRatePerSecond: sendRate.success ? sendRate.data : null };
+  const reminders = ReminderSetting.safeParse(tenant.profile.reminders);
+  return {
+    quietHours: quietHours.success ? quietHours.data : null,
+    sendRatePerSecond: sendRate.success ? sendRate.data : null,
+    reminders: reminders.success ? reminders.data : null,
+  };
 }
 
 /** The language the clinic writes to patients in when nothing says otherwise (a BCP 47 tag); English until set. */

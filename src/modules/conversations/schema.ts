@@ -123,6 +123,10 @@ export const ClinicInfoOutput = z.object({
     .nullable()
     .describe('When the clinic sends no notifications (wall-clock HH:MM in its time zone; crossing midnight when end is earlier); null: none.'),
   sendRatePerSecond: z.number().nullable().describe('The most notifications the clinic sends per second; null: no limit.'),
+  reminders: z
+    .object({ offsets: z.array(z.object({ hoursBefore: z.number(), template: z.string() })), channels: z.array(z.string()) })
+    .nullable()
+    .describe('Appointment reminders: when before an appointment, from which template, on which channels; null: none.'),
 });
 
 const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, HH:MM from 00:00 to 23:59');
@@ -135,6 +139,28 @@ export const QuietHoursSetting = z
   .refine((window) => window.start !== window.end, { message: 'start and end must differ', path: ['end'] });
 /** The clinic's send rate for notifications (stored in its profile). */
 export const SendRateSetting = z.number().positive().max(1000);
+
+const TemplateName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'a template name: lowercase letters, digits and dashes');
+/** The clinic's appointment reminders (stored in its profile). */
+export const ReminderSetting = z.strictObject({
+  offsets: z
+    .array(
+      z.strictObject({
+        hoursBefore: z.number().min(0.25).max(24 * 30).describe('How long before the appointment it is sent, in hours (24, 2, 0.5).'),
+        template: TemplateName.describe('The template it is written from (its name; the variant of the channel and the patient’s language is used).'),
+      }),
+    )
+    .min(1)
+    .max(5)
+    .refine((offsets) => new Set(offsets.map((offset) => offset.hoursBefore)).size === offsets.length, { message: 'two reminders at the same time' }),
+  channels: z
+    .array(z.enum(['whatsapp', 'sms', 'email']))
+    .min(1)
+    .max(3)
+    .refine((channels) => new Set(channels).size === channels.length, { message: 'a channel named twice' })
+    .describe('In order of preference; the patient’s own preferred channel comes first when it is one of them and they have an address for it.'),
+});
+export type ReminderSetting = z.infer<typeof ReminderSetting>;
 
 export const UpdateClinicProfileInput = z.strictObject({
   name: z.string().trim().min(1).max(200).optional().describe('The clinic’s name, as patients see it.'),
@@ -152,6 +178,9 @@ export const UpdateClinicProfileInput = z.strictObject({
   quietHours: QuietHoursSetting.nullable()
     .optional()
     .describe('Notifications due while these hold wait until they end (never dropped, never sent early). null: none.'),
+  reminders: ReminderSetting.nullable()
+    .optional()
+    .describe('Appointment reminders, made when an appointment is booked, moved when it moves, cancelled when it is cancelled. null: none.'),
   sendRatePerSecond: SendRateSetting.nullable()
     .optional()
     .describe('The most notifications the clinic sends per second, all processes together (Twilio’s throughput for the number, for example 1 for a US long code). null: no limit.'),

@@ -116,6 +116,7 @@ export async function sendBulkNotification(ctx: AppContext, input: Input) {
       templateId: outcome.message.templateId,
       templateVersion: outcome.message.version,
       appointmentId: candidate.appointment?.id ?? null,
+      appointmentStartsAt: candidate.appointment?.startAt ?? null,
       dedupeKey: keyOf(candidate.patientId),
     });
   });

@@ -7,6 +7,7 @@ import { jobRow } from '../../jobs/enqueue.js';
 import { Job } from '../../jobs/job.js';
 import type { JobHandler } from '../../jobs/worker.js';
 import { tenantEntityManager } from '../../tools/runner.js';
+import { Appointment } from '../appointments/entities.js';
 import { Communication } from '../communications/entities.js';
 import { deliveryJob, withdrawOutbound } from '../communications/outbound.js';
 import { messagingSettings } from '../conversations/clinic.js';
@@ -24,17 +25,24 @@ import { jobDueAt } from './store.js';
 const systemCaller = (tenant: TenantInfo): Caller => ({ tenant, actor: { kind: 'system', id: 'notifications', role: 'system' }, channel: 'system' });
 
 /** Why a notification is not sent at its send time: a code for events, a sentence for staff. */
-type Refusal = { code: 'patient_deleted' | 'patient_merged' | 'address_changed' | 'no_consent' | 'opted_out'; reason: string };
+type Refusal = { code: 'patient_deleted' | 'patient_merged' | 'appointment_changed' | 'address_changed' | 'no_consent' | 'opted_out'; reason: string };
 
 /**
- * The send-time checks, in order: the patient's record still active; their address for the channel
- * still the one it was scheduled to (a number given up may be someone else's now); their consent for
- * the purpose on the channel; no STOP on the number or address.
+ * The send-time checks, in order: the patient's record still active; the appointment it is about (if
+ * any) still booked or confirmed, at the time it was written for (a reminder of a moved or cancelled
+ * appointment is not sent, even before the reminders catch up with the change); their address for the
+ * channel still the one it was scheduled to (a number given up may be someone else's now); their
+ * consent for the purpose on the channel; no STOP on the number or address.
  */
 async function sendTimeRefusal(ctx: AppContext, notification: Notification, conversation: Conversation): Promise<Refusal | undefined> {
   const patient = await ctx.em.findOne(Patient, { id: notification.patientId });
   if (!patient || patient.status === 'deleted') return { code: 'patient_deleted', reason: 'The patient’s record was deleted before the send time.' };
   if (patient.status === 'merged') return { code: 'patient_merged', reason: `The patient’s record was merged into ${patient.mergedIntoId} before the send time; nothing is sent to the old record.` };
+  if (notification.appointmentId) {
+    const appointment = await ctx.em.findOne(Appointment, { id: notification.appointmentId });
+    const current = appointment && ['booked', 'confirmed'].includes(appointment.status) && appointment.startAt.getTime() === notification.appointmentStartsAt?.getTime();
+    if (!current) return { code: 'appointment_changed', reason: 'The appointment it is about was moved, cancelled or ended after this was written; it is not sent.' };
+  }
   const { field, address } = addressFor(patient, notification.channel);
   if (address !== conversation.contact) {
     return { code: 'address_changed', reason: `The patient’s ${field === 'phone' ? 'phone number' : 'email address'} changed after this was scheduled; it is not sent to the old one.` };

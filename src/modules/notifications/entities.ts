@@ -32,6 +32,11 @@ export const Notification = defineEntity({
     templateId: p.uuid().nullable(),
     templateVersion: p.integer().nullable(),
     appointmentId: p.uuid().nullable(),
+    /**
+     * The appointment's start this was written for (its text says that time): at send time, an
+     * appointment that moved since, or is no longer booked or confirmed, is not reminded of.
+     */
+    appointmentStartsAt: p.datetime().nullable(),
     sendAt: p.datetime(),
     /** Unique per clinic: the same key again answers with this notification. */
     dedupeKey: p.text().nullable(),

@@ -78,7 +78,7 @@ export async function scheduleNotification(ctx: AppContext, input: ScheduleNotif
   const patient = await requireActivePatient(ctx, input.patientId);
   const { field, address } = addressFor(patient, input.channel);
   if (!address) throw fieldError('unprocessable', `patient.${field}`, noAddressReason(input.channel, field), { details: { patientId: patient.id, missing: field } });
-  if (input.appointmentId) await requireAppointment(ctx, input.appointmentId, patient.id);
+  const appointment = input.appointmentId ? await requireAppointment(ctx, input.appointmentId, patient.id) : undefined;
 
   let message: Pick<PreparedNotification, 'body' | 'subject' | 'contentSid' | 'contentVariables' | 'templateId' | 'templateVersion'>;
   if ('template' in input.content) {
@@ -104,7 +104,7 @@ export async function scheduleNotification(ctx: AppContext, input: ScheduleNotif
   }
 
   const [stored] = await storeNotifications(ctx, { channel: input.channel, purpose: input.purpose, sendAt, batchId: null }, [
-    { patientId: patient.id, contact: address, appointmentId: input.appointmentId ?? null, dedupeKey: input.dedupeKey ?? null, ...message },
+    { patientId: patient.id, contact: address, appointmentId: appointment?.id ?? null, appointmentStartsAt: appointment?.startAt ?? null, dedupeKey: input.dedupeKey ?? null, ...message },
   ]);
   if (stored.deduplicated) return existingView(ctx, stored.notification);
   return { ...notificationView(stored.notification, 'queued'), deduplicated: false };

@@ -33,7 +33,7 @@ export const takeSendSlot = (at: { tenantId: string; intervalMs: number }): Stat
 export type SendSlot = { slot: Date | string };
 
 const ALL_PROPERTIES = [
-  'id', 'tenantId', 'patientId', 'channel', 'purpose', 'communicationId', 'templateId', 'templateVersion', 'appointmentId', 'sendAt',
+  'id', 'tenantId', 'patientId', 'channel', 'purpose', 'communicationId', 'templateId', 'templateVersion', 'appointmentId', 'appointmentStartsAt', 'sendAt',
   'dedupeKey', 'batchId', 'state', 'skipReason', 'dispatchedAt', 'createdAt', 'updatedAt',
 ] as const;
 const columnsByOrm = new WeakMap<Metadata, Columns<Notification, (typeof ALL_PROPERTIES)[number]>>();

@@ -27,6 +27,8 @@ export type PreparedNotification = {
   templateId: string | null;
   templateVersion: number | null;
   appointmentId: string | null;
+  /** The appointment's start when this was written (see Notification.appointmentStartsAt). */
+  appointmentStartsAt: Date | null;
   dedupeKey: string | null;
 };
 
@@ -116,6 +118,7 @@ async function storeChunk(ctx: AppContext, shared: Shared, prepared: readonly Pr
       templateId: item.templateId,
       templateVersion: item.templateVersion,
       appointmentId: item.appointmentId,
+      appointmentStartsAt: item.appointmentStartsAt,
       sendAt: shared.sendAt,
       dedupeKey: item.dedupeKey,
       batchId: shared.batchId,
