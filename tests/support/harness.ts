@@ -40,9 +40,10 @@ export type Harness = {
 
 /** The real app on the run's database (see global-setup), with helpers to make tenants and keys. */
 export async function createHarness(
-  options: { clock?: Clock; agentModel?: AgentModel; embedder?: Embedder; config?: Record<string, string>; log?: Logger } = {},
+  options: { clock?: Clock; agentModel?: AgentModel; embedder?: Embedder; config?: Record<string, string>; log?: Logger; databaseUrl?: string } = {},
 ): Promise<Harness> {
-  const orm = await createOrm({ url: inject('databaseUrl'), poolMax: 5 });
+  // The run's database (see global-setup), or one of the test's own (already migrated).
+  const orm = await createOrm({ url: options.databaseUrl ?? inject('databaseUrl'), poolMax: 5 });
   // No model unless a test brings one (tests/support/embedding-model.ts): nothing is fetched from the hub.
   const config = loadConfig({ LOG_LEVEL: 'silent', PRM_EMBEDDING_MODEL_PATH: join(tmpdir(), 'prm-tests-no-embedding-model'), ...options.config });
   const log = options.log ?? createLogger({ level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent' });
