@@ -5,6 +5,7 @@ import { Conversation } from '../src/modules/conversations/entities.js';
 import { Communication } from '../src/modules/communications/entities.js';
 import { ACCOUNT_SID, API, AUTH_TOKEN, openClinic, type TestPatient } from './support/clinic-fixture.js';
 import { patientOn, randomSid } from './support/conversation-driver.js';
+import { ownDatabase, type OwnDatabase } from './support/own-database.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 import { listen } from './support/http-server.js';
 import { signedTwilioRequest, startTwilioApi } from './support/twilio-api.js';
@@ -46,9 +47,11 @@ const threadOf = async (contact: string, channel = 'whatsapp') => {
 };
 const settle = () => harness.services.jobs.drain({ tenantId: clinic.tenant.id });
 
+let database: OwnDatabase;
 beforeAll(async () => {
   twilioApi = await startTwilioApi();
-  harness = await createHarness({ config: { TWILIO_API_BASE_URL: twilioApi.url } });
+  database = await ownDatabase(); // a worker runs here as in the service: see own-database.ts
+  harness = await createHarness({ databaseUrl: database.url, config: { TWILIO_API_BASE_URL: twilioApi.url } });
   clinic = await harness.newTenant();
   const opened = await openClinic(harness, clinic);
   maria = opened.patient;
@@ -60,6 +63,7 @@ afterAll(async () => {
   await service.close();
   await twilioApi.close();
   await harness.close();
+  await database.close();
 });
 
 describe('the Twilio messaging webhook', () => {
@@ -202,7 +206,7 @@ describe('with the worker running, as in the service', () => {
     try {
       // Four at once from one number: the first's turn is inserted claimed, the others wait their turn.
       await Promise.all(['HELP', 'menu', 'HELP', 'menu'].map((body) => webhook('/channels/twilio/messages', whatsapp(from, body))));
-      for (const deadline = Date.now() + 10_000; twilioApi.sent.length < before + 4 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const deadline = Date.now() + 10_000; twilioApi.sent.slice(before).filter((message) => message.to === `whatsapp:${from}`).length < 4 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
     } finally {
       await harness.services.jobs.stop();
     }

@@ -8,7 +8,7 @@ import { Patient } from '../src/modules/patients/entities.js';
 import { Job } from '../src/jobs/job.js';
 import { API, addPatient, openClinic } from './support/clinic-fixture.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
-import { expectRefusal, grantConsent, publishTemplate, tenantEm, type NotificationBody } from './support/notification-fixture.js';
+import { drainUntil, expectRefusal, grantConsent, publishTemplate, tenantEm, type NotificationBody } from './support/notification-fixture.js';
 import { startTwilioApi } from './support/twilio-api.js';
 
 /**
@@ -126,8 +126,41 @@ describe('a bulk send by patient ids', () => {
     const byPatient = new Map(stored.map((notification) => [notification.patientId, messages.get(notification.communicationId)]));
     expect(byPatient.get(patients[5].id)).toMatchObject({ status: 'queued', body: 'Hi Given5, the clinic is closed on Friday.' });
     expect(byPatient.get(patients[999].id)?.body).toBe('Hi Given999, the clinic is closed on Friday.');
-    const dispatches = await harness.services.orm.em.fork().count(Job, { tenantId: clinic.tenant.id, kind: 'notification.dispatch', status: 'pending' });
-    expect(dispatches).toBe(998);
+    // One dispatch job per 50, each due at the send time: together they name every notification once.
+    const dispatches = await harness.services.orm.em.fork().find(Job, { tenantId: clinic.tenant.id, kind: 'notification.dispatch', status: 'pending' });
+    expect(dispatches).toHaveLength(20);
+    expect(dispatches.every((job) => job.runAt.getTime() === dispatches[0].runAt.getTime())).toBe(true);
+    const named = dispatches.flatMap((job) => (job.payload as { notificationIds: string[] }).notificationIds);
+    expect(named.sort()).toEqual(stored.map((notification) => notification.id).sort());
+  });
+
+  it('at the send time, each notification of a batch has its own outcome: sent, skipped with its reason, or left cancelled', async () => {
+    const { clinic } = await clinicWithTemplate();
+    const [revoked, cancelled, deleted, kept] = await insertPatients(clinic, 4);
+    for (const patient of [revoked, cancelled, deleted, kept]) await grantConsent(clinic, patient.id, 'sms');
+    const sendAt = new Date(Date.now() + 1_500).toISOString();
+    const answer = await bulk(clinic, { recipients: { patientIds: [revoked, cancelled, deleted, kept].map((patient) => patient.id) }, channel: 'sms', purpose: 'care_messages', template: { name: 'bulk-note' }, values: { note: 'x' }, sendAt });
+    const notificationOf = (patient: Patient) => answer.notifications.find((item) => item.patientId === patient.id)?.notificationId ?? '';
+    await clinic.call('POST', `${API}/patients/${revoked.id}/consents/revoke`, { channel: 'sms', purpose: 'care_messages' });
+    await clinic.call('POST', `${API}/notifications/${notificationOf(cancelled)}/cancel`, {});
+    await clinic.call('DELETE', `${API}/patients/${deleted.id}`);
+
+    const state = async (patient: Patient) => (await tenantEm(harness, clinic).findOneOrFail(Notification, { id: notificationOf(patient) })).state;
+    await drainUntil(harness, clinic, async () => (await state(kept)) === 'dispatched' && twilioApi.sent.some((message) => message.to === kept.phone));
+    const em = tenantEm(harness, clinic);
+    const outcome = async (patient: Patient) => {
+      const notification = await em.findOneOrFail(Notification, { id: notificationOf(patient) });
+      const message = await em.findOneOrFail(Communication, { id: notification.communicationId });
+      return [notification.state, message.status];
+    };
+    expect(await outcome(revoked)).toEqual(['skipped', 'not_sent']);
+    expect(await outcome(cancelled)).toEqual(['cancelled', 'not_sent']);
+    expect(await outcome(deleted)).toEqual(['skipped', 'not_sent']);
+    expect(await outcome(kept)).toEqual(['dispatched', 'sent']);
+    expect((await em.findOneOrFail(Notification, { id: notificationOf(revoked) })).skipReason).toMatch(/not consented/);
+    expect((await em.findOneOrFail(Notification, { id: notificationOf(deleted) })).skipReason).toMatch(/deleted/);
+    const phones = [revoked, cancelled, deleted, kept].map((patient) => patient.phone);
+    expect(twilioApi.sent.filter((message) => phones.includes(message.to)).map((message) => message.to)).toEqual([kept.phone]);
   });
 
   it('with a dedupe key, sending again makes nothing new for those who have it', async () => {
@@ -161,6 +194,17 @@ describe('a bulk send by patient ids', () => {
     const [patient] = await insertPatients(clinic, 1);
     await expectRefusal(await clinic.request('POST', `${API}/notifications/bulk`, { body: { recipients: { patientIds: [patient.id] }, channel: 'sms', purpose: 'care_messages', template: { name: 'no-such' } } }), 404, 'template.name');
     await expectRefusal(await clinic.request('POST', `${API}/notifications/bulk`, { body: { recipients: { locationId: newId() }, channel: 'sms', purpose: 'care_messages', template: { name: 'bulk-note' } } }), 400, 'recipients.patientIds');
+    expect(await tenantEm(harness, clinic).count(Notification, {})).toBe(0);
+  });
+
+  it('100,000 patient ids, or a 10 MB body: 413 before the body is read; nothing stored', async () => {
+    const { clinic } = await clinicWithTemplate();
+    const patientIds = Array.from({ length: 100_000 }, () => newId());
+    const tooMany = await clinic.request('POST', `${API}/notifications/bulk`, { body: { recipients: { patientIds }, channel: 'sms', purpose: 'care_messages', template: { name: 'bulk-note' } } });
+    expect((await expectRefusal(tooMany, 413)).code).toBe('payload_too_large');
+    const [patient] = await insertPatients(clinic, 1);
+    const huge = await clinic.request('POST', `${API}/notifications`, { body: { patientId: patient.id, channel: 'sms', purpose: 'care_messages', body: 'x'.repeat(10_000_000) } });
+    expect((await expectRefusal(huge, 413)).code).toBe('payload_too_large');
     expect(await tenantEm(harness, clinic).count(Notification, {})).toBe(0);
   });
 });

@@ -1,17 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded.js';
-import { createOrm, migrate } from '../src/db/orm.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../src/ids.js';
-import { createLogger } from '../src/log.js';
 import { API, openClinic } from './support/clinic-fixture.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { publishTemplate } from './support/notification-fixture.js';
+import { ownDatabase, type OwnDatabase } from './support/own-database.js';
 import { startTwilioApi } from './support/twilio-api.js';
 
 /**
@@ -24,39 +21,10 @@ import { startTwilioApi } from './support/twilio-api.js';
 const RECIPIENTS = 1000;
 const KILL_AFTER_SENT = 300;
 
-let database: { url: string; close(): Promise<void> };
+let database: OwnDatabase;
 let harness: Harness;
 let twilioApi: Awaited<ReturnType<typeof startTwilioApi>>;
 
-/** A database for this test alone: a new one on the server, or an embedded one in a folder of its own. */
-async function ownDatabase(): Promise<{ url: string; close(): Promise<void> }> {
-  if (inject('databaseKind') === 'server') {
-    const server = new URL(inject('databaseUrl'));
-    const name = `prm_crash_${newId().replaceAll('-', '').slice(0, 16)}`;
-    const admin = await createOrm({ url: server.toString(), poolMax: 1 });
-    await admin.em.getConnection().execute(`create database ${name}`);
-    await admin.close();
-    const url = new URL(server);
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      close: async () => {
-        const dropper = await createOrm({ url: server.toString(), poolMax: 1 });
-        await dropper.em.getConnection().execute(`drop database if exists ${name} with (force)`);
-        await dropper.close();
-      },
-    };
-  }
-  const dataDir = await mkdtemp(join(tmpdir(), 'prm-crash-'));
-  const embedded: EmbeddedDatabase = await openEmbeddedDatabase({ dataDir, log: createLogger({ level: 'silent' }) });
-  return {
-    url: embedded.url,
-    close: async () => {
-      await embedded.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** The service, jobs and all, in a process of its own on the test's database, sending to the Twilio stand-in. */
 function startWorker(): ChildProcess {
@@ -82,9 +50,6 @@ function startWorker(): ChildProcess {
 
 beforeAll(async () => {
   database = await ownDatabase();
-  const orm = await createOrm({ url: database.url, poolMax: 2 });
-  await migrate(orm);
-  await orm.close();
   twilioApi = await startTwilioApi();
   harness = await createHarness({ databaseUrl: database.url, config: { TWILIO_API_BASE_URL: twilioApi.url } });
 }, 120_000);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../src/clock.js';
 import { Communication } from '../src/modules/communications/entities.js';
-import { takeSendSlot } from '../src/modules/notifications/statements.js';
+import { takeSendSlots } from '../src/modules/notifications/statements.js';
 import { quietHoursEnd } from '../src/modules/notifications/quiet-hours.js';
 import { Job } from '../src/jobs/job.js';
 import { API, addPatient, openClinic } from './support/clinic-fixture.js';
@@ -154,16 +154,18 @@ describe('the clinic’s send rate', () => {
 
   it('slots taken at the same moment from many connections are distinct and 1/rate apart', async () => {
     const clinic = await harness.newTenant();
-    const slots = await Promise.all(
-      Array.from({ length: 12 }, () =>
+    // Twelve dispatches at once, taking 1, 2 or 3 slots each: their runs of slots follow one another with no gap and no overlap.
+    const runs = await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
         harness.services.sql.transaction(async (sql) => {
-          const [row] = await sql.query<{ slot: Date | string }>(takeSendSlot({ tenantId: clinic.tenant.id, intervalMs: 250 }));
-          return new Date(row.slot).getTime();
+          const count = 1 + (index % 3);
+          const [row] = await sql.query<{ slot: Date | string }>(takeSendSlots({ tenantId: clinic.tenant.id, intervalMs: 250, count }));
+          return { first: new Date(row.slot).getTime(), count };
         }),
       ),
     );
-    const sorted = [...slots].sort((a, b) => a - b);
-    expect(sorted.slice(1).map((slot, index) => slot - sorted[index])).toEqual(Array(11).fill(250));
+    const sorted = [...runs].sort((a, b) => a.first - b.first);
+    expect(sorted.slice(1).map((run, index) => run.first - sorted[index].first)).toEqual(sorted.slice(0, -1).map((run) => run.count * 250));
   });
 
   it('deliveries of concurrent dispatches are paced 1/rate apart, and none leaves before its slot', async () => {

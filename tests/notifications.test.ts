@@ -349,6 +349,6 @@ describe('the communication a notification makes', () => {
     const conversation = await em.findOneOrFail(Conversation, { id: communication.conversationId });
     expect(conversation).toMatchObject({ channel: 'whatsapp', contact: patient.phone });
     const jobs = await harness.services.orm.em.fork().find(Job, { tenantId: clinic.tenant.id, status: 'pending', kind: { $in: ['notification.dispatch', 'message.deliver'] } });
-    expect(jobs.map((job) => [job.kind, job.payload])).toEqual([['notification.dispatch', { notificationId: accepted.id }]]);
+    expect(jobs.map((job) => [job.kind, job.payload])).toEqual([['notification.dispatch', { notificationIds: [accepted.id] }]]);
   });
 });

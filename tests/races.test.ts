@@ -14,6 +14,7 @@ import { receiveInbound } from '../src/modules/communications/inbound.js';
 import { randomSid } from './support/conversation-driver.js';
 import { openConversation } from './support/clinic-fixture.js';
 import { API, countRows, createScheduledPractitioner, searchSlots } from './appointments-fixtures.js';
+import { ownDatabase, type OwnDatabase } from './support/own-database.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 import { listen } from './support/http-server.js';
 
@@ -27,15 +28,18 @@ let harness: Harness;
 let second: Harness;
 let http: Awaited<ReturnType<typeof listen>>;
 
+let database: OwnDatabase;
 beforeAll(async () => {
-  harness = await createHarness();
-  second = await createHarness();
+  database = await ownDatabase(); // a worker runs here as in the service: see own-database.ts
+  harness = await createHarness({ databaseUrl: database.url });
+  second = await createHarness({ databaseUrl: database.url });
   http = await listen(harness.app.fetch);
 });
 afterAll(async () => {
   await http.close();
   await harness.close();
   await second.close();
+  await database.close();
 });
 
 type PatientRow = { id: string; status: string; mergedIntoId: string | null };

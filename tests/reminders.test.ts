@@ -2,11 +2,12 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainEvent } from '../src/events.js';
 import { reminderChannel } from '../src/modules/reminders/sync.js';
-import { API, openClinic } from './support/clinic-fixture.js';
+import { ACCOUNT_SID, API, AUTH_TOKEN, openClinic } from './support/clinic-fixture.js';
+import { randomSid } from './support/conversation-driver.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 import { listen } from './support/http-server.js';
-import { expectRefusal, grantConsent, publishTemplate, tenantEm, WHATSAPP_CONTENT_SID, type NotificationDetailBody } from './support/notification-fixture.js';
-import { startTwilioApi } from './support/twilio-api.js';
+import { drainUntil, expectRefusal, grantConsent, publishTemplate, tenantEm, WHATSAPP_CONTENT_SID, type NotificationDetailBody } from './support/notification-fixture.js';
+import { signedTwilioRequest, startTwilioApi } from './support/twilio-api.js';
 
 /**
  * Appointment reminders: made when an appointment is booked, moved when it moves, cancelled when it is
@@ -31,7 +32,7 @@ afterAll(async () => {
   await harness.close();
 });
 
-type Setup = { clinic: TestTenant; patient: { id: string; phone: string }; practitionerId: string };
+type Setup = { clinic: TestTenant; patient: { id: string; phone: string }; practitionerId: string; whatsappNumber: string };
 type Reminder = { id: string; state: string; status: string; sendAt: string; skipReason: string | null; communicationId: string };
 
 const REMINDERS = {
@@ -57,7 +58,7 @@ async function clinicWithReminders(reminders: Record<string, unknown> = REMINDER
   }
   await clinic.call('PATCH', `${API}/clinic`, { reminders });
   await grantConsent(clinic, opened.patient.id, 'whatsapp', 'appointment_reminders');
-  return { clinic, patient: opened.patient, practitionerId: opened.practitionerId };
+  return { clinic, patient: opened.patient, practitionerId: opened.practitionerId, whatsappNumber: opened.numbers.whatsapp };
 }
 
 /** A clinic-local time `days` ahead at `time` (the practitioner sees patients 09:00-17:00 every day). */
@@ -81,7 +82,7 @@ async function dueNow(clinic: TestTenant, notificationId: string): Promise<void>
   await harness.services.orm.em
     .fork()
     .getConnection()
-    .execute(`update job set run_at = now() where tenant_id = ? and kind = 'notification.dispatch' and payload->>'notificationId' = ?`, [clinic.tenant.id, notificationId]);
+    .execute(`update job set run_at = now() where tenant_id = ? and kind = 'notification.dispatch' and payload->'notificationIds' @> jsonb_build_array(?::text)`, [clinic.tenant.id, notificationId]);
 }
 
 const at = (startAt: string, hoursBefore: number) => new Date(new Date(startAt).getTime() - hoursBefore * HOUR).toISOString();
@@ -140,6 +141,29 @@ describe('appointment reminders', () => {
     expect(sent.map((message) => message.contentSid)).toEqual([WHATSAPP_CONTENT_SID]);
     expect(JSON.parse(sent[0].contentVariables ?? '{}')).toMatchObject({ '1': 'Maria' });
     expect((await remindersOf(setup))[0]).toMatchObject({ id: first.id, state: 'dispatched', status: 'sent' });
+  });
+
+  it('a reply "C" confirms the appointment, once the patient has said who they are', async () => {
+    const setup = await clinicWithReminders();
+    const appointment = await book(setup, daysAhead(3, '15:00'));
+    const [first] = await remindersOf(setup);
+    await dueNow(setup.clinic, first.id);
+    await settle(setup.clinic);
+    const toPatient = () => twilioApi.sent.filter((message) => message.to === `whatsapp:${setup.patient.phone}`);
+    expect(toPatient()).toHaveLength(1);
+    const reply = async (body: string): Promise<string> => {
+      const url = `${service.url}/channels/twilio/messages`;
+      const params = { MessageSid: randomSid(), AccountSid: ACCOUNT_SID, From: `whatsapp:${setup.patient.phone}`, To: `whatsapp:${setup.whatsappNumber}`, Body: body, NumMedia: '0' };
+      expect((await fetch(url, signedTwilioRequest({ url, authToken: AUTH_TOKEN, params }))).status).toBe(200);
+      const before = toPatient().length;
+      await drainUntil(harness, setup.clinic, () => toPatient().length > before);
+      return toPatient().at(-1)?.body ?? '';
+    };
+
+    expect(await reply('C')).toMatch(/date of birth/i);
+    expect(await reply('1984-03-12')).toMatch(/confirmed/i);
+    const shown = await setup.clinic.call<{ status: string }>('GET', `${API}/appointments/${appointment.id}`);
+    expect(shown.status).toBe('confirmed');
   });
 
   it('are never sent for a time the appointment no longer has, even before they catch up with the change', async () => {

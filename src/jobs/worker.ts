@@ -112,6 +112,9 @@ const RETRY_CLAIM_MS = [5, 25, 100, 400];
 /** Ids the worker was told about and has not claimed yet; past this it forgets them and sweeps instead. */
 const MAX_KNOWN = 1000;
 
+/** How far ahead a job may be due for `wakeAt` to wake for it (10 minutes): further, the poll finds it. */
+const MAX_WAKE_MS = 600_000;
+
 const backoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** (attempts - 1));
 
 /**
@@ -160,6 +163,16 @@ export class JobWorker {
       this.sweepDue = true;
     }
     this.schedule();
+  }
+
+  /**
+   * Says that a commit enqueued a job due at `at` (a paced delivery): it is claimed by id when due,
+   * not at the next poll after. One due further ahead than a poll's worth of wake-ups is left to the poll.
+   */
+  wakeAt(jobId: string, at: Date): void {
+    const delay = at.getTime() - Date.now();
+    if (delay <= 0) this.nudge([jobId]);
+    else if (!this.stopped && delay <= MAX_WAKE_MS) setTimeout(() => this.nudge([jobId]), delay).unref();
   }
 
   /**
@@ -257,10 +270,10 @@ export class JobWorker {
       this.sweepDue = false;
       const claimed = await this.sweep(left);
       for (const row of claimed) this.track(row);
-      // A full sweep may have left more behind (a dead process's jobs): sweep again when a place
-      // frees, unless jobs told about by id are queued — under load those are the backlog, and
-      // claiming them by id is far cheaper; the poll sweeps for the rest.
-      if (claimed.length === left && this.known.length === 0) this.sweepDue = true;
+      // A full sweep may have left more behind (a bulk send's jobs, a dead process's): sweep again
+      // when a place frees. Jobs told about by id still come first (claimed above, far cheaper); the
+      // sweep takes only the places they leave.
+      if (claimed.length === left) this.sweepDue = true;
     } catch (error) {
       this.services().log.error({ err: error }, 'claiming jobs failed');
     }

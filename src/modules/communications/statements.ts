@@ -218,6 +218,13 @@ export const unsentReason = (at: { tenantId: string; communicationId: string; em
 });
 export type UnsentReason = Pick<Communication, 'status' | 'authorKind'> & Pick<Conversation, 'channel'> & { optedOut: boolean; hasProvider: boolean };
 
+/** Messages never handed to their provider are withdrawn: `queued` becomes `not_sent` with each one's reason (nothing happens to one already on its way). */
+export const withdrawQueued = (at: { tenantId: string; withdrawn: readonly { communicationId: string; reason: string }[]; now: Date }): Statement => ({
+  sql: `update communication m set status = 'not_sent', error = w.reason, updated_at = ?
+    from unnest(?::uuid[], ?::text[]) as w(id, reason) where m.tenant_id = ? and m.id = w.id and m.status = 'queued'`,
+  params: [at.now, at.withdrawn.map((one) => one.communicationId), at.withdrawn.map((one) => one.reason), at.tenantId],
+});
+
 /** A delivery's own outcome: sent (with the provider's id), failed, not sent, unknown, or queued again for a retry. */
 export const finishDelivery = (at: { tenantId: string; communicationId: string; status: CommunicationStatus; error: string | null; channelMessageId?: string; sentAt?: Date; now: Date }): Statement => ({
   sql: `update communication set status = ?, error = ?, channel_message_id = coalesce(?, channel_message_id), sent_at = coalesce(?, sent_at), updated_at = ?

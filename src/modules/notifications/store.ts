@@ -11,7 +11,7 @@ import { outboundRows } from '../communications/outbound.js';
 import { upsertConversations, type UpsertedConversation } from '../communications/statements.js';
 import type { Conversation } from '../conversations/entities.js';
 import { Notification, type NotificationChannel, type NotificationPurpose } from './entities.js';
-import { DISPATCH_JOB, type DispatchPayload } from './jobs.js';
+import { DISPATCH_BATCH, DISPATCH_JOB, type DispatchPayload } from './jobs.js';
 import { insertNotifications } from './statements.js';
 
 /** One patient's message, rendered and addressed, ready to be scheduled. */
@@ -84,7 +84,7 @@ function newConversation(ctx: AppContext, channel: NotificationChannel, contact:
  * Schedules the prepared notifications in the caller's transaction, a few statements per 500 whatever
  * their number: each patient's conversation on the channel (upserted), each message as a `queued`
  * communication written at the send time (so the thread, and the agent's history, show it then), the
- * notification, their events, and a dispatch job due at the send time. The delivery job is made at
+ * notification, their events, and a dispatch job per `DISPATCH_BATCH` due at the send time. The delivery job is made at
  * dispatch, after the send-time checks. A notification whose dedupe key a concurrent call took first is
  * not stored: that call's notification is returned for it.
  */
@@ -92,6 +92,16 @@ export async function storeNotifications(ctx: AppContext, shared: Shared, prepar
   const stored: Stored[] = [];
   for (let index = 0; index < prepared.length; index += CHUNK) stored.push(...(await storeChunk(ctx, shared, prepared.slice(index, index + CHUNK))));
   return stored;
+}
+
+/** The dispatch jobs of notifications due together, one per `DISPATCH_BATCH`. */
+function dispatchJobs(tenantId: string, notificationIds: readonly string[], dueAt: Date): Job[] {
+  const jobs: Job[] = [];
+  for (let index = 0; index < notificationIds.length; index += DISPATCH_BATCH) {
+    const payload: DispatchPayload = { notificationIds: notificationIds.slice(index, index + DISPATCH_BATCH) };
+    jobs.push(jobRow({ tenantId, kind: DISPATCH_JOB, payload }, dueAt));
+  }
+  return jobs;
 }
 
 async function storeChunk(ctx: AppContext, shared: Shared, prepared: readonly PreparedNotification[]): Promise<Stored[]> {
@@ -133,17 +143,15 @@ async function storeChunk(ctx: AppContext, shared: Shared, prepared: readonly Pr
       { type: 'notification.scheduled', entityType: 'notification', entityId: notification.id, payload: { patientId: item.patientId, communicationId: message.id, batchId: shared.batchId, channel: shared.channel, purpose: shared.purpose } },
       now,
     );
-    const payload: DispatchPayload = { notificationId: notification.id };
-    const dispatch = jobRow({ tenantId: ctx.tenant.id, kind: DISPATCH_JOB, payload }, dispatchAt);
     // The message's delivery job waits for the dispatch: only its event's subscribers are kept.
-    const jobs = [...outbound.jobs.filter((job) => job !== outbound.delivery), ...scheduled.jobs, dispatch];
+    const jobs = [...outbound.jobs.filter((job) => job !== outbound.delivery), ...scheduled.jobs];
     return { item, notification, message, events: [outbound.event, scheduled.event], jobs };
   });
 
   const inserted = new Set((await sql.query<{ id: string }>(insertNotifications(orm, built.map((row) => row.notification)))).map((row) => row.id));
   const kept = built.filter((row) => inserted.has(row.notification.id));
   if (kept.length > 0) {
-    const jobs = kept.flatMap((row) => row.jobs);
+    const jobs = [...kept.flatMap((row) => row.jobs), ...dispatchJobs(ctx.tenant.id, kept.map((row) => row.notification.id), dispatchAt)];
     await executeAll(sql, [
       insertRows(orm, Communication, kept.map((row) => row.message)),
       insertRows(orm, DomainEvent, kept.flatMap((row) => row.events)),

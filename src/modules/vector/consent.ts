@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.js';
 import { consentChannels } from '../patients/entities.js';
-import { hasConsent } from '../patients/ops/consent.js';
+import { hasConsent, latestConsent } from '../patients/ops/consent.js';
 
 /**
  * A patient's own words (messages, transcripts) are kept and shown only while the patient's current
@@ -8,10 +8,12 @@ import { hasConsent } from '../patients/ops/consent.js';
  * checks it, revocation deletes the chunks (jobs.ts), and every search checks it again with this
  * condition on the chunk `c`, so a chunk left by a revocation not yet processed is never returned.
  */
-export const CONSENTED_CHUNK = `(c.source_type not in ('transcript', 'message') or (
-    select pc.status from patient_consent pc
-     where pc.tenant_id = c.tenant_id and pc.patient_id = c.patient_id and pc.purpose = 'conversation_search' and pc.channel in (c.channel, 'all')
-     order by pc.recorded_at desc, pc.id desc limit 1) = 'granted')`;
+export const CONSENTED_CHUNK = `(c.source_type not in ('transcript', 'message') or ${latestConsent({
+  tenantId: 'c.tenant_id',
+  patientId: 'c.patient_id',
+  channel: 'c.channel',
+  purpose: `'conversation_search'`,
+})} = 'granted')`;
 
 /** Whether the patient's conversations on `channel` may be searched now. */
 export function conversationSearchAllowed(ctx: AppContext, patientId: string, channel: string): Promise<boolean> {

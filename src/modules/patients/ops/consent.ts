@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AppContext } from '../../../context.js';
+import { ormSql } from '../../../db/sql.js';
 import { recordEvent } from '../../../events.js';
 import { newId } from '../../../ids.js';
 import { PatientConsent, type consentChannels, type consentPurposes } from '../entities.js';
@@ -48,17 +49,27 @@ export async function listConsents(ctx: AppContext, input: { patientId: string }
 }
 
 /**
- * Whether the patient may be contacted on `channel` for `purpose` now: the latest grant or revocation
- * for that channel or for `all` decides; no record means no. For other modules (reminders, outreach).
+ * The consent rule, as a SQL expression over SQL expressions (columns or placeholders): the latest
+ * grant or revocation of the patient for the purpose, on the channel or on `all`, decides (its status,
+ * `granted` or `revoked`); no record is null, which means no. The one definition of it: `hasConsent`,
+ * a notification's send-time check and the search's filter on a patient's own words all use it.
+ */
+export const latestConsent = (of: { tenantId: string; patientId: string; channel: string; purpose: string }): string =>
+  `(select pc.status from patient_consent pc
+     where pc.tenant_id = ${of.tenantId} and pc.patient_id = ${of.patientId} and pc.purpose = ${of.purpose} and pc.channel in (${of.channel}, 'all')
+     order by pc.recorded_at desc, pc.id desc limit 1)`;
+
+/**
+ * Whether the patient may be contacted on `channel` for `purpose` now (see `latestConsent`): for other
+ * modules (reminders, outreach). It reads what is committed or flushed in the caller's transaction.
  */
 export async function hasConsent(
   ctx: AppContext,
   query: { patientId: string; channel: (typeof consentChannels)[number]; purpose: (typeof consentPurposes)[number] },
 ): Promise<boolean> {
-  const latest = await ctx.em.findOne(
-    PatientConsent,
-    { patientId: query.patientId, purpose: query.purpose, channel: { $in: [...new Set([query.channel, 'all' as const])] } },
-    { orderBy: [{ recordedAt: 'desc' }, { id: 'desc' }] },
-  );
-  return latest?.status === 'granted';
+  const [row] = await ormSql(ctx.em).query<{ status: string | null }>({
+    sql: `select ${latestConsent({ tenantId: '?', patientId: '?', channel: '?', purpose: '?' })} as status`,
+    params: [ctx.tenant.id, query.patientId, query.purpose, query.channel],
+  });
+  return row?.status === 'granted';
 }
