@@ -270,10 +270,12 @@ export class JobWorker {
       this.sweepDue = false;
       const claimed = await this.sweep(left);
       for (const row of claimed) this.track(row);
-      // A full sweep may have left more behind (a bulk send's jobs, a dead process's): sweep again
-      // when a place frees. Jobs told about by id still come first (claimed above, far cheaper); the
-      // sweep takes only the places they leave.
-      if (claimed.length === left) this.sweepDue = true;
+      // A full sweep of jobs nobody told this process about may have left more of them behind (a bulk
+      // send's, a dead process's): sweep again when a place frees. A sweep that only took jobs told
+      // about by id (they are the backlog under load, and claimed by id far cheaper) leaves the rest
+      // to those claims and the poll: sweeping on every freed place cost the agent's turns a quarter
+      // more CPU at 100 messages/s.
+      if (claimed.length === left && claimed.some((row) => !this.known.includes(row.id))) this.sweepDue = true;
     } catch (error) {
       this.services().log.error({ err: error }, 'claiming jobs failed');
     }
