@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import { systemClock, type Clock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import type { Caller, Services } from '../src/context.js';
@@ -13,6 +14,7 @@ import { DirectSql } from '../src/db/sql.js';
 import { createLogger } from '../src/log.js';
 import { createTenant, tenantInfo } from '../src/modules/tenancy/service.js';
 import { createEmbedder } from '../src/modules/vector/local-embedder.js';
+import { ApiKeys } from '../src/modules/tenancy/api-keys.js';
 import { createRateLimits } from '../src/http/rate-limits.js';
 import { registry } from '../src/tools/registry.js';
 import { runOperation } from '../src/tools/runner.js';
@@ -20,10 +22,22 @@ import type { BenchDatabase } from './section.js';
 
 export type InProcess = {
   services: Services;
-  /** The SQL statements `work` sent (transaction begin and commit included), from MikroORM's query log. */
+  /** The SQL statements `work` sent (transaction begin and commit included), as the driver sent them: the ORM's and the typed store's alike. */
   countQueries<T>(work: () => Promise<T>): Promise<{ queries: string[]; result: T }>;
   close(): Promise<void>;
 };
+
+/**
+ * Every statement the process sends goes through node-postgres's Client#query, the ORM's and the
+ * typed store's (src/db/sql.ts) alike: counted there while `countQueries` records.
+ */
+let recording: string[] | undefined;
+const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  const [query] = args;
+  recording?.push(typeof query === 'string' ? query : ((query as { text?: string })?.text ?? ''));
+  return clientQuery.apply(this, args);
+} as typeof pg.Client.prototype.query;
 
 /** The service's pool size (PRM_DB_POOL_MAX or its default), so in-process numbers match the service's setup. */
 const POOL_MAX = loadConfig({ PRM_DB_POOL_MAX: process.env.PRM_DB_POOL_MAX }).poolMax;
@@ -38,14 +52,14 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
   const log = createLogger({ level: 'silent' });
   const embedded = database.kind === 'embedded' ? await openEmbeddedDatabase({ dataDir: database.dataDir, log }) : undefined;
   const url = embedded?.url ?? (database.kind === 'server' ? database.url : '');
-  let logged: string[] | undefined;
-  const orm = await MikroORM.init({ ...ormOptions({ url, poolMax: POOL_MAX }), debug: false, logger: (message) => logged?.push(message) });
+  const orm = await MikroORM.init(ormOptions({ url, poolMax: POOL_MAX }));
   await migrate(orm);
   const config = loadConfig({ LOG_LEVEL: 'silent' });
+  const sql = new DirectSql(orm);
   const services: Services = {
     config,
     orm,
-    sql: new DirectSql(orm),
+    sql,
     databaseKind: database.kind,
     log,
     clock: options.clock ?? systemClock,
@@ -56,19 +70,17 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
     agentModel: undefined,
     embedder: createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),
+    apiKeys: new ApiKeys(sql),
   };
   return {
     services,
     countQueries: async (work) => {
-      // Through the config: a fork re-applies the config's `debug` to the logger.
-      logged = [];
-      orm.config.set('debug', ['query']);
+      const sent: string[] = [];
+      recording = sent;
       try {
-        const result = await work();
-        return { queries: logged.filter((message) => message.includes('[query]')), result };
+        return { queries: sent, result: await work() };
       } finally {
-        orm.config.set('debug', false);
-        logged = undefined;
+        recording = undefined;
       }
     },
     close: async () => {

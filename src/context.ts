@@ -1,7 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import type { DirectSql } from './db/sql.js';
+import { ormSql, type DirectSql, type Sql } from './db/sql.js';
+import type { ApiKeys } from './modules/tenancy/api-keys.js';
 import type { Logger } from './log.js';
 import type { Role } from './modules/tenancy/entities.js';
 import type { Registry } from './tools/runner.js';
@@ -60,18 +61,35 @@ export type Services = {
   embedder: Embedder;
   /** Request limits per API key and per client address, counted in this process. */
   rateLimits: RateLimits;
+  /** Live API keys, each looked up at most once per few seconds (src/modules/tenancy/api-keys.ts). */
+  apiKeys: ApiKeys;
 };
 
 /** What an operation runs with: the caller plus its own unit of work. */
 export type AppContext = Caller & {
   /** Forked for this call, tenant filter set; inside a write, the transaction's own manager. */
   em: EntityManager;
-  log: Logger;
+  /** Statements of the typed store (src/db/sql.ts): in `em`'s transaction when it has one, else on a pooled connection. */
+  readonly sql: Sql;
+  readonly log: Logger;
   clock: Clock;
   services: Services;
 };
 
 /** The context an operation or a job runs with, on `em` (already bound to the caller's tenant). */
-export function createContext(services: Services, caller: Caller, em: EntityManager): AppContext {
-  return { ...caller, em, log: services.log.child({ requestId: caller.requestId, tenant: caller.tenant.slug }), clock: services.clock, services };
+export function createContext(services: Services, caller: Caller, em: EntityManager, makeLog?: () => Logger): AppContext {
+  // The logger is made when first used: a child logger per call is a measurable share of a cheap read.
+  let log: Logger | undefined;
+  return {
+    ...caller,
+    em,
+    get sql() {
+      return em.isInTransaction() ? ormSql(em) : services.sql;
+    },
+    get log() {
+      return (log ??= makeLog ? makeLog() : services.log.child({ requestId: caller.requestId, tenant: caller.tenant.slug }));
+    },
+    clock: services.clock,
+    services,
+  };
 }

@@ -12,16 +12,18 @@ import { agentModelFromConfig } from './agent/model.js';
 import { registry } from './tools/registry.js';
 import { createEmbedder } from './modules/vector/local-embedder.js';
 import { createRateLimits } from './http/rate-limits.js';
+import { ApiKeys } from './modules/tenancy/api-keys.js';
 
 export type RunningServices = Services & { close(): Promise<void> };
 
 /** Opens the database (migrating it) and builds the process-wide services. */
 export async function openServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<RunningServices> {
   const database = await openDatabase(config, log);
+  const sql = new DirectSql(database.orm);
   const services: RunningServices = {
     config,
     orm: database.orm,
-    sql: new DirectSql(database.orm),
+    sql,
     databaseKind: database.kind,
     log,
     clock,
@@ -32,6 +34,7 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
     agentModel: agentModelFromConfig(config),
     embedder: createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),
+    apiKeys: new ApiKeys(sql),
     close: async () => {
       await services.jobs.stop();
       services.email.close();

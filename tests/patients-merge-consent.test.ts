@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../src/context.js';
+import { createContext, type AppContext } from '../src/context.js';
 import { hasConsent } from '../src/modules/patients/service.js';
 import { tenantEntityManager } from '../src/tools/runner.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
@@ -56,15 +56,7 @@ async function patientOf(table: 'appointment' | 'ticket', id: string): Promise<s
 
 /** What other modules get: a context as the runner would build it, for a direct service call. */
 function contextFor(clinic: TestTenant): AppContext {
-  return {
-    tenant: clinic.tenant,
-    actor: { kind: 'system', id: 'test', role: 'system' },
-    channel: 'system',
-    em: tenantEntityManager(harness.services, clinic.tenant.id),
-    log: harness.services.log,
-    clock: harness.services.clock,
-    services: harness.services,
-  };
+  return createContext(harness.services, { tenant: clinic.tenant, actor: { kind: 'system', id: 'test', role: 'system' }, channel: 'system' }, tenantEntityManager(harness.services, clinic.tenant.id));
 }
 
 describe('patients: merge', () => {

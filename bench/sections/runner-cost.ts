@@ -120,7 +120,7 @@ async function timeRunLogInsert(services: Services, caller: Caller, output: unkn
       durationMs: 1, startedAt: new Date(), idempotencyKey: null, replayOf: null,
     };
     const started = performance.now();
-    await insertToolRun(tenantEntityManager(services, caller.tenant.id), row);
+    await insertToolRun(services.sql, services.orm, row);
     if (index >= 50) samples.push(performance.now() - started);
   }
   return summarize(samples);

@@ -1,6 +1,11 @@
 import { JsonType, type EntitySchema, type MetadataStorage } from '@mikro-orm/core';
 import type { Sql } from './sql.js';
 
+/** A JSON column's value already encoded (measured before writing, say): `insertRows` sends it as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /** SQL with `?` placeholders and their values (see src/db/sql.ts); `name` names it as a CTE in `oneStatement`. */
 export type Statement = { sql: string; params: unknown[]; name?: string };
 
@@ -11,22 +16,43 @@ export type Statement = { sql: string; params: unknown[]; name?: string };
  */
 export function insertRows<T extends object>(orm: { getMetadata(): MetadataStorage }, entity: EntitySchema<T>, rows: readonly T[]): Statement {
   if (rows.length === 0) throw new Error(`insertRows(${entity.meta.className}) needs at least one row`);
-  const meta = orm.getMetadata().get(entity.meta.className);
   const names = Object.keys(rows[0]) as (keyof T & string)[];
-  const properties = names.map((name) => {
-    const property = meta.properties[name as keyof typeof meta.properties];
-    if (!property) throw new Error(`${entity.meta.className} has no property ${name}`);
-    return property;
-  });
-  const columns = properties.map((property) => property.fieldNames[0]).join(', ');
-  const tuple = `(${names.map(() => '?').join(', ')})`;
+  const shape = insertShape(orm, entity.meta.className, names, rows.length);
   const params = rows.flatMap((row) =>
     names.map((name, index) => {
       const value = row[name] ?? null;
-      return value !== null && properties[index].customType instanceof JsonType ? JSON.stringify(value) : value;
+      if (value instanceof JsonText) return value.text;
+      return value !== null && shape.json[index] ? JSON.stringify(value) : value;
     }),
   );
-  return { sql: `insert into ${meta.tableName} (${columns}) values ${rows.map(() => tuple).join(', ')}`, params };
+  return { sql: shape.sql, params };
+}
+
+/** An insert's text and which of its columns hold JSON, made once per entity, properties and row count. */
+const insertShapes = new WeakMap<MetadataStorage, Map<string, { sql: string; json: boolean[] }>>();
+
+function insertShape(orm: { getMetadata(): MetadataStorage }, className: string, names: readonly string[], rowCount: number): { sql: string; json: boolean[] } {
+  const metadata = orm.getMetadata();
+  let shapes = insertShapes.get(metadata);
+  if (!shapes) insertShapes.set(metadata, (shapes = new Map()));
+  const key = `${className}:${rowCount}:${names.join(',')}`;
+  let shape = shapes.get(key);
+  if (!shape) {
+    const meta = metadata.get(className);
+    const properties = names.map((name) => {
+      const property = meta.properties[name as keyof typeof meta.properties];
+      if (!property) throw new Error(`${className} has no property ${name}`);
+      return property;
+    });
+    const tuple = `(${names.map(() => '?').join(', ')})`;
+    shape = {
+      sql: `insert into ${meta.tableName} (${properties.map((property) => property.fieldNames[0]).join(', ')}) values ${Array.from({ length: rowCount }, () => tuple).join(', ')}`,
+      json: properties.map((property) => property.customType instanceof JsonType),
+    };
+    // Bulk inserts come in many sizes: only small ones are kept.
+    if (rowCount <= 8) shapes.set(key, shape);
+  }
+  return shape;
 }
 
 /**

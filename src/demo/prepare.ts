@@ -2,7 +2,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Services } from '../context.js';
 import { Tenant } from '../modules/tenancy/entities.js';
-import { authenticate, createApiKey, createTenant, ensureApiKey, tenantInfo } from '../modules/tenancy/service.js';
+import { createApiKey, createTenant, ensureApiKey, tenantInfo } from '../modules/tenancy/service.js';
 import { demoClinic, seedDemoData } from './seed.js';
 import { SetTwilioAccountInput, upsertTwilioAccount } from '../modules/conversations/twilio-settings.js';
 
@@ -43,7 +43,7 @@ async function keptAdminKey(services: Services, tenantId: string): Promise<{ adm
   const adminKeyFile = join(services.config.dataDir, KEY_FILE);
   const em = services.orm.em.fork();
   const kept = await readFile(adminKeyFile, 'utf8').then((text) => text.trim(), () => undefined);
-  if (kept && (await authenticate(em, kept))?.tenant.id === tenantId) return { adminKeyFile };
+  if (kept && (await services.apiKeys.find(kept))?.tenant.id === tenantId) return { adminKeyFile };
   const { key } = await createApiKey(em, { tenantId, name: 'demo admin (first start)', role: 'admin' });
   await mkdir(services.config.dataDir, { recursive: true });
   await writeFile(adminKeyFile, `${key}\n`, { mode: 0o600 });

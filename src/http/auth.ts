@@ -1,7 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { ActorKind, Channel, Services } from '../context.js';
 import { unauthorized } from '../errors.js';
-import { authenticate } from '../modules/tenancy/service.js';
 import { clientAddress } from './client-address.js';
 import type { AppEnv } from './env.js';
 import type { WriteTest } from './writes.js';
@@ -14,8 +13,8 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /**
  * Resolves `Authorization: Bearer <key>` to a caller. Staff and admin keys act as `staff`, agent keys
- * as `agent`; through the MCP door every key acts as `mcp`. The key is looked up on every request, so
- * a revoked key stops at once.
+ * as `agent`; through the MCP door every key acts as `mcp`. Keys are looked up through the process's
+ * key cache: a revoked key stops within KEY_RECHECK_MS (src/modules/tenancy/api-keys.ts).
  *
  * Limits: an address over its limit of failed attempts is refused before any lookup, even with a good
  * key (a guesser gets no more database lookups); a missing or bad key counts as a failed attempt of
@@ -27,7 +26,7 @@ export function requireApiKey(services: Services, door: { channel: Channel; acto
     await services.rateLimits.refuseFailingAddress(address);
     const token = bearerToken(c.req.header('authorization'));
     if (!token) throw await services.rateLimits.failedAttempt(address, unauthorized());
-    const found = await authenticate(services.orm.em.fork(), token);
+    const found = await services.apiKeys.find(token);
     if (!found) throw await services.rateLimits.failedAttempt(address, unauthorized('The API key is unknown or revoked.', 'invalid_token'));
     await services.rateLimits.countKeyRequest(found.keyId, { write: door.writes(c) });
     c.set('caller', {

@@ -3,6 +3,7 @@ import { createContext, type AppContext, type Caller, type Services } from '../c
 import { fromDatabaseError, isTransientConflict } from '../db/database-errors.js';
 import { TENANT_FILTER } from '../db/base.js';
 import { lockUntilCommit } from '../db/locks.js';
+import { ormSql } from '../db/sql.js';
 import { AppError, conflict, fromZodError, invalid, notFound, toAppError, type FieldIssue } from '../errors.js';
 import { newId } from '../ids.js';
 import { bindSubject, refusal } from './access.js';
@@ -138,11 +139,12 @@ async function execute(
   log: RunLog,
 ): Promise<unknown> {
   em.setFilterParams(TENANT_FILTER, { tenantId: caller.tenant.id });
-  const ctx: AppContext = { ...createContext(services, caller, em), log: log.logger };
+  const ctx: AppContext = createContext(services, caller, em, () => log.logger);
   const result = await operation.run(ctx, input as never);
-  await em.flush();
+  // A read has nothing to write: no flush, whose change-set computation walks every entity it loaded.
+  if (!operation.annotations.readOnly) await em.flush();
   const output = operation.output.parse(result);
-  await insertToolRun(em, log.row('succeeded', { input, output }));
+  await insertToolRun(ctx.sql, services.orm, log.row('succeeded', { input, output }));
   return output;
 }
 
@@ -158,8 +160,8 @@ async function findReplay(em: EntityManager, operation: Operation, key: string, 
 class RunLog {
   readonly runId = newId();
   readonly startedAt: Date;
-  readonly logger: AppContext['log'];
   private readonly operation: Operation | undefined;
+  private childLogger: AppContext['log'] | undefined;
 
   constructor(
     private readonly services: Services,
@@ -169,7 +171,11 @@ class RunLog {
   ) {
     this.startedAt = services.clock.now();
     this.operation = services.registry.get(request.tool);
-    this.logger = services.log.child({ requestId: caller.requestId, tool: request.tool, runId: this.runId });
+  }
+
+  /** The call's logger, made when first used (most calls log nothing). */
+  get logger(): AppContext['log'] {
+    return (this.childLogger ??= this.services.log.child({ requestId: this.caller.requestId, tool: this.request.tool, runId: this.runId }));
   }
 
   row(status: ToolRunStatus, fields: { input: unknown; output?: unknown; error?: AppError; replayOf?: string }): ToolRun {
@@ -212,12 +218,12 @@ class RunLog {
 
   /** Logs this call as a replay of `first`, in the caller's transaction; returns the first call's output. */
   async replayed(em: EntityManager, first: ToolRun, input: unknown): Promise<unknown> {
-    await insertToolRun(em, this.row('succeeded', { input, output: first.output, replayOf: first.id }));
+    await insertToolRun(ormSql(em), this.services.orm, this.row('succeeded', { input, output: first.output, replayOf: first.id }));
     return first.output;
   }
 
   /** Written on a manager of its own: the operation's transaction, if any, is already rolled back. */
   private async write(row: ToolRun): Promise<void> {
-    await insertToolRun(tenantEntityManager(this.services, this.caller.tenant.id), row);
+    await insertToolRun(this.services.sql, this.services.orm, row);
   }
 }

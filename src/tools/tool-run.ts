@@ -1,6 +1,7 @@
-import { UNFLUSHED } from '../db/unflushed.js';
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { defineEntity, p, type InferEntity, type MetadataStorage } from '@mikro-orm/core';
+import type { Sql } from '../db/sql.js';
+import { insertRows, JsonText, oneStatement } from '../db/statement.js';
+import { unflushedCte } from '../db/unflushed.js';
 import { tenantFilter } from '../db/base.js';
 
 export const toolRunStatuses = ['succeeded', 'failed', 'rejected'] as const;
@@ -37,39 +38,20 @@ export const ToolRun = defineEntity({
 });
 export type ToolRun = InferEntity<typeof ToolRun>;
 
-const COLUMNS = [
-  'id', 'tenant_id', 'tool', 'status', 'actor_kind', 'actor_id', 'channel', 'conversation_id', 'request_id',
-  'input', 'output', 'error_code', 'error_message', 'duration_ms', 'started_at', 'idempotency_key', 'replay_of',
-] as const;
 /** Outputs longer than this (characters of JSON) are logged as their size only. */
 export const MAX_LOGGED_OUTPUT = 32_768;
 
-const INSERT = `insert into tool_run (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
-
 /**
- * The same insert on its own, committed unflushed (see src/db/unflushed.ts): it logs a call that
- * changed nothing (a read, a refusal, a failure); the flush doubled the cost of a read.
+ * Writes a run row with one statement of the typed store (columns from the entity's metadata): it is
+ * on every call's path, where the ORM's insert (metadata, change sets) costs more than the row itself.
+ * In a write's transaction it commits with the change; outside one, the call changed nothing, and the
+ * row is committed unflushed (src/db/unflushed.ts).
  */
-const INSERT_UNFLUSHED = `with ${UNFLUSHED}
-  insert into tool_run (${COLUMNS.join(', ')}) select ${COLUMNS.map(() => '?').join(', ')} from unflushed`;
-
-/**
- * Writes a run row with one plain statement: it is on every call's path, where the ORM's insert
- * (metadata, change sets) costs more than the row itself. Inside a transaction (a write) it commits
- * with the change; outside one, the call changed nothing, and the row is written unflushed.
- */
-export async function insertToolRun(em: EntityManager, run: ToolRun): Promise<void> {
-  const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
-  const output = json(run.output);
+export async function insertToolRun(sql: Sql, orm: { getMetadata(): MetadataStorage }, run: ToolRun): Promise<void> {
   // A big answer (a thousand slots) is logged by its size: writing it costs more than the call did.
   // Runs with an idempotency key keep it whole, since a replay answers with it.
+  const output = run.output === null || run.output === undefined ? null : JSON.stringify(run.output);
   const loggedOutput = output && output.length > MAX_LOGGED_OUTPUT && !run.idempotencyKey ? JSON.stringify({ truncated: true, bytes: output.length }) : output;
-  await em.execute(
-    em.isInTransaction() ? INSERT : INSERT_UNFLUSHED,
-    [
-      run.id, run.tenantId, run.tool, run.status, run.actorKind, run.actorId, run.channel, run.conversationId ?? null, run.requestId ?? null,
-      json(run.input), loggedOutput, run.errorCode ?? null, run.errorMessage ?? null, run.durationMs, run.startedAt, run.idempotencyKey ?? null, run.replayOf ?? null,
-    ],
-    'run',
-  );
+  const insert = insertRows(orm, ToolRun, [{ ...run, output: loggedOutput === null ? null : new JsonText(loggedOutput) }]);
+  await sql.query(sql.inTransaction ? insert : oneStatement([unflushedCte, insert], { sql: 'select 1 from unflushed', params: [] }));
 }

@@ -19,6 +19,7 @@ import { EmailGateway } from '../../src/channels/email/gateway.js';
 import type { AgentModel } from '../../src/agent/model.js';
 import type { Embedder } from '../../src/modules/vector/embedder.js';
 import { createEmbedder } from '../../src/modules/vector/local-embedder.js';
+import { ApiKeys } from '../../src/modules/tenancy/api-keys.js';
 import { createRateLimits } from '../../src/http/rate-limits.js';
 
 export type TestTenant = {
@@ -48,10 +49,11 @@ export async function createHarness(
   const config = loadConfig({ LOG_LEVEL: 'silent', PRM_EMBEDDING_MODEL_PATH: join(tmpdir(), 'prm-tests-no-embedding-model'), ...options.config });
   const log = options.log ?? createLogger({ level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent' });
   const databaseKind = inject('databaseKind') === 'server' ? 'server' : 'embedded';
+  const sql = new DirectSql(orm);
   const services: Services = {
     config,
     orm,
-    sql: new DirectSql(orm),
+    sql,
     databaseKind,
     log,
     clock: options.clock ?? systemClock,
@@ -63,6 +65,7 @@ export async function createHarness(
     agentModel: options.agentModel,
     embedder: options.embedder ?? createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),
+    apiKeys: new ApiKeys(sql),
   };
   const app = createApp(services);
 

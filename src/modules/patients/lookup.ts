@@ -2,15 +2,20 @@ import type { AppContext } from '../../context.js';
 import { notFound, unprocessable } from '../../errors.js';
 import { Patient } from './entities.js';
 
+/** Throws unless `patient` is an active record: none or deleted is not found; merged answers 422 naming where it went. */
+export function refuseInactive(patient: Pick<Patient, 'status' | 'mergedIntoId'> | undefined | null, id: string): void {
+  if (!patient || patient.status === 'deleted') throw notFound('Patient', id);
+  if (patient.status === 'merged') {
+    throw unprocessable(`Patient ${id} was merged into ${patient.mergedIntoId}; use that record.`, { mergedIntoId: patient.mergedIntoId });
+  }
+}
+
 /**
  * The tenant's patient with this id, for modules that link to patients. A merged record answers
  * with where it went; a deleted one as not found.
  */
 export async function requireActivePatient(ctx: AppContext, id: string): Promise<Patient> {
   const patient = await ctx.em.findOne(Patient, { id });
-  if (!patient || patient.status === 'deleted') throw notFound('Patient', id);
-  if (patient.status === 'merged') {
-    throw unprocessable(`Patient ${id} was merged into ${patient.mergedIntoId}; use that record.`, { mergedIntoId: patient.mergedIntoId });
-  }
-  return patient;
+  refuseInactive(patient, id);
+  return patient!;
 }

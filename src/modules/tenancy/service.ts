@@ -113,21 +113,5 @@ export async function ensureApiKey(em: EntityManager, input: { tenantId: string;
   await createApiKey(em, input);
 }
 
-type KeyRow = { key_id: string; role: Role; id: string; slug: string; name: string; time_zone: string; default_country: string };
-
-/** The tenant and role of a live key, or undefined for an unknown or revoked key. One query: it runs on every request. */
-export async function authenticate(em: EntityManager, key: string): Promise<{ tenant: TenantInfo; keyId: string; role: Role } | undefined> {
-  if (!key.startsWith(KEY_PREFIX) && key.length < 24) return undefined;
-  const [row] = await em.execute<KeyRow[]>(
-    `select k.id as key_id, k.role, t.id, t.slug, t.name, t.time_zone, t.default_country
-       from api_key k join tenant t on t.id = k.tenant_id
-      where k.hash = ? and k.revoked_at is null`,
-    [hashApiKey(key)],
-  );
-  if (!row) return undefined;
-  return {
-    tenant: { id: row.id, slug: row.slug, name: row.name, timeZone: row.time_zone, defaultCountry: row.default_country },
-    keyId: row.key_id,
-    role: row.role,
-  };
-}
+/** Whether `key` could be an API key at all; anything else is refused without a lookup. */
+export const isPlausibleKey = (key: string): boolean => key.startsWith(KEY_PREFIX) || key.length >= 24;

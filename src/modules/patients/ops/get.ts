@@ -1,21 +1,39 @@
 import type { AppContext } from '../../../context.js';
-import { Patient, PatientConsent, PatientIdentifier } from '../entities.js';
-import { requireActivePatient } from '../lookup.js';
+import { PatientConsent } from '../entities.js';
+import { refuseInactive } from '../lookup.js';
 import type { PatientDetail } from '../schema.js';
+import { patientWithDetails, readPatientWithDetails } from '../statements.js';
 import { currentConsents, identifierView, patientView } from './view.js';
 
 /** A patient's consent rows, newest first (id breaks ties: ids are time-ordered). */
 export const consentHistory = (ctx: AppContext, patientId: string) =>
   ctx.em.find(PatientConsent, { patientId }, { orderBy: [{ recordedAt: 'desc' }, { id: 'desc' }] });
 
-/** The patient with identifiers and current consents. */
-export async function patientDetail(ctx: AppContext, patient: Patient): Promise<PatientDetail> {
-  const identifiers = await ctx.em.find(PatientIdentifier, { patientId: patient.id }, { orderBy: [{ system: 'asc' }, { value: 'asc' }] });
-  const history = await consentHistory(ctx, patient.id);
-  return { ...patientView(patient), identifiers: identifiers.map(identifierView), consents: currentConsents(history) };
+/** The patient with identifiers and current consents, in one query; undefined if there is no such patient. */
+async function readDetail(ctx: AppContext, id: string) {
+  const [row] = await ctx.sql.query(patientWithDetails(ctx.services.orm, { tenantId: ctx.tenant.id, patientId: id }));
+  return row && readPatientWithDetails(ctx.services.orm, row);
+}
+
+function detailView({ patient, identifiers, consents }: NonNullable<Awaited<ReturnType<typeof readDetail>>>): PatientDetail {
+  return {
+    ...patientView(patient),
+    identifiers: identifiers.map(identifierView),
+    consents: currentConsents(consents),
+  };
+}
+
+/** The patient as stored after this call's changes (they are flushed first), with identifiers and current consents. */
+export async function patientDetail(ctx: AppContext, patientId: string): Promise<PatientDetail> {
+  await ctx.em.flush();
+  const detail = await readDetail(ctx, patientId);
+  if (!detail) throw new Error(`Patient ${patientId} vanished within its own call`);
+  return detailView(detail);
 }
 
 /** An active patient with identifiers and current consents; merged answers 422 naming the kept record. */
 export async function getPatient(ctx: AppContext, id: string): Promise<PatientDetail> {
-  return patientDetail(ctx, await requireActivePatient(ctx, id));
+  const detail = await readDetail(ctx, id);
+  refuseInactive(detail?.patient, id);
+  return detailView(detail!);
 }

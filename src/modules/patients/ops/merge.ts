@@ -86,5 +86,5 @@ export async function mergePatients(ctx: AppContext, input: z.output<typeof Merg
   source.mergedIntoId = target.id;
   source.updatedAt = now;
   recordEvent(ctx, { type: 'patient.merged', entityType: 'patient', entityId: target.id, payload: { sourcePatientId: source.id, moved, filledFields } });
-  return { patient: await patientDetail(ctx, target), mergedPatientId: source.id, moved, filledFields };
+  return { patient: await patientDetail(ctx, target.id), mergedPatientId: source.id, moved, filledFields };
 }

@@ -30,5 +30,5 @@ export async function updatePatient(ctx: AppContext, input: z.output<typeof Upda
   patient.updatedAt = ctx.clock.now();
   // Field names only: no PHI in the outbox.
   recordEvent(ctx, { type: 'patient.updated', entityType: 'patient', entityId: patient.id, payload: { fields } });
-  return patientDetail(ctx, patient);
+  return patientDetail(ctx, patient.id);
 }

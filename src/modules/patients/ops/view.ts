@@ -1,8 +1,9 @@
 import { toIso, toIsoOrNull } from '../../../schema.js';
-import type { Patient, PatientConsent, PatientIdentifier } from '../entities.js';
+import type { PatientConsent, PatientIdentifier } from '../entities.js';
+import type { PatientRow } from '../statements.js';
 import type { ConsentState, ConsentView, IdentifierView, PatientView } from '../schema.js';
 
-export const patientView = (patient: Patient): PatientView => ({
+export const patientView = (patient: PatientRow): PatientView => ({
   id: patient.id,
   givenName: patient.givenName,
   familyName: patient.familyName,
@@ -21,7 +22,7 @@ export const patientView = (patient: Patient): PatientView => ({
   updatedAt: toIso(patient.updatedAt),
 });
 
-export const identifierView = (identifier: PatientIdentifier): IdentifierView => ({
+export const identifierView = (identifier: Pick<PatientIdentifier, 'id' | 'system' | 'value'>): IdentifierView => ({
   id: identifier.id,
   system: identifier.system,
   value: identifier.value,
@@ -40,7 +41,7 @@ export const consentView = (consent: PatientConsent): ConsentView => ({
 });
 
 /** The latest row per channel and purpose, from a history sorted newest first. */
-export function currentConsents(historyNewestFirst: readonly PatientConsent[]): ConsentState[] {
+export function currentConsents(historyNewestFirst: readonly Pick<PatientConsent, 'channel' | 'purpose' | 'status' | 'recordedAt'>[]): ConsentState[] {
   const seen = new Set<string>();
   const current: ConsentState[] = [];
   for (const consent of historyNewestFirst) {
