@@ -68,7 +68,7 @@ export type Services = {
 /** What an operation runs with: the caller plus its own unit of work. */
 export type AppContext = Caller & {
   /** Forked for this call, tenant filter set; inside a write, the transaction's own manager. */
-  em: EntityManager;
+  readonly em: EntityManager;
   /** Statements of the typed store (src/db/sql.ts): in `em`'s transaction when it has one, else on a pooled connection. */
   readonly sql: Sql;
   readonly log: Logger;
@@ -76,20 +76,52 @@ export type AppContext = Caller & {
   services: Services;
 };
 
-/** The context an operation or a job runs with, on `em` (already bound to the caller's tenant). */
-export function createContext(services: Services, caller: Caller, em: EntityManager, makeLog?: () => Logger): AppContext {
-  // The logger is made when first used: a child logger per call is a measurable share of a cheap read.
-  let log: Logger | undefined;
-  return {
-    ...caller,
-    em,
-    get sql() {
-      return em.isInTransaction() ? ormSql(em) : services.sql;
-    },
-    get log() {
-      return (log ??= makeLog ? makeLog() : services.log.child({ requestId: caller.requestId, tenant: caller.tenant.slug }));
-    },
-    clock: services.clock,
-    services,
-  };
+/**
+ * The context an operation or a job runs with, on `em` (already bound to the caller's tenant), or on
+ * a manager made when first asked for (`() => EntityManager`): a read that runs only statements of the
+ * typed store never forks one. The logger too is made when first used: a child logger per call was a
+ * measurable share of a cheap read.
+ */
+export function createContext(services: Services, caller: Caller, em: EntityManager | (() => EntityManager), makeLog?: () => Logger): AppContext {
+  return new CallContext(services, caller, em, makeLog);
+}
+
+class CallContext implements AppContext {
+  readonly tenant: Caller['tenant'];
+  readonly actor: Caller['actor'];
+  readonly channel: Caller['channel'];
+  readonly conversationId: Caller['conversationId'];
+  readonly subject: Caller['subject'];
+  readonly requestId: Caller['requestId'];
+  readonly clock: Clock;
+  #em: EntityManager | undefined;
+  #log: Logger | undefined;
+
+  constructor(
+    readonly services: Services,
+    caller: Caller,
+    private readonly makeEm: EntityManager | (() => EntityManager),
+    private readonly makeLog: (() => Logger) | undefined,
+  ) {
+    this.tenant = caller.tenant;
+    this.actor = caller.actor;
+    this.channel = caller.channel;
+    this.conversationId = caller.conversationId;
+    this.subject = caller.subject;
+    this.requestId = caller.requestId;
+    this.clock = services.clock;
+    if (typeof makeEm !== 'function') this.#em = makeEm;
+  }
+
+  get em(): EntityManager {
+    return (this.#em ??= (this.makeEm as () => EntityManager)());
+  }
+
+  get sql(): Sql {
+    return this.#em?.isInTransaction() ? ormSql(this.#em) : this.services.sql;
+  }
+
+  get log(): Logger {
+    return (this.#log ??= this.makeLog ? this.makeLog() : this.services.log.child({ requestId: this.requestId, tenant: this.tenant.slug }));
+  }
 }

@@ -96,7 +96,7 @@ export async function runOperation(
 
   try {
     if (operation.annotations.readOnly && key === undefined) {
-      const output = await execute(tenantEntityManager(services, caller.tenant.id), operation, services, caller, input, log);
+      const output = await execute(() => tenantEntityManager(services, caller.tenant.id), operation, services, caller, input, log);
       return { ok: true, runId: log.runId, output, replayed: false };
     }
     const result = await inTransaction(services, caller.tenant.id, async (transaction) => {
@@ -130,19 +130,20 @@ async function inTransaction<T>(services: Services, tenantId: string, work: (tra
   }
 }
 
+/** Runs the operation on `em`, a transaction's; for a read, a manager made only if the operation uses the ORM. */
 async function execute(
-  em: EntityManager,
+  em: EntityManager | (() => EntityManager),
   operation: Operation,
   services: Services,
   caller: Caller,
   input: unknown,
   log: RunLog,
 ): Promise<unknown> {
-  em.setFilterParams(TENANT_FILTER, { tenantId: caller.tenant.id });
+  if (typeof em !== 'function') em.setFilterParams(TENANT_FILTER, { tenantId: caller.tenant.id });
   const ctx: AppContext = createContext(services, caller, em, () => log.logger);
   const result = await operation.run(ctx, input as never);
   // A read has nothing to write: no flush, whose change-set computation walks every entity it loaded.
-  if (!operation.annotations.readOnly) await em.flush();
+  if (!operation.annotations.readOnly) await ctx.em.flush();
   const output = operation.output.parse(result);
   await insertToolRun(ctx.sql, services.orm, log.row('succeeded', { input, output }));
   return output;

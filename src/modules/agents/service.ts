@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { after, decodeCursor, page } from '../../db/pagination.js';
+import { decodeCursor, page } from '../../db/pagination.js';
 import { notFound } from '../../errors.js';
 import { toolDefinition } from '../../tools/mcp.js';
 import { ToolRun } from '../../tools/tool-run.js';
+import { listRuns, runColumns, type RunRow } from './statements.js';
 import type { ListToolRunsInput, ListToolsOutput, ToolRunStatsInput, ToolRunStatsOutput, ToolRunView } from './schema.js';
 
 /** Every operation, with its JSON Schemas, as MCP clients and the agent see it. */
@@ -30,7 +31,7 @@ export function listTools(ctx: AppContext): z.input<typeof ListToolsOutput> {
   };
 }
 
-const runView = (run: ToolRun): ToolRunView => ({
+const runView = (run: RunRow): ToolRunView => ({
   id: run.id,
   tool: run.tool,
   status: run.status,
@@ -47,23 +48,12 @@ const runView = (run: ToolRun): ToolRunView => ({
   replayOf: run.replayOf ?? null,
 });
 
-const startedBetween = (since?: string, until?: string) =>
-  since || until ? { startedAt: { ...(since ? { $gte: new Date(since) } : {}), ...(until ? { $lt: new Date(until) } : {}) } } : {};
-
 /** Runs, newest first, filtered; keyset-paginated. */
 export async function listToolRuns(ctx: AppContext, input: z.output<typeof ListToolRunsInput>) {
-  const rows = await ctx.em.find(
-    ToolRun,
-    {
-      ...(input.tool ? { tool: input.tool } : {}),
-      ...(input.status ? { status: input.status } : {}),
-      ...(input.actorKind ? { actorKind: input.actorKind } : {}),
-      ...startedBetween(input.since, input.until),
-      ...after('startedAt', decodeCursor(input.cursor)),
-    },
-    { orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], limit: input.limit + 1 },
-  );
-  return page(rows, input.limit, (run) => ({ at: run.startedAt, id: run.id }), runView);
+  const { cursor, limit, ...filter } = input;
+  const columns = runColumns(ctx.services.orm);
+  const rows = await ctx.sql.query(listRuns(ctx.services.orm, ctx.tenant.id, { ...filter, after: decodeCursor(cursor), limit: limit + 1 }));
+  return page(rows.map(columns.read), limit, (run) => ({ at: run.startedAt, id: run.id }), runView);
 }
 
 export async function getToolRun(ctx: AppContext, id: string): Promise<ToolRunView> {

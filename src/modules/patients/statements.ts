@@ -19,6 +19,9 @@ export type PatientRow = Pick<Patient, (typeof PATIENT_PROPERTIES)[number]>;
 const IDENTIFIER_PROPERTIES = ['id', 'system', 'value'] as const;
 const CONSENT_PROPERTIES = ['channel', 'purpose', 'status', 'recordedAt'] as const;
 
+/** A patient's columns out of a subquery `m` of `patient` (a search's matches). */
+export const matchColumns = perOrm((orm) => entityColumns(orm, Patient, { alias: 'm', prefix: '', properties: PATIENT_PROPERTIES }));
+
 const columns = perOrm((orm) => ({
   patient: entityColumns(orm, Patient, { alias: 'p', prefix: '', properties: PATIENT_PROPERTIES }),
   identifier: entityJson(orm, PatientIdentifier, { alias: 'i', properties: IDENTIFIER_PROPERTIES }),

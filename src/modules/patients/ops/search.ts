@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../../context.js';
 import { decodeCursor, encodeCursor, readCursor } from '../../../db/pagination.js';
 import { invalid } from '../../../errors.js';
-import { Patient } from '../entities.js';
+import { matchColumns } from '../statements.js';
 import type { SearchPatientsInput } from '../schema.js';
 import { normalizePhone } from './normalize.js';
 import { patientView } from './view.js';
@@ -31,11 +31,10 @@ function decodeScoreCursor(cursor: string): ScoreCursor {
 /** A LIKE pattern that matches `text` literally anywhere. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 
-type Row = { id: string; score: string | null };
 
 /**
  * Patients of the clinic by name (fuzzy), phone, email, date of birth or identifier; active only
- * unless `includeInactive`. Raw SQL for pg_trgm, so the tenant is named explicitly.
+ * unless `includeInactive`. One statement of the typed store (pg_trgm), the tenant named explicitly.
  */
 export async function searchPatients(ctx: AppContext, input: z.output<typeof SearchPatientsInput>) {
   if (input.identifierSystem !== undefined && input.identifier === undefined) {
@@ -65,36 +64,30 @@ export async function searchPatients(ctx: AppContext, input: z.output<typeof Sea
   let after: [string, unknown[]] = ['true', []];
   if (input.cursor !== undefined && q !== undefined) {
     const cursor = decodeScoreCursor(input.cursor);
-    after = ['(score, id) < (?::numeric, ?::uuid)', [cursor.score, cursor.id]];
+    after = ['(m.score, m.id) < (?::numeric, ?::uuid)', [cursor.score, cursor.id]];
   } else if (input.cursor !== undefined) {
     const position = decodeCursor(input.cursor);
-    if (position) after = ['(created_at, id) < (?::timestamptz, ?::uuid)', [position.at.toISOString(), position.id]];
+    if (position) after = ['(m.created_at, m.id) < (?::timestamptz, ?::uuid)', [position.at.toISOString(), position.id]];
   }
 
-  const rows = await ctx.em.execute<Row[]>(
-    `select id, score::text as score
-       from (select p.id, p.created_at, ${score[0]} as score
+  const columns = matchColumns(ctx.services.orm);
+  const rows = await ctx.sql.query<Record<string, unknown> & { score: string | null }>({
+    sql: `select ${columns.sql}, m.score::text as score
+       from (select p.*, ${score[0]} as score
                from patient p
-              where ${conditions.map(([sql]) => sql).join(' and ')}) matches
+              where ${conditions.map(([sql]) => sql).join(' and ')}) m
       where ${after[0]}
-      order by ${q !== undefined ? 'score desc, id desc' : 'created_at desc, id desc'}
+      order by ${q !== undefined ? 'm.score desc, m.id desc' : 'm.created_at desc, m.id desc'}
       limit ?`,
-    [...score[1], ...conditions.flatMap(([, values]) => values), ...after[1], input.limit + 1],
-  );
-  const more = rows.length > input.limit;
-  const pageRows = more ? rows.slice(0, input.limit) : rows;
-  const patients = new Map(
-    (await ctx.em.find(Patient, { id: { $in: pageRows.map((row) => row.id) } })).map((patient) => [patient.id, patient]),
-  );
-  const items = pageRows.flatMap((row) => {
-    const patient = patients.get(row.id);
-    return patient ? [{ ...patientView(patient), matchScore: row.score === null ? null : Number(row.score) }] : [];
+    params: [...score[1], ...conditions.flatMap(([, values]) => values), ...after[1], input.limit + 1],
   });
-  const last = pageRows.at(-1);
-  const lastPatient = last ? patients.get(last.id) : undefined;
+  const more = rows.length > input.limit;
+  const page = (more ? rows.slice(0, input.limit) : rows).map((row) => ({ patient: columns.read(row), score: row.score }));
+  const items = page.map(({ patient, score }) => ({ ...patientView(patient), matchScore: score === null ? null : Number(score) }));
+  const last = page.at(-1);
   let nextCursor: string | null = null;
-  if (more && last && lastPatient) {
-    nextCursor = last.score !== null ? encodeScoreCursor({ score: last.score, id: last.id }) : encodeCursor({ at: lastPatient.createdAt, id: last.id });
+  if (more && last) {
+    nextCursor = last.score !== null ? encodeScoreCursor({ score: last.score, id: last.patient.id }) : encodeCursor({ at: last.patient.createdAt, id: last.patient.id });
   }
   return { items, nextCursor };
 }
