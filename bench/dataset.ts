@@ -4,7 +4,7 @@
  */
 
 const givenNames = ['Maria', 'James', 'Aisha', 'Tomás', 'Grace', 'Daniel', 'Sofia', 'Liam', 'Hannah', 'Noah', 'Yuki', 'Omar', 'Chloe', 'Ethan', 'Amara', 'Lucas', 'Priya', 'Samuel', 'Isabella', 'Benjamin', 'Elena', 'Mateo', 'Zara', 'Felix', 'Ines', 'Kofi', 'Leila', 'Marco', 'Nadia', 'Oscar', 'Paula', 'Ravi', 'Sara', 'Theo', 'Uma', 'Victor', 'Wen', 'Ximena', 'Yusuf', 'Zoe'];
-const familyNames = ['Gonzalez', 'Whitaker', 'Bello', 'Herrera', 'Kim', 'Okafor', 'Rossi', 'O’Brien', 'Schmidt', 'Cohen', 'Tanaka', 'Haddad', 'Martin', 'Brooks', 'Nwosu', 'Silva', 'Das', 'Fischer', 'Moreau', 'Adler', 'Novak', 'Larsen', 'Petrov', 'Quinn', 'Ramos', 'Sato', 'Taylor', 'Umar', 'Varga', 'Wagner'];
+export const familyNames = ['Gonzalez', 'Whitaker', 'Bello', 'Herrera', 'Kim', 'Okafor', 'Rossi', 'O’Brien', 'Schmidt', 'Cohen', 'Tanaka', 'Haddad', 'Martin', 'Brooks', 'Nwosu', 'Silva', 'Das', 'Fischer', 'Moreau', 'Adler', 'Novak', 'Larsen', 'Petrov', 'Quinn', 'Ramos', 'Sato', 'Taylor', 'Umar', 'Varga', 'Wagner'];
 
 /** The `index`th bench patient: name and birth date distinct from every other index below 1,200. */
 export function patientInput(index: number): Record<string, unknown> {

@@ -2,11 +2,10 @@ import type { Section } from '../section.js';
 import { agentTurns } from './agent-turns.js';
 import { embedding } from './embedding.js';
 import { notifications } from './notifications.js';
-import { queryCounts } from './query-counts.js';
 import { restLoad } from './rest-load.js';
 import { runnerCost } from './runner-cost.js';
 import { slotSearch } from './slot-search.js';
 import { vectorSearch } from './vector-search.js';
 
 /** Every section, in report order. A new section: a file here exporting a `Section`, added to this list. */
-export const sections: Section[] = [restLoad, runnerCost, slotSearch, queryCounts, agentTurns, notifications, embedding, vectorSearch];
+export const sections: Section[] = [restLoad, runnerCost, slotSearch, agentTurns, notifications, embedding, vectorSearch];
