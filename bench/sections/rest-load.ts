@@ -233,10 +233,18 @@ async function countStatements(database: BenchDatabase, routes: readonly (readon
   }
 }
 
-/** "select patient", "insert tool_run", "begin": the verb and the first table of a statement. */
+/**
+ * "select patient", "insert tool_run", "begin": what a statement does, to which table. A statement with
+ * CTEs is named by the write among them (the unflushed run log insert); a select by the first table
+ * of its own FROM, not of a subquery (a patient with its identifiers is "select patient").
+ */
 function describe(sql: string): string {
-  const text = sql.trim().replace(/^with\s+unflushed\s+as\s+\([^)]*\)\s*,?\s*/i, '');
+  const text = sql.trim();
+  const write = /\b(insert\s+into|update|delete\s+from)\s+"?(\w+)"?/i.exec(text);
+  if (/^with\b/i.test(text) && write) return `${write[1].split(/\s+/)[0].toLowerCase()} ${write[2]}`;
   const verb = (/^\w+/.exec(text)?.[0] ?? '?').toLowerCase();
-  const target = /\b(?:from|into|update|join)\s+"?(\w+)"?/i.exec(text)?.[1] ?? /^select\s+(\w+)\(/i.exec(text)?.[1];
-  return target ? `${verb} ${target}` : verb;
+  if (verb !== 'select') return write ? `${verb} ${write[2]}` : verb;
+  const outer = text.replace(/\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)/g, '()');
+  const table = /\bfrom\s+"?(\w+)"?/i.exec(outer)?.[1] ?? /^select\s+(\w+)\(/i.exec(text)?.[1];
+  return table ? `select ${table}` : 'select';
 }
