@@ -18,6 +18,8 @@ export function responseHeaders(): MiddlewareHandler {
   return (c, next) =>
     secure(c, async () => {
       await next();
-      if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
+      // On the answer's own headers: `c.header()` after the answer exists copies it into a new
+      // Response, which made the Node adapter build a web stream for every body.
+      if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', 'no-store');
     });
 }
