@@ -1,5 +1,5 @@
 import type { MetadataStorage } from '@mikro-orm/core';
-import { entityColumns } from '../../db/columns.js';
+import { entityColumns, perOrm } from '../../db/columns.js';
 import { insertRows, type Statement } from '../../db/statement.js';
 import { jobOfKeyWaiting } from '../../jobs/enqueue.js';
 import { Conversation } from '../conversations/entities.js';
@@ -88,22 +88,12 @@ export type TurnInputRow = { answered: AnsweredCommunication; conversation: Turn
 
 const LOCKED_PROPERTIES = ['handledBy', 'state', 'patientId', 'verifiedUntil'] as const;
 
-const buildTurnColumns = (orm: Metadata) => ({
+/** The select lists of the turn's statements, built once per ORM from the metadata. */
+const turnColumns = perOrm((orm) => ({
   answered: entityColumns(orm, Communication, { alias: 'm', prefix: 'm.', properties: ANSWERED_PROPERTIES }),
   conversation: entityColumns(orm, Conversation, { alias: 'c', prefix: 'c.', properties: TURN_CONVERSATION_PROPERTIES }),
   locked: entityColumns(orm, Conversation, { alias: 'c', prefix: '', properties: LOCKED_PROPERTIES }),
-});
-const turnColumnsByOrm = new WeakMap<Metadata, ReturnType<typeof buildTurnColumns>>();
-
-/** The select lists of the turn's statements, built once per ORM from the metadata. */
-function turnColumns(orm: Metadata): ReturnType<typeof buildTurnColumns> {
-  let known = turnColumnsByOrm.get(orm);
-  if (!known) {
-    known = buildTurnColumns(orm);
-    turnColumnsByOrm.set(orm, known);
-  }
-  return known;
-}
+}));
 
 /** What a turn starts from, in one query (a turn runs for every message): the message, its conversation, the clinic. */
 export function turnInput(orm: Metadata, ids: { tenantId: string; conversationId: string; messageId: string }): Statement {

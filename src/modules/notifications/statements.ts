@@ -1,5 +1,5 @@
 import type { MetadataStorage } from '@mikro-orm/core';
-import { entityColumns, type Columns } from '../../db/columns.js';
+import { entityColumns, perOrm } from '../../db/columns.js';
 import { insertRows, type Statement } from '../../db/statement.js';
 import { Appointment } from '../appointments/entities.js';
 import { Communication, type CommunicationStatus } from '../communications/entities.js';
@@ -37,17 +37,8 @@ const buildDispatchColumns = (orm: Metadata) => ({
   patient: entityColumns(orm, Patient, { alias: 'p', prefix: 'p.', properties: ['status', 'mergedIntoId', 'phone', 'email'] as const }),
   appointment: entityColumns(orm, Appointment, { alias: 'a', prefix: 'a.', properties: ['status', 'startAt'] as const }),
 });
-type DispatchColumns = ReturnType<typeof buildDispatchColumns>;
-const dispatchColumnsByOrm = new WeakMap<Metadata, DispatchColumns>();
-
-function dispatchColumns(orm: Metadata): DispatchColumns {
-  let known = dispatchColumnsByOrm.get(orm);
-  if (!known) {
-    known = buildDispatchColumns(orm);
-    dispatchColumnsByOrm.set(orm, known);
-  }
-  return known;
-}
+/** The select lists of a dispatch's statements, built once per ORM from the metadata. */
+const dispatchColumns = perOrm(buildDispatchColumns);
 
 /**
  * Everything the send-time checks of a batch of notifications read, in one query, with the
@@ -137,16 +128,7 @@ const ALL_PROPERTIES = [
   'id', 'tenantId', 'patientId', 'channel', 'purpose', 'communicationId', 'templateId', 'templateVersion', 'appointmentId', 'appointmentStartsAt', 'sendAt',
   'dedupeKey', 'batchId', 'state', 'skipReason', 'dispatchedAt', 'createdAt', 'updatedAt',
 ] as const;
-const columnsByOrm = new WeakMap<Metadata, Columns<Notification, (typeof ALL_PROPERTIES)[number]>>();
-
-function notificationColumns(orm: Metadata): Columns<Notification, (typeof ALL_PROPERTIES)[number]> {
-  let known = columnsByOrm.get(orm);
-  if (!known) {
-    known = entityColumns(orm, Notification, { alias: 'n', prefix: 'n.', properties: ALL_PROPERTIES });
-    columnsByOrm.set(orm, known);
-  }
-  return known;
-}
+const notificationColumns = perOrm((orm) => entityColumns(orm, Notification, { alias: 'n', prefix: 'n.', properties: ALL_PROPERTIES }));
 
 /** The derived status (see `derivedStatus`), in SQL. */
 const STATUS = `case when n.state = 'dispatched' then m.status else n.state end`;
