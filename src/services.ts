@@ -38,6 +38,7 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
     close: async () => {
       await services.jobs.stop();
       services.email.close();
+      await services.embedder.close();
       await database.close();
     },
   };

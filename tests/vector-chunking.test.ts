@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chunkText } from '../src/modules/vector/chunking.js';
-import { estimateTokens } from '../src/modules/vector/local-embedder.js';
+import { estimateTokens } from '../src/modules/vector/tokens.js';
 
 /** One token per word or punctuation mark, like the estimate before a tokenizer is loaded. */
 const words = async (text: string) => estimateTokens(text);

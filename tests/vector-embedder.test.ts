@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { EMBEDDING_DIMENSIONS, EmbeddingUnavailable, type Embedder } from '../src/modules/vector/embedder.js';
 import { fetchWithAnswerTimeout } from '../src/modules/vector/hub-fetch.js';
-import { createEmbedder, estimateTokens } from '../src/modules/vector/local-embedder.js';
+import { createEmbedder } from '../src/modules/vector/local-embedder.js';
+import { estimateTokens } from '../src/modules/vector/tokens.js';
 import { buildTestEmbeddingModel, TEST_MODEL_ID, testEmbedder } from './support/embedding-model.js';
 
 const TEXTS = [

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCaller } from '../src/agent/tool-caller.js';
 import { receiveInbound } from '../src/modules/communications/inbound.js';
-import { backfillAtStart } from '../src/modules/vector/embedding.js';
+import { backfillAtStart, embedPending } from '../src/modules/vector/embedding.js';
 import { ingestArticles } from '../src/modules/vector/ingest-articles.js';
 import { runOperation } from '../src/tools/runner.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
@@ -232,6 +232,36 @@ describe('articles in bulk (npm run ingest)', () => {
     // Every stored chunk has its vector when the database stores vectors, and none waits for a backfill.
     expect(of('knowledge')).toMatchObject(stats.pgvector ? { chunks: 3, withVectors: 3, withoutVectors: 0 } : { chunks: 3, withVectors: 0 });
     expect((await search(other, 'where is the garage entrance')).results[0].source.title).toBe('Parking');
+  });
+});
+
+describe('embedding waiting chunks', () => {
+  it('embeds every chunk exactly once over many batches, reading the next batch while the model embeds one', async () => {
+    const other = await harness.newTenant();
+    const sentence = (index: number) => `Sentence ${index} tells the patient about parking, payments, vaccines and the opening hours of the clinic on weekdays.`;
+    const text = Array.from({ length: 120 }, (_, index) => sentence(index)).join(' ');
+    // Stored through the operation, which leaves the vectors to a backfill (not run here).
+    await other.call('POST', `${VECTOR_BASE}/ingest/knowledge`, { title: 'Long article', text });
+    const { stats, of } = await chunkCounts(other);
+    const chunks = of('knowledge').chunks;
+    expect(chunks).toBeGreaterThan(8);
+    const calls: string[][] = [];
+    const model = harness.services.embedder;
+    const counting = { ...model, embed: (texts: readonly string[]) => (calls.push([...texts]), model.embed(texts)) };
+    // Batches of 4 (PRM_EMBEDDING_BATCH 1, read four at a time): several reads and writes overlap the model.
+    const services = { ...harness.services, embedder: counting, config: { ...harness.services.config, embedding: { ...harness.services.config.embedding, batchSize: 1 } } };
+    const embedded = await embedPending(services, other.tenant.id);
+    if (!stats.pgvector) {
+      expect(embedded).toBe(0);
+      return;
+    }
+    expect(embedded).toBe(chunks);
+    expect(calls.every((batch) => batch.length <= 4)).toBe(true);
+    expect(calls.flat()).toHaveLength(chunks);
+    expect(new Set(calls.flat()).size).toBe(chunks);
+    expect(of('knowledge')).toMatchObject({ chunks });
+    expect((await chunkCounts(other)).of('knowledge')).toMatchObject({ chunks, withVectors: chunks, withoutVectors: 0 });
+    expect(await embedPending(services, other.tenant.id)).toBe(0);
   });
 });
 

@@ -23,7 +23,7 @@ const QUERIES = 200;
 const WARM_UP = 20;
 const RECALL_QUERIES = 100;
 const INGEST_ARTICLES = 40;
-const GOALS = { p95At10k: 20, p95At100k: 50, recall: 0.95, ingestion: 200 };
+const GOALS = { p95At10k: 20, p95At100k: 50, recall: 0.95, ingestion: 200, ingestionOfModel: 0.85 };
 
 /** A seeded generator, so every run searches the same data. */
 function random(seed: number) {
@@ -84,6 +84,7 @@ function benchQueryEmbedder(model: Embedder | undefined, vectors: ReadonlyMap<st
         return vector;
       });
     },
+    close: async () => {},
   };
 }
 
@@ -141,18 +142,34 @@ async function exactNearest(services: Services, tenantId: string, vector: Float3
 
 const measure = (call: () => Promise<unknown>): Promise<Summary> => timeCalls(call, { runs: QUERIES, warmUp: WARM_UP });
 
-/** Ingestion as `npm run ingest` does it (ingestArticles: `ingest_knowledge`, then the embedding of the chunks): the model is needed. */
-async function ingestionRate(services: Services, caller: Caller, model: Embedder): Promise<{ chunks: number; seconds: number }> {
+/**
+ * Ingestion as `npm run ingest` does it (ingestArticles: `ingest_knowledge`, then the embedding of the
+ * chunks), and the same model alone on the same chunks' texts (read back), batched as embedPending
+ * batches them: what the pipeline's rate is compared with. The model is warmed up first.
+ */
+async function ingestionRate(services: Services, caller: Caller, model: Embedder): Promise<{ chunks: number; seconds: number; modelAloneSeconds: number }> {
   const rng = random(7);
   const sentence = () => Array.from({ length: 20 }, () => `word${Math.floor(rng.uniform() * 500)}`).join(' ');
   const articles = Array.from({ length: INGEST_ARTICLES }, (_, index) => ({ name: `article-${index}`, title: `Article ${index}`, text: Array.from({ length: 24 }, () => `${sentence()}.`).join(' ') }));
+  await model.embed(articles.slice(0, 8).map((article) => article.text.slice(0, 600)));
   const started = performance.now();
   let chunks = 0;
   await ingestArticles({ ...services, embedder: model }, caller, articles, (outcome) => {
     if (!outcome.ok) throw new Error(`ingesting ${outcome.name} failed: ${outcome.error.message}`);
     chunks += outcome.ingested.chunks;
   });
-  return { chunks, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  const texts = (
+    await services.orm.em.fork().execute<{ text: string }[]>(
+      `select c.text from text_chunk c join knowledge_source k on k.id = c.source_id where c.tenant_id = ? and k.title like 'Article %' order by c.created_at, c.id`,
+      [caller.tenant.id],
+    )
+  ).map((row) => row.text);
+  if (texts.length !== chunks) throw new Error(`ingestion stored ${chunks} chunks, ${texts.length} found`);
+  const batch = services.config.embedding.batchSize * 4;
+  const alone = performance.now();
+  for (let start = 0; start < texts.length; start += batch) await model.embed(texts.slice(start, start + batch));
+  return { chunks, seconds, modelAloneSeconds: (performance.now() - alone) / 1000 };
 }
 
 /** The section, with the embedding model (given its threads) it measures ingestion and query embedding with. */
@@ -164,7 +181,7 @@ export function vectorSearchSection(loadModel: (threads: number) => Promise<Embe
       `${count(SIZES[0])} then ${count(SIZES[1])} chunks of 40 words in ${CLUSTERS} clusters (clustered normalized vectors, topic words in the text), ` +
       `inserted in batches with the HNSW index built afterwards. ${QUERIES} queries after ${WARM_UP} of warm-up, hybrid (full-text and HNSW fused by RRF) and vector-only. ` +
       `Recall@10: ${RECALL_QUERIES} vector-only searches against an exact scan (index off) on the same data. ` +
-      `Ingestion: ${INGEST_ARTICLES} articles through \`ingest_knowledge\` (chunking, storing) and the embedding of their chunks, with the production embedder (PRM_EMBEDDING_MODEL_PATH) on every core, as \`npm run ingest\` runs; queries are embedded with ${SERVING_THREADS} thread(s), as a serving process does. ` +
+      `Ingestion: ${INGEST_ARTICLES} articles through \`ingest_knowledge\` (chunking, storing) and the embedding of their chunks, with the production embedder (PRM_EMBEDDING_MODEL_PATH) on every core, as \`npm run ingest\` runs, into the 100,000 chunks and their HNSW index; then the same model alone on the same chunks' texts, in the same batches; queries are embedded with ${SERVING_THREADS} thread(s), as a serving process does. ` +
       'The server has no pgvector here, so the section runs on the embedded database only.',
     async run(database, progress) {
       const opened = await openInProcess(database);
@@ -223,8 +240,15 @@ export function vectorSearchSection(loadModel: (threads: number) => Promise<Embe
           progress('vector search: ingestion rate');
           const ingested = await ingestionRate(services, caller, (await loadModel(availableParallelism())) ?? model);
           const perSecond = ingested.chunks / ingested.seconds;
-          rows.push({ label: `Ingestion: ${count(ingested.chunks)} chunks, chunked, stored and embedded`, value: rate(perSecond) });
-          goals.push({ goal: 'Ingestion rate (8-bit model)', target: `≥ ${GOALS.ingestion} chunks/s`, measured: rate(perSecond), met: perSecond >= GOALS.ingestion });
+          const modelAlone = ingested.chunks / ingested.modelAloneSeconds;
+          rows.push(
+            { label: `Ingestion: ${count(ingested.chunks)} chunks, chunked, stored and embedded`, value: rate(perSecond) },
+            { label: `The model alone on the same ${count(ingested.chunks)} chunks' texts`, value: rate(modelAlone) },
+          );
+          goals.push(
+            { goal: 'Ingestion rate (8-bit model)', target: `≥ ${GOALS.ingestion} chunks/s`, measured: rate(perSecond), met: perSecond >= GOALS.ingestion },
+            { goal: 'Ingestion rate / the model alone on the same texts', target: `≥ ${GOALS.ingestionOfModel}`, measured: (perSecond / modelAlone).toFixed(2), met: perSecond / modelAlone >= GOALS.ingestionOfModel },
+          );
         }
         return { rows, goals, notes: model ? [] : ['no embedding model could be loaded (set PRM_EMBEDDING_MODEL_PATH): search times exclude the query embedding, ingestion was not measured.'] };
       } finally {

@@ -39,6 +39,8 @@ export interface Embedder {
    * estimate from words and punctuation. Never throws.
    */
   countTokens(text: string): Promise<number>;
+  /** Stops the model's thread; a later call loads it again. */
+  close(): Promise<void>;
 }
 
 export class EmbeddingUnavailable extends Error {

@@ -11,31 +11,50 @@ export const vectorLiteral = (vector: Float32Array): string => `[${Array.from(ve
 
 /**
  * Embeds the tenant's chunks that have no vector yet (only those of `sourceIds` when given), a batch
- * at a time: each batch is read, embedded with no transaction open, and written in one statement.
- * Returns how many chunks got their vector. Throws `EmbeddingUnavailable` when there is no model.
+ * at a time with no transaction open, in a pipeline: while the model embeds a batch (on its own
+ * threads), the batch before it is written (one statement) and the next one is read, so the model
+ * waits for the database only for the first batch. Returns how many chunks got their vector. Throws
+ * `EmbeddingUnavailable` when there is no model.
  */
 export async function embedPending(services: Services, tenantId: string, options: { sourceIds?: string[] } = {}): Promise<number> {
   if (!(await vectorStorage(services.orm.em.fork()))) return 0;
   const em = services.orm.em.fork();
   const batchSize = services.config.embedding.batchSize * 4;
-  let embedded = 0;
-  for (;;) {
-    const rows = await em.execute<{ id: string; text: string }[]>(
-      `select id, text from text_chunk where tenant_id = ? and embedding is null ${options.sourceIds ? 'and source_id = any(?::uuid[])' : ''}
+  // A batch being embedded still has no vectors: the next read leaves it out.
+  const read = (embedding: readonly ChunkText[]) =>
+    em.execute<ChunkText[]>(
+      `select id, text from text_chunk where tenant_id = ? and embedding is null and id <> all(?::uuid[]) ${options.sourceIds ? 'and source_id = any(?::uuid[])' : ''}
         order by created_at, id limit ?`,
-      options.sourceIds ? [tenantId, `{${options.sourceIds.join(',')}}`, batchSize] : [tenantId, batchSize],
+      [tenantId, `{${embedding.map((row) => row.id).join(',')}}`, ...(options.sourceIds ? [`{${options.sourceIds.join(',')}}`] : []), batchSize],
     );
-    if (rows.length === 0) return embedded;
-    const vectors = await services.embedder.embed(rows.map((row) => row.text));
+  const write = async (rows: readonly ChunkText[], vectors: readonly Float32Array[]) => {
     const values = rows.map(() => '(?::uuid, ?)').join(', ');
     await em.execute(
       `update text_chunk c set embedding = v.embedding::vector from (values ${values}) v(id, embedding) where c.tenant_id = ? and c.id = v.id`,
       [...rows.flatMap((row, index) => [row.id, vectorLiteral(vectors[index])]), tenantId],
       'run',
     );
-    embedded += rows.length;
+  };
+  let embedded = 0;
+  let writing: Promise<void> = Promise.resolve();
+  let rows = await read([]);
+  try {
+    while (rows.length > 0) {
+      const embedding = services.embedder.embed(rows.map((row) => row.text));
+      embedding.catch(() => {}); // awaited below, after the database work it overlaps
+      await writing;
+      const next = await read(rows);
+      const vectors = await embedding;
+      writing = write(rows, vectors);
+      embedded += rows.length;
+      rows = next;
+    }
+  } finally {
+    await writing;
   }
+  return embedded;
 }
+type ChunkText = { id: string; text: string };
 
 /**
  * Asks for a backfill of the tenant's missing vectors, in the caller's unit of work, unless one is

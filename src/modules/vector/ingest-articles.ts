@@ -11,9 +11,10 @@ export type ArticleOutcome = { name: string } & ({ ok: true; ingested: z.output<
 
 /**
  * Ingests articles as knowledge through `ingest_knowledge` (each one in the run log) and embeds their
- * chunks, in a two-stage pipeline: while the model embeds one article's chunks (on its own threads),
- * the next article is read, chunked and stored. Without a model the chunks wait for the backfill.
- * `onOutcome` hears of each article once it is stored (its chunks may still be embedding).
+ * chunks while the next articles are read, chunked and stored: the embedding takes every article
+ * stored since it last began, so the model's batches fill (see embedPending). Without a model the
+ * chunks wait for the backfill. `onOutcome` hears of each article once it is stored (its chunks may
+ * still be embedding).
  */
 export async function ingestArticles(
   services: Services,
@@ -21,20 +22,28 @@ export async function ingestArticles(
   articles: Iterable<Article> | AsyncIterable<Article>,
   onOutcome: (outcome: ArticleOutcome) => void = () => {},
 ): Promise<void> {
-  let embedding: Promise<void> = Promise.resolve();
-  for await (const article of articles) {
-    const outcome = await runOperation(services, caller, { tool: 'ingest_knowledge', input: { title: article.title, text: article.text } });
-    if (!outcome.ok) {
-      onOutcome({ name: article.name, ok: false, error: outcome.error });
-      continue;
+  const waiting: string[] = [];
+  let embedding: Promise<void> | null = null;
+  const embedWaiting = async () => {
+    while (waiting.length > 0) await embedOrDefer(services, caller.tenant.id, waiting.splice(0));
+    embedding = null;
+  };
+  try {
+    for await (const article of articles) {
+      const outcome = await runOperation(services, caller, { tool: 'ingest_knowledge', input: { title: article.title, text: article.text } });
+      if (!outcome.ok) {
+        onOutcome({ name: article.name, ok: false, error: outcome.error });
+        continue;
+      }
+      const ingested = IngestOutput.parse(outcome.output);
+      if (!ingested.skipped) {
+        waiting.push(ingested.sourceId);
+        embedding ??= embedWaiting();
+        embedding.catch(() => {}); // awaited below; this only keeps a failure meanwhile from counting as unhandled
+      }
+      onOutcome({ name: article.name, ok: true, ingested });
     }
-    const ingested = IngestOutput.parse(outcome.output);
-    if (!ingested.skipped) {
-      await embedding; // one article embeds at a time: the model has every thread
-      embedding = embedOrDefer(services, caller.tenant.id, [ingested.sourceId]);
-      embedding.catch(() => {}); // awaited below; this only keeps a failure meanwhile from counting as unhandled
-    }
-    onOutcome({ name: article.name, ok: true, ingested });
+  } finally {
+    await embedding;
   }
-  await embedding;
 }
