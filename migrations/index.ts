@@ -9,6 +9,7 @@ import { Migration20261201020000_conversation_history_from } from './Migration20
 import { Migration20261202000000_message_templates } from './Migration20261202000000_message_templates.js';
 import { Migration20261206000000_communications } from './Migration20261206000000_communications.js';
 import { Migration20261207000000_notifications } from './Migration20261207000000_notifications.js';
+import { Migration20261208000000_event_feed } from './Migration20261208000000_event_feed.js';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const migrationsList = [
@@ -23,4 +24,5 @@ export const migrationsList = [
   { name: 'Migration20261202000000_message_templates', class: Migration20261202000000_message_templates },
   { name: 'Migration20261206000000_communications', class: Migration20261206000000_communications },
   { name: 'Migration20261207000000_notifications', class: Migration20261207000000_notifications },
+  { name: 'Migration20261208000000_event_feed', class: Migration20261208000000_event_feed },
 ];

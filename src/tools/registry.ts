@@ -7,6 +7,7 @@ import { patientOperations } from '../modules/patients/operations.js';
 import { templateOperations } from '../modules/templates/operations.js';
 import { ticketOperations } from '../modules/tickets/operations.js';
 import { vectorOperations } from '../modules/vector/operations.js';
+import { webhookOperations } from '../modules/webhooks/operations.js';
 import type { Operation } from './operation.js';
 import { createRegistry } from './runner.js';
 
@@ -21,6 +22,7 @@ export const allOperations: readonly Operation[] = [
   ...notificationOperations,
   ...agentOperations,
   ...vectorOperations,
+  ...webhookOperations,
 ];
 
 export const registry = createRegistry(allOperations);
