@@ -10,6 +10,7 @@ import { Migration20261202000000_message_templates } from './Migration2026120200
 import { Migration20261206000000_communications } from './Migration20261206000000_communications.js';
 import { Migration20261207000000_notifications } from './Migration20261207000000_notifications.js';
 import { Migration20261208000000_event_feed } from './Migration20261208000000_event_feed.js';
+import { Migration20261208010000_webhook_endpoints } from './Migration20261208010000_webhook_endpoints.js';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const migrationsList = [
@@ -25,4 +26,5 @@ export const migrationsList = [
   { name: 'Migration20261206000000_communications', class: Migration20261206000000_communications },
   { name: 'Migration20261207000000_notifications', class: Migration20261207000000_notifications },
   { name: 'Migration20261208000000_event_feed', class: Migration20261208000000_event_feed },
+  { name: 'Migration20261208010000_webhook_endpoints', class: Migration20261208010000_webhook_endpoints },
 ];

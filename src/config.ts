@@ -49,6 +49,7 @@ const ConfigSchema = z.object({
   PRM_RATE_LIMIT_ADDRESS_REQUESTS: z.coerce.number().int().min(1).default(200),
   PRM_RATE_LIMIT_ADDRESS_FAILURES: z.coerce.number().int().min(1).default(30),
   PRM_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  PRM_WEBHOOK_ALLOWED_HOSTS: optionalText,
   SMTP_URL: optionalText.pipe(z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional()),
   SMTP_FROM: optionalText.pipe(z.string().regex(SENDER, 'must be one address, "Name <address>" or "address"').optional()),
 }).superRefine((env, context) => {
@@ -115,6 +116,8 @@ export type Config = {
    * Absent: email is not configured.
    */
   email: { smtpUrl: string; from: string } | undefined;
+  /** Webhook hosts allowed although they resolve to a loopback or private address (a local n8n), lower case. */
+  webhooks: { allowedHosts: string[] };
 };
 
 export type RateLimitSettings = {
@@ -179,5 +182,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     trustedProxyHops: env.PRM_TRUSTED_PROXY_HOPS,
     email: env.SMTP_URL && env.SMTP_FROM ? { smtpUrl: env.SMTP_URL, from: env.SMTP_FROM } : undefined,
+    webhooks: { allowedHosts: (env.PRM_WEBHOOK_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().replace(/^\[|\]$/g, '').toLowerCase()).filter(Boolean) },
   };
 }

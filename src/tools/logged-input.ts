@@ -14,6 +14,12 @@ import type { Operation } from './operation.js';
 /** A secret in input: never logged, and marked `writeOnly` in the tool's JSON Schema. */
 export const Secret = z.string().meta({ writeOnly: true });
 
+/**
+ * A secret in an answer (a webhook endpoint's signing secret): the caller sees it in this answer only.
+ * The run log keeps "[redacted]", so a replay by idempotency key does not show it again either.
+ */
+export const ShownOnce = z.string().meta({ readOnly: true, 'x-shown-once': true });
+
 /** Names of fields that hold a secret wherever they appear. */
 export const SECRET_NAME = /pass(word|phrase)?$|secret|token|api[-_]?key|authorization|credential|private[-_]?key/i;
 export const REDACTED = '[redacted]';
@@ -22,6 +28,7 @@ export const MAX_LOGGED_REFUSAL = 4_096;
 const PREFIX_CHARACTERS = 2_048;
 
 const declaredSecrets = new WeakMap<Operation, ReadonlySet<string>>();
+const shownOnceFields = new WeakMap<Operation, ReadonlySet<string>>();
 
 /** The schema inside optional/nullable/default wrappers, where `.meta()` was put. */
 function unwrapped(schema: z.ZodType): z.ZodType {
@@ -42,6 +49,24 @@ function secretFields(operation: Operation | undefined): ReadonlySet<string> {
     declaredSecrets.set(operation, known);
   }
   return known;
+}
+
+/** The operation's output fields declared `ShownOnce`; read once per operation. */
+function shownOnce(operation: Operation): ReadonlySet<string> {
+  let known = shownOnceFields.get(operation);
+  if (!known) {
+    const shape = ('shape' in operation.output ? operation.output.shape : {}) as Record<string, z.ZodType>;
+    known = new Set(Object.keys(shape).filter((key) => z.globalRegistry.get(shape[key])?.['x-shown-once'] === true));
+    shownOnceFields.set(operation, known);
+  }
+  return known;
+}
+
+/** A succeeded call's output as the run log keeps it: its `ShownOnce` fields redacted. */
+export function loggableOutput(operation: Operation, output: unknown): unknown {
+  const secrets = shownOnce(operation);
+  if (secrets.size === 0 || output === null || typeof output !== 'object') return output;
+  return Object.fromEntries(Object.entries(output).map(([key, value]) => [key, secrets.has(key) ? REDACTED : value]));
 }
 
 function copy(value: unknown, depth: number, isSecret: (key: string, depth: number) => boolean): unknown {

@@ -9,7 +9,7 @@ import { newId } from '../ids.js';
 import { bindSubject, refusal } from './access.js';
 import type { Operation } from './operation.js';
 import { inputTextProblems, storableText, textProblem } from './input-text.js';
-import { boundedInput, loggableInput } from './logged-input.js';
+import { boundedInput, loggableInput, loggableOutput } from './logged-input.js';
 import { stableJson } from './stable-json.js';
 import { insertToolRun, ToolRun, type ToolRunStatus } from './tool-run.js';
 
@@ -145,7 +145,7 @@ async function execute(
   // A read has nothing to write: no flush, whose change-set computation walks every entity it loaded.
   if (!operation.annotations.readOnly) await ctx.em.flush();
   const output = operation.output.parse(result);
-  await insertToolRun(ctx.sql, services.orm, log.row('succeeded', { input, output }));
+  await insertToolRun(ctx.sql, services.orm, log.row('succeeded', { input, output: loggableOutput(operation, output) }));
   return output;
 }
 

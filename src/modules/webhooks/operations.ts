@@ -1,9 +1,24 @@
+import { z } from 'zod';
+import { Id } from '../../schema.js';
 import { defineOperation } from '../../tools/operation.js';
+import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint } from './endpoints.js';
 import { listEvents } from './events.js';
-import { ListEventsInput, ListEventsOutput } from './schema.js';
+import {
+  CreateEndpointInput,
+  EndpointIdInput,
+  EndpointView,
+  EndpointWithSecret,
+  ListEndpointsOutput,
+  ListEventsInput,
+  ListEventsOutput,
+  UpdateEndpointInput,
+} from './schema.js';
 
 const tag = 'events';
+const webhookTag = 'webhooks';
 const staff = { roles: ['staff'] } as const;
+/** Admin keys only: an endpoint sends the clinic's events out of the service. */
+const adminOnly = { roles: [] } as const;
 
 export const webhookOperations = [
   defineOperation({
@@ -21,4 +36,79 @@ export const webhookOperations = [
     http: { method: 'get', path: '/events' },
     run: (ctx, input) => listEvents(ctx, input),
   }),
+  defineOperation({
+    name: 'create_webhook_endpoint',
+    title: 'Create a webhook endpoint',
+    description:
+      'Subscribes a URL to the clinic’s events (appointment.*, ticket.created, *). Deliveries are signed (Standard Webhooks) with the secret in this answer, which is shown only here. ' +
+      'A URL on a loopback, private or link-local network is refused unless its host is allowed by PRM_WEBHOOK_ALLOWED_HOSTS.',
+    tag: webhookTag,
+    input: CreateEndpointInput,
+    output: EndpointWithSecret,
+    annotations: { readOnly: false, destructive: false, idempotent: false },
+    access: adminOnly,
+    http: { method: 'post', path: '/webhooks/endpoints', status: 201 },
+    run: (ctx, input) => createEndpoint(ctx, input),
+  }),
+  defineOperation({
+    name: 'list_webhook_endpoints',
+    title: 'List webhook endpoints',
+    description: 'The clinic’s webhook endpoints, oldest first (without their secrets).',
+    tag: webhookTag,
+    input: z.strictObject({}),
+    output: ListEndpointsOutput,
+    annotations: { readOnly: true, destructive: false, idempotent: true },
+    access: adminOnly,
+    http: { method: 'get', path: '/webhooks/endpoints' },
+    run: (ctx) => listEndpoints(ctx),
+  }),
+  defineOperation({
+    name: 'get_webhook_endpoint',
+    title: 'Get a webhook endpoint',
+    description: 'One webhook endpoint (without its secret).',
+    tag: webhookTag,
+    input: EndpointIdInput,
+    output: EndpointView,
+    annotations: { readOnly: true, destructive: false, idempotent: true },
+    access: adminOnly,
+    http: { method: 'get', path: '/webhooks/endpoints/{id}' },
+    run: (ctx, input) => getEndpoint(ctx, input.id),
+  }),
+  defineOperation({
+    name: 'update_webhook_endpoint',
+    title: 'Update a webhook endpoint',
+    description: 'Changes the URL (checked again), the event types, the description, or turns it off and on. Only the fields given change.',
+    tag: webhookTag,
+    input: UpdateEndpointInput,
+    output: EndpointView,
+    annotations: { readOnly: false, destructive: false, idempotent: true },
+    access: adminOnly,
+    http: { method: 'patch', path: '/webhooks/endpoints/{id}' },
+    run: (ctx, input) => updateEndpoint(ctx, input),
+  }),
+  defineOperation({
+    name: 'delete_webhook_endpoint',
+    title: 'Delete a webhook endpoint',
+    description: 'Deletes the endpoint: nothing more is delivered to it.',
+    tag: webhookTag,
+    input: EndpointIdInput,
+    output: z.object({ id: Id, deleted: z.literal(true) }),
+    annotations: { readOnly: false, destructive: true, idempotent: false },
+    access: adminOnly,
+    http: { method: 'delete', path: '/webhooks/endpoints/{id}' },
+    run: (ctx, input) => deleteEndpoint(ctx, input.id),
+  }),
+  defineOperation({
+    name: 'rotate_webhook_secret',
+    title: 'Rotate a webhook endpoint’s secret',
+    description: 'Makes a new signing secret, shown only in this answer; for 24 hours deliveries carry a signature with the old secret too, so the receiver can switch.',
+    tag: webhookTag,
+    input: EndpointIdInput,
+    output: EndpointWithSecret,
+    annotations: { readOnly: false, destructive: false, idempotent: false },
+    access: adminOnly,
+    http: { method: 'post', path: '/webhooks/endpoints/{id}/rotate-secret' },
+    run: (ctx, input) => rotateSecret(ctx, input.id),
+  }),
 ];
+

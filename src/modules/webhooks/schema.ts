@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { pageInput } from '../../db/pagination.js';
 import { Id, InstantInput, Timestamp } from '../../schema.js';
+import { ShownOnce } from '../../tools/logged-input.js';
+import { endpointKinds } from './entities.js';
 
 /** An event type (`appointment.booked`) or a family of them (`appointment.*`). */
 export const EventTypePattern = z
@@ -35,3 +37,46 @@ export const ListEventsOutput = z.object({
     .describe('Where this page ended: pass it as `cursor` for the next page, now or later (polling). Null only when nothing was found and no cursor was given.'),
   more: z.boolean().describe('Whether more events are waiting right now after this page.'),
 });
+
+const EventTypes = z.array(EventTypePattern).min(1).max(50).describe('The event types it receives: exact (appointment.booked), a family (appointment.*) or every event (*).');
+const EndpointUrl = z.string().trim().min(1).max(2_000).describe('Where deliveries are POSTed (http or https). An address on a loopback, private or link-local network is refused unless its host is in PRM_WEBHOOK_ALLOWED_HOSTS.');
+const EndpointId = Id.describe('The endpoint id.');
+
+export const EndpointView = z.object({
+  id: Id,
+  kind: z.enum(endpointKinds).describe('standard: Standard Webhooks deliveries; n8n: the same, for an n8n Webhook node.'),
+  url: z.string(),
+  description: z.string().nullable(),
+  eventTypes: z.array(z.string()),
+  enabled: z.boolean(),
+  disabledReason: z.string().nullable().describe('Why the service turned it off, if it did.'),
+  previousSecretValidUntil: Timestamp.nullable().describe('After a rotation: until when deliveries are also signed with the old secret.'),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type EndpointView = z.infer<typeof EndpointView>;
+
+/** The endpoint with its signing secret: answered once, when it is made or rotated, and never logged. */
+export const EndpointWithSecret = EndpointView.extend({
+  secret: ShownOnce.describe('The signing secret (whsec_…): shown only in this answer. Verify deliveries with it (Standard Webhooks).'),
+});
+
+export const CreateEndpointInput = z.strictObject({
+  url: EndpointUrl,
+  eventTypes: EventTypes,
+  kind: z.enum(endpointKinds).default('standard'),
+  description: z.string().trim().max(500).optional(),
+  enabled: z.boolean().default(true),
+});
+
+export const EndpointIdInput = z.strictObject({ id: EndpointId });
+
+export const UpdateEndpointInput = z.strictObject({
+  id: EndpointId,
+  url: EndpointUrl.optional(),
+  eventTypes: EventTypes.optional(),
+  description: z.string().trim().max(500).nullable().optional(),
+  enabled: z.boolean().optional().describe('false stops deliveries; true turns it back on (and clears why the service turned it off).'),
+});
+
+export const ListEndpointsOutput = z.object({ items: z.array(EndpointView) });

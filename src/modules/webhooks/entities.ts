@@ -1,0 +1,29 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { tenantFilter, tenantOwnedProperties } from '../../db/base.js';
+
+export const endpointKinds = ['standard', 'n8n'] as const;
+
+/**
+ * Where the clinic's events are pushed: a URL, the event types it wants (`appointment.*`, `*`), and the
+ * secret its deliveries are signed with (Standard Webhooks). A rotated secret keeps signing beside the
+ * new one until `previousSecretUntil`, so a receiver can switch without missing a delivery.
+ */
+export const WebhookEndpoint = defineEntity({
+  name: 'WebhookEndpoint',
+  tableName: 'webhook_endpoint',
+  filters: tenantFilter,
+  properties: {
+    ...tenantOwnedProperties(),
+    kind: p.enum([...endpointKinds]),
+    url: p.text(),
+    description: p.text().nullable(),
+    eventTypes: p.array<string>(),
+    enabled: p.boolean(),
+    secret: p.text(),
+    previousSecret: p.text().nullable(),
+    previousSecretUntil: p.datetime().nullable(),
+    /** Why it was turned off, when the service did it (deliveries failing for 5 days). */
+    disabledReason: p.text().nullable(),
+  },
+});
+export type WebhookEndpoint = InferEntity<typeof WebhookEndpoint>;
