@@ -10,7 +10,7 @@ import { Communication, CommunicationStatusReport } from '../modules/communicati
 import { KnowledgeSource, TextChunk } from '../modules/vector/entities.js';
 import { MessageTemplate, MessageTemplateVersion } from '../modules/templates/entities.js';
 import { Notification, SendPace } from '../modules/notifications/entities.js';
-import { WebhookEndpoint } from '../modules/webhooks/entities.js';
+import { WebhookAttempt, WebhookEndpoint } from '../modules/webhooks/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
 export const entities = [
@@ -40,6 +40,7 @@ export const entities = [
   KnowledgeSource,
   MessageTemplate,
   WebhookEndpoint,
+  WebhookAttempt,
   MessageTemplateVersion,
   Notification,
   SendPace,

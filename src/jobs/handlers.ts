@@ -6,6 +6,7 @@ import { DISPATCH_JOB } from '../modules/notifications/jobs.js';
 import { REMINDERS_JOB } from '../modules/reminders/subscriptions.js';
 import { syncReminders } from '../modules/reminders/sync.js';
 import { vectorJobHandlers } from '../modules/vector/jobs.js';
+import { DELIVER_WEBHOOK_JOB, deliverWebhook } from '../modules/webhooks/delivery.js';
 import type { JobHandler } from './worker.js';
 
 /** Every job kind and the function that runs it. */
@@ -14,5 +15,6 @@ export const jobHandlers: Readonly<Record<string, JobHandler>> = {
   [DELIVER_JOB]: deliverCommunication,
   [DISPATCH_JOB]: dispatchNotification,
   [REMINDERS_JOB]: syncReminders,
+  [DELIVER_WEBHOOK_JOB]: deliverWebhook,
   ...vectorJobHandlers,
 };

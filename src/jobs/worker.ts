@@ -23,6 +23,17 @@ export type JobContext = {
 };
 export type JobHandler = (context: JobContext) => Promise<void>;
 
+/** Thrown by a handler whose job should run again after `delayMs` (its own schedule), not the worker's backoff. */
+export class RetryAfter extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryAfter';
+  }
+}
+
 type Row = {
   id: string;
   tenant_id: string;
@@ -363,10 +374,11 @@ export class JobWorker {
       // A failure that will be retried (Twilio rate-limiting, no embedding model yet) is routine: a
       // warning; the last one is an error, for staff. The job keeps what a log line may show of it.
       if (final) log.error({ err: error, attempts: job.attempts }, 'job failed for good');
-      else log.warn({ err: error, attempts: job.attempts, retryInMs: backoffMs(job.attempts) }, 'job failed; it will be retried');
+      const retryInMs = error instanceof RetryAfter ? error.delayMs : backoffMs(job.attempts);
+      if (!final) log.warn({ err: error, attempts: job.attempts, retryInMs }, 'job failed; it will be retried');
       const lastError = errorSummary(error);
       if (!final) {
-        await services.sql.query({ sql: RETRY_LATER, params: [backoffMs(job.attempts), lastError, job.id] });
+        await services.sql.query({ sql: RETRY_LATER, params: [retryInMs, lastError, job.id] });
         return null;
       }
       const [failed] = await services.sql.query<Finished>({ sql: FAIL, params: [lastError, job.id] });

@@ -50,6 +50,7 @@ export async function createEndpoint(ctx: AppContext, input: z.output<typeof Cre
     previousSecret: null,
     previousSecretUntil: null,
     disabledReason: null,
+    failingSince: null,
     createdAt: now,
     updatedAt: now,
   });
@@ -76,7 +77,7 @@ export async function updateEndpoint(ctx: AppContext, input: z.output<typeof Upd
   if (changes.description !== undefined) endpoint.description = changes.description;
   if (changes.enabled !== undefined) {
     endpoint.enabled = changes.enabled;
-    if (changes.enabled) endpoint.disabledReason = null;
+    if (changes.enabled) Object.assign(endpoint, { disabledReason: null, failingSince: null });
   }
   endpoint.updatedAt = ctx.clock.now();
   recordEvent(ctx, { type: 'webhook_endpoint.updated', entityType: 'webhook_endpoint', entityId: endpoint.id, payload: { fields } });

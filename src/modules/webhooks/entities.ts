@@ -24,6 +24,30 @@ export const WebhookEndpoint = defineEntity({
     previousSecretUntil: p.datetime().nullable(),
     /** Why it was turned off, when the service did it (deliveries failing for 5 days). */
     disabledReason: p.text().nullable(),
+    /** Since when its deliveries have failed; null after a success. */
+    failingSince: p.datetime().nullable(),
   },
 });
 export type WebhookEndpoint = InferEntity<typeof WebhookEndpoint>;
+
+/** One try at delivering an event to an endpoint, whatever came of it. */
+export const WebhookAttempt = defineEntity({
+  name: 'WebhookAttempt',
+  tableName: 'webhook_attempt',
+  filters: tenantFilter,
+  properties: {
+    id: p.uuid().primary(),
+    tenantId: p.uuid(),
+    endpointId: p.uuid(),
+    eventId: p.uuid(),
+    attempt: p.integer(),
+    succeeded: p.boolean(),
+    responseStatus: p.integer().nullable(),
+    /** The first kilobyte of the answer. */
+    responseBody: p.text().nullable(),
+    error: p.text().nullable(),
+    durationMs: p.double().$type<number>(),
+    createdAt: p.datetime(),
+  },
+});
+export type WebhookAttempt = InferEntity<typeof WebhookAttempt>;
