@@ -10,7 +10,7 @@ import { RetryAfter, type JobHandler } from '../../jobs/worker.js';
 import { tenantEntityManager } from '../../tools/runner.js';
 import { WebhookAttempt, WebhookEndpoint } from './entities.js';
 import { eventData } from './events.js';
-import { assertDeliverableUrl, isPublicAddress } from './url-safety.js';
+import { assertDeliverableUrl, hostOf, isPublicAddress } from './url-safety.js';
 
 /** The job the `domain_event` trigger inserts per (endpoint, event): see the webhook_deliveries migration. */
 export const DELIVER_WEBHOOK_JOB = 'webhook.deliver';
@@ -98,7 +98,7 @@ export const deliverWebhook: JobHandler = async ({ services, tenant, job }) => {
   try {
     const allowed = services.config.webhooks.allowedHosts;
     const url = await assertDeliverableUrl(endpoint.url, allowed);
-    answer = await post(url, headers, body, !allowed.includes(url.hostname.replace(/^\[|\]$/g, '').toLowerCase()));
+    answer = await post(url, headers, body, !allowed.includes(hostOf(url)));
     if (answer.status < 200 || answer.status >= 300) failure = `the endpoint answered ${answer.status}`;
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);

@@ -13,7 +13,7 @@ export function isPublicAddress(address: string): boolean {
 }
 
 /** A URL's host as it is compared with `PRM_WEBHOOK_ALLOWED_HOSTS` (lower case, IPv6 without brackets). */
-const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+export const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
 
 /**
  * Refuses (422, naming `url`) a URL a webhook may not be sent to: not http(s), with credentials in it,
