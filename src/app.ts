@@ -14,6 +14,8 @@ import { restWrites } from './http/writes.js';
 import type { AppEnv } from './http/env.js';
 import { mountAgentRoutes } from './modules/agents/routes.js';
 import { mountTwilioRoutes } from './channels/twilio/routes.js';
+import { mountN8nCallbacks } from './modules/webhooks/callback-route.js';
+import { CALLBACK_PATH } from './modules/webhooks/n8n.js';
 import { createMcpServer } from './tools/mcp.js';
 import { API_BASE, mountOperationRoutes } from './tools/rest.js';
 
@@ -32,7 +34,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     return c.json({ error: { code: 'internal', message: 'Something went wrong on our side. The error was logged.', requestId: c.get('requestId') } }, 500);
   });
   // Keyed routes count against their key, or as failed attempts; every other request against its address.
-  app.use(limitRequestsWithoutKey(services, [API_BASE, '/mcp', '/channels/twilio']));
+  app.use(limitRequestsWithoutKey(services, [API_BASE, '/mcp', '/channels/twilio', CALLBACK_PATH]));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404));
 
   mountHealth(app, services, { version: VERSION });
@@ -49,6 +51,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.use(`${API_BASE}/*`, limitBody((path) => (path === knowledgeArticle ? BODY_LIMITS.knowledgeArticle : BODY_LIMITS.json)));
   app.use('/mcp', limitBody(() => BODY_LIMITS.json));
   app.use('/channels/twilio/*', limitBody(() => BODY_LIMITS.twilio));
+  app.use(`${CALLBACK_PATH}/*`, limitBody(() => BODY_LIMITS.json));
 
   const writes = restWrites({ base: API_BASE, operations: services.registry.operations, alsoWrites: [`POST ${API_BASE}/agents/run`] });
   app.use(`${API_BASE}/*`, requireApiKey(services, { channel: 'rest', writes }));
@@ -56,6 +59,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   mountOperationRoutes(app, services);
 
   mountTwilioRoutes(app, services);
+  mountN8nCallbacks(app, services);
 
   // Which tool an MCP message calls is in its body, unread here: every message counts as a write.
   app.use('/mcp', requireApiKey(services, { channel: 'mcp', actorKind: 'mcp', writes: () => true }));

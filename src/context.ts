@@ -14,11 +14,11 @@ import type { Embedder } from './modules/vector/embedder.js';
 import type { RateLimits } from './http/rate-limits.js';
 
 /** Who is calling, by which door. */
-export type ActorKind = 'staff' | 'agent' | 'mcp' | 'patient' | 'system';
+export type ActorKind = 'staff' | 'agent' | 'mcp' | 'patient' | 'n8n' | 'system';
 export type Actor = { kind: ActorKind; id: string; role: Role | 'system' };
 
 /** The door a call came in through. */
-export type Channel = 'rest' | 'mcp' | 'whatsapp' | 'sms' | 'voice' | 'chat' | 'email' | 'cli' | 'system';
+export type Channel = 'rest' | 'mcp' | 'whatsapp' | 'sms' | 'voice' | 'chat' | 'email' | 'n8n' | 'cli' | 'system';
 
 export type TenantInfo = { id: string; slug: string; name: string; timeZone: string; defaultCountry: string };
 
@@ -36,6 +36,8 @@ export type Caller = {
   conversationId?: string;
   subject?: Subject;
   requestId?: string;
+  /** The only operations this caller may run, whatever its role allows (an n8n endpoint's list). */
+  allowedTools?: readonly string[];
 };
 
 /** Process-wide services, built once at start. */

@@ -34,10 +34,10 @@ export type NewEvent = { type: string; entityType: string; entityId: string; pay
  * Records `type` (for example `appointment.booked`) for the entity in the caller's unit of work, and
  * enqueues a job for each subscriber of that type in the same unit of work.
  */
-export function recordEvent(ctx: AppContext, event: NewEvent): void {
+export function recordEvent(ctx: AppContext, event: NewEvent): DomainEvent {
   const rows = eventRows(ctx.tenant.id, event, ctx.clock.now());
   for (const job of rows.jobs) ctx.em.create(Job, job);
-  ctx.em.create(DomainEvent, rows.event);
+  return ctx.em.create(DomainEvent, rows.event);
 }
 
 /**

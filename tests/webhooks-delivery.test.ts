@@ -1,32 +1,19 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
+import { startReceiver, type Received, type Receiver } from './support/webhook-receiver.js';
 
 const API = '/api/v1/prm';
 const ENDPOINTS = `${API}/webhooks/endpoints`;
 let harness: Harness;
 let clinic: TestTenant;
 
-/** A loopback receiver: keeps every request, answers with the status it is told to. */
-type Received = { headers: IncomingHttpHeaders; body: string };
-let receiver: Server;
-let receiverUrl: string;
-const received: Received[] = [];
-let answerWith = 200;
+let receiver: Receiver;
+let received: Received[];
 
 beforeAll(async () => {
-  receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body });
-      response.writeHead(answerWith, { 'content-type': 'text/plain' }).end(answerWith === 200 ? 'ok' : 'x'.repeat(5_000));
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  receiver = await startReceiver();
+  received = receiver.received;
   harness = await createHarness({ config: { PRM_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
 });
 afterAll(async () => {
@@ -36,12 +23,13 @@ afterAll(async () => {
 // A clinic per test: its endpoints hear only its own events.
 beforeEach(async () => {
   clinic = await harness.newTenant();
-  received.length = 0;
-  answerWith = 200;
+  receiver.reset();
 });
+/** The receiver answers 200 with "ok", any other status with 5,000 bytes. */
+const answerWith = (status: number) => receiver.answerWith({ status, body: status === 200 ? 'ok' : 'x'.repeat(5_000) });
 
 const drain = () => harness.services.jobs.drain({ tenantId: clinic.tenant.id });
-const endpoint = (eventTypes: string[]) => clinic.call<{ id: string; secret: string }>('POST', ENDPOINTS, { url: receiverUrl, eventTypes });
+const endpoint = (eventTypes: string[]) => clinic.call<{ id: string; secret: string }>('POST', ENDPOINTS, { url: receiver.url, eventTypes });
 const sql = <T>(text: string, params: unknown[] = []) => harness.services.orm.em.fork().execute<T[]>(text, params);
 const verify = (secret: string, delivery: Received) => new Webhook(secret).verify(delivery.body, delivery.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
 
@@ -66,7 +54,7 @@ describe('webhook deliveries', () => {
 
   it('retries a failing receiver on its schedule, holding the entity’s later events back, and keeps every attempt', async () => {
     const made = await endpoint(['ticket.created', 'ticket.note_added']);
-    answerWith = 503;
+    answerWith(503);
     const ticket = await clinic.call<{ id: string }>('POST', `${API}/tickets`, { subject: 'Retry me' });
     await clinic.call('POST', `${API}/tickets/${ticket.id}/notes`, { body: 'A note' });
     await drain();
@@ -88,7 +76,7 @@ describe('webhook deliveries', () => {
     expect(failing.failing).toBe(true);
 
     // The retry comes due; the receiver is back: the event, then the note held behind it, once each.
-    answerWith = 200;
+    answerWith(200);
     await sql(`update job set run_at = now() where kind = 'webhook.deliver' and payload->>'endpointId' = ? and status = 'pending'`, [made.id]);
     await drain();
     const types = received.map((delivery) => verify(made.secret, delivery).type);
@@ -101,7 +89,7 @@ describe('webhook deliveries', () => {
   it('turns off an endpoint failing for 5 days and says why', async () => {
     const made = await endpoint(['ticket.created']);
     await sql(`update webhook_endpoint set failing_since = now() - interval '6 days' where id = ?`, [made.id]);
-    answerWith = 500;
+    answerWith(500);
     await clinic.call('POST', `${API}/tickets`, { subject: 'Nobody listens' });
     await drain();
     const view = await clinic.call<{ enabled: boolean; disabledReason: string }>('GET', `${ENDPOINTS}/${made.id}`);

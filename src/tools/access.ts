@@ -9,6 +9,9 @@ export function refusal(operation: Operation, caller: Caller): AppError | undefi
   if (!allowed) {
     return forbidden(`The ${role} role may not call ${operation.name}; it needs one of: ${['admin', ...operation.access.roles].join(', ')}.`);
   }
+  if (caller.allowedTools && !caller.allowedTools.includes(operation.name)) {
+    return forbidden(`This caller may run only ${caller.allowedTools.join(', ')}; not ${operation.name}.`);
+  }
   const subject = caller.subject;
   if (!subject) return undefined;
   if (operation.access.patientScoped && !subject.patientId) {

@@ -3,7 +3,7 @@ import { pageInput, pageOutput } from '../../db/pagination.js';
 import { Id, InstantInput, Timestamp } from '../../schema.js';
 import { toolRunStatuses } from '../../tools/tool-run.js';
 
-export const actorKinds = ['staff', 'agent', 'mcp', 'patient', 'system'] as const;
+export const actorKinds = ['staff', 'agent', 'mcp', 'patient', 'n8n', 'system'] as const;
 
 export const ToolView = z.object({
   name: z.string(),

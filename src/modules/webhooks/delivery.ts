@@ -10,6 +10,7 @@ import { RetryAfter, type JobHandler } from '../../jobs/worker.js';
 import { tenantEntityManager } from '../../tools/runner.js';
 import { WebhookAttempt, WebhookEndpoint } from './entities.js';
 import { eventData } from './events.js';
+import { N8N_SIGNATURE_HEADER, n8nFields, n8nSignature, signingSecrets } from './n8n.js';
 import { assertDeliverableUrl, hostOf, isPublicAddress } from './url-safety.js';
 
 /** The job the `domain_event` trigger inserts per (endpoint, event): see the webhook_deliveries migration. */
@@ -74,23 +75,44 @@ function post(url: URL, headers: Record<string, string>, body: string, checkAddr
   });
 }
 
-/** Delivers one event to one endpoint, keeps the attempt, and retries on its schedule while the endpoint keeps failing. */
+/**
+ * The delivery's body: the event as the feed shows it; an n8n endpoint's also carries the correlation
+ * id and the signed URL its workflow calls back.
+ */
+function deliveryBody(services: Services, endpoint: WebhookEndpoint, event: DomainEvent, now: Date): string {
+  return JSON.stringify({
+    type: event.type,
+    timestamp: event.occurredAt.toISOString(),
+    data: { id: event.id, entityType: event.entityType, entityId: event.entityId, ...eventData(event.payload) },
+    ...(endpoint.kind === 'n8n' ? n8nFields(services, endpoint, event.id, now) : {}),
+  });
+}
+
+/**
+ * Delivers one event to one endpoint, keeps the attempt, and retries on its schedule while the endpoint
+ * keeps failing. A test event (`test` in the job) is sent once, to a turned-off endpoint too, and
+ * leaves the endpoint's failing streak alone.
+ */
 export const deliverWebhook: JobHandler = async ({ services, tenant, job }) => {
   const em = tenantEntityManager(services, tenant.id);
   const endpoint = await em.findOne(WebhookEndpoint, { id: String(job.payload.endpointId) });
   const event = await em.findOne(DomainEvent, { id: String(job.payload.eventId) });
+  const test = job.payload.test === true;
   // Deleted or turned off since: nothing is sent.
-  if (!endpoint || !endpoint.enabled || !event) return;
+  if (!endpoint || !event || (!endpoint.enabled && !test)) return;
 
   const now = services.clock.now();
   const timestamp = Math.floor(now.getTime() / 1000);
-  const body = JSON.stringify({
-    type: event.type,
-    timestamp: event.occurredAt.toISOString(),
-    data: { id: event.id, entityType: event.entityType, entityId: event.entityId, ...eventData(event.payload) },
-  });
-  const secrets = [endpoint.secret, ...(endpoint.previousSecret && endpoint.previousSecretUntil && endpoint.previousSecretUntil > now ? [endpoint.previousSecret] : [])];
-  const headers = { 'content-type': 'application/json', 'user-agent': 'prm-agent-webhooks', 'webhook-id': event.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': webhookSignature(secrets, event.id, timestamp, body) };
+  const body = deliveryBody(services, endpoint, event, now);
+  const secrets = signingSecrets(endpoint, now);
+  const headers = {
+    'content-type': 'application/json',
+    'user-agent': 'prm-agent-webhooks',
+    'webhook-id': event.id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': webhookSignature(secrets, event.id, timestamp, body),
+    ...(endpoint.kind === 'n8n' ? { [N8N_SIGNATURE_HEADER]: n8nSignature(secrets, body) } : {}),
+  };
 
   const started = performance.now();
   let answer: Answer | undefined;
@@ -103,8 +125,9 @@ export const deliverWebhook: JobHandler = async ({ services, tenant, job }) => {
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   }
-  await record(services, tenant, endpoint, event, job.attempts, { answer, failure, durationMs: performance.now() - started, now });
-  if (failure === undefined) return;
+  const outcome = { answer, failure, durationMs: performance.now() - started, now };
+  await record(services, tenant, endpoint, event, job.attempts, outcome, { streak: !test });
+  if (failure === undefined || test) return;
   if (!endpoint.enabled) return; // just turned off: no more tries
   throw new RetryAfter(`Delivery of ${event.id} to ${endpoint.id} failed: ${failure}`, RETRY_DELAYS_MS[Math.min(job.attempts, RETRY_DELAYS_MS.length) - 1]);
 };
@@ -117,6 +140,7 @@ async function record(
   event: DomainEvent,
   attempt: number,
   outcome: { answer: Answer | undefined; failure: string | undefined; durationMs: number; now: Date },
+  options: { streak: boolean },
 ): Promise<void> {
   const em = tenantEntityManager(services, endpoint.tenantId);
   await em.transactional(async (transaction) => {
@@ -133,7 +157,7 @@ async function record(
       durationMs: outcome.durationMs,
       createdAt: outcome.now,
     });
-    const current = await transaction.findOne(WebhookEndpoint, { id: endpoint.id });
+    const current = options.streak ? await transaction.findOne(WebhookEndpoint, { id: endpoint.id }) : null;
     if (!current) return;
     if (outcome.failure === undefined) current.failingSince = null;
     else {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { invalid, notFound } from '../../errors.js';
+import { invalid, notFound, type FieldIssue } from '../../errors.js';
 import { recordEvent } from '../../events.js';
 import { newId } from '../../ids.js';
 import { WebhookEndpoint } from './entities.js';
@@ -23,19 +23,35 @@ export const endpointView = (endpoint: WebhookEndpoint): EndpointView => ({
   enabled: endpoint.enabled,
   disabledReason: endpoint.disabledReason ?? null,
   previousSecretValidUntil: endpoint.previousSecret && endpoint.previousSecretUntil ? endpoint.previousSecretUntil.toISOString() : null,
+  callbackRole: endpoint.callbackRole ?? null,
+  callbackTools: endpoint.callbackTools ?? null,
   createdAt: endpoint.createdAt.toISOString(),
   updatedAt: endpoint.updatedAt.toISOString(),
 });
 
 const distinct = (types: readonly string[]) => [...new Set(types)];
 
-async function requireEndpoint(ctx: AppContext, id: string): Promise<WebhookEndpoint> {
+export async function requireEndpoint(ctx: AppContext, id: string): Promise<WebhookEndpoint> {
   const endpoint = await ctx.em.findOne(WebhookEndpoint, { id });
   if (!endpoint) throw notFound('Webhook endpoint', id);
   return endpoint;
 }
 
+/** Callback rights belong to n8n endpoints, and name tools that exist. */
+function assertCallbackRights(ctx: AppContext, kind: WebhookEndpoint['kind'], rights: Pick<WebhookEndpoint, 'callbackRole' | 'callbackTools'>): void {
+  const issues: FieldIssue[] = [];
+  if (kind !== 'n8n') {
+    if (rights.callbackRole) issues.push({ path: 'callbackRole', message: 'only an n8n endpoint makes callbacks' });
+    if (rights.callbackTools) issues.push({ path: 'callbackTools', message: 'only an n8n endpoint makes callbacks' });
+  }
+  (rights.callbackTools ?? []).forEach((tool, index) => {
+    if (!ctx.services.registry.get(tool)) issues.push({ path: `callbackTools.${index}`, message: `no tool is named ${tool}` });
+  });
+  if (issues.length > 0) throw invalid(`Invalid callback rights: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, issues);
+}
+
 export async function createEndpoint(ctx: AppContext, input: z.output<typeof CreateEndpointInput>) {
+  assertCallbackRights(ctx, input.kind, { callbackRole: input.callbackRole, callbackTools: input.callbackTools && distinct(input.callbackTools) });
   const url = await assertDeliverableUrl(input.url, ctx.services.config.webhooks.allowedHosts);
   const now = ctx.clock.now();
   const endpoint = ctx.em.create(WebhookEndpoint, {
@@ -51,6 +67,8 @@ export async function createEndpoint(ctx: AppContext, input: z.output<typeof Cre
     previousSecretUntil: null,
     disabledReason: null,
     failingSince: null,
+    callbackRole: input.callbackRole,
+    callbackTools: input.callbackTools && distinct(input.callbackTools),
     createdAt: now,
     updatedAt: now,
   });
@@ -72,6 +90,10 @@ export async function updateEndpoint(ctx: AppContext, input: z.output<typeof Upd
   const fields = Object.keys(changes).filter((key) => changes[key as keyof typeof changes] !== undefined);
   if (fields.length === 0) throw invalid('Give at least one field to change.', [{ path: '(input)', message: 'no changes' }]);
   const endpoint = await requireEndpoint(ctx, id);
+  if (changes.callbackTools) changes.callbackTools = distinct(changes.callbackTools);
+  assertCallbackRights(ctx, endpoint.kind, { callbackRole: changes.callbackRole ?? null, callbackTools: changes.callbackTools ?? null });
+  if (changes.callbackRole !== undefined) endpoint.callbackRole = changes.callbackRole;
+  if (changes.callbackTools !== undefined) endpoint.callbackTools = changes.callbackTools;
   if (changes.url !== undefined) endpoint.url = (await assertDeliverableUrl(changes.url, ctx.services.config.webhooks.allowedHosts)).href;
   if (changes.eventTypes !== undefined) endpoint.eventTypes = distinct(changes.eventTypes);
   if (changes.description !== undefined) endpoint.description = changes.description;

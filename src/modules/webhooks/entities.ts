@@ -2,6 +2,8 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { tenantFilter, tenantOwnedProperties } from '../../db/base.js';
 
 export const endpointKinds = ['standard', 'n8n'] as const;
+/** The roles an n8n endpoint's callbacks may be given: never admin. */
+export const callbackRoles = ['staff', 'agent'] as const;
 
 /**
  * Where the clinic's events are pushed: a URL, the event types it wants (`appointment.*`, `*`), and the
@@ -26,6 +28,10 @@ export const WebhookEndpoint = defineEntity({
     disabledReason: p.text().nullable(),
     /** Since when its deliveries have failed; null after a success. */
     failingSince: p.datetime().nullable(),
+    /** n8n: the role its callbacks run with; null: it may make none. */
+    callbackRole: p.enum([...callbackRoles]).nullable(),
+    /** n8n: the only tools its callbacks may run; null: any its role allows. */
+    callbackTools: p.array<string>().nullable(),
   },
 });
 export type WebhookEndpoint = InferEntity<typeof WebhookEndpoint>;

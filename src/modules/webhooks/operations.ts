@@ -2,9 +2,15 @@ import { z } from 'zod';
 import { Id } from '../../schema.js';
 import { defineOperation } from '../../tools/operation.js';
 import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint } from './endpoints.js';
+import { listAttempts, retryDeliveries, sendTestEvent } from './delivery-actions.js';
 import { listEvents } from './events.js';
 import {
   CreateEndpointInput,
+  ListAttemptsInput,
+  ListAttemptsOutput,
+  RetryDeliveriesInput,
+  RetryDeliveriesOutput,
+  TestEventOutput,
   EndpointIdInput,
   EndpointView,
   EndpointWithSecret,
@@ -110,5 +116,42 @@ export const webhookOperations = [
     http: { method: 'post', path: '/webhooks/endpoints/{id}/rotate-secret' },
     run: (ctx, input) => rotateSecret(ctx, input.id),
   }),
+  defineOperation({
+    name: 'list_webhook_attempts',
+    title: 'List a webhook endpoint’s delivery attempts',
+    description: 'Every try at delivering an event to the endpoint, newest first: outcome, HTTP status, the first kilobyte of the answer, why it failed, how long it took.',
+    tag: webhookTag,
+    input: ListAttemptsInput,
+    output: ListAttemptsOutput,
+    annotations: { readOnly: true, destructive: false, idempotent: true },
+    access: adminOnly,
+    http: { method: 'get', path: '/webhooks/endpoints/{id}/attempts' },
+    run: (ctx, input) => listAttempts(ctx, input),
+  }),
+  defineOperation({
+    name: 'retry_webhook_deliveries',
+    title: 'Retry webhook deliveries now',
+    description:
+      'Sends one event to the endpoint again now (delivered or not), or, without eventId, every event whose deliveries to it failed since `since` (default: the last 24 hours). ' +
+      'A delivery waiting for its next try is brought forward; an entity’s events still arrive in order. The endpoint must be turned on.',
+    tag: webhookTag,
+    input: RetryDeliveriesInput,
+    output: RetryDeliveriesOutput,
+    annotations: { readOnly: false, destructive: false, idempotent: false },
+    access: adminOnly,
+    http: { method: 'post', path: '/webhooks/endpoints/{id}/retry' },
+    run: (ctx, input) => retryDeliveries(ctx, input),
+  }),
+  defineOperation({
+    name: 'send_test_webhook',
+    title: 'Send a test event to a webhook endpoint',
+    description: 'Sends a webhook.test event to this endpoint only (a turned-off one too), once, signed like every delivery. Its attempt shows the receiver’s answer.',
+    tag: webhookTag,
+    input: EndpointIdInput,
+    output: TestEventOutput,
+    annotations: { readOnly: false, destructive: false, idempotent: false },
+    access: adminOnly,
+    http: { method: 'post', path: '/webhooks/endpoints/{id}/test' },
+    run: (ctx, input) => sendTestEvent(ctx, input.id),
+  }),
 ];
-
