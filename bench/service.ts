@@ -15,7 +15,11 @@ export type RunningService = {
   baseUrl: string;
   /** CPU time the service's processes have used so far, in seconds; undefined where /proc is missing. */
   cpuSeconds(): Promise<number | undefined>;
+  /** Resident memory of the service's processes now, in bytes; undefined where /proc is missing. */
+  residentBytes(): Promise<number | undefined>;
   stop(): Promise<void>;
+  /** SIGKILL to its pid, as a crash would end it: no shutdown, nothing flushed. */
+  kill(): Promise<void>;
 };
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -96,6 +100,7 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
   return {
     baseUrl,
     cpuSeconds: () => processCpuSeconds(child.pid),
+    residentBytes: () => processResidentBytes(child.pid),
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -105,7 +110,44 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
       }
       await rm(noModelDir, { recursive: true, force: true });
     },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      await rm(noModelDir, { recursive: true, force: true });
+    },
   };
+}
+
+/** VmRSS of a process and its descendants (the serving processes it forks), from /proc/<pid>/status. */
+async function processResidentBytes(pid: number | undefined): Promise<number | undefined> {
+  if (!pid) return undefined;
+  const tree = await processTree(pid);
+  if (tree.length === 0) return undefined;
+  const sizes = await Promise.all(
+    tree.map(async (member) => {
+      const status = await readFile(`/proc/${member}/status`, 'utf8').catch(() => '');
+      return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+    }),
+  );
+  return sizes.reduce((sum, size) => sum + size, 0);
+}
+
+/** The pids of a process and its descendants, from /proc. */
+async function processTree(pid: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
+    if (stat) parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+  }
+  if (!parents.has(pid)) return [];
+  const inTree = (candidate: number): boolean => {
+    for (let current: number | undefined = candidate; current; current = parents.get(current)) if (current === pid) return true;
+    return false;
+  };
+  return [...parents.keys()].filter(inTree);
 }
 
 /**
@@ -114,19 +156,16 @@ export async function startService(database: BenchDatabase, extraEnv: Record<str
  */
 async function processCpuSeconds(pid: number | undefined): Promise<number | undefined> {
   if (!pid) return undefined;
-  const stats = new Map<number, { parent: number; seconds: number }>();
-  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
-    if (!stat) continue;
-    // Fields after the command name, which is in parentheses and may hold spaces: ppid is the 2nd, utime and stime the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    stats.set(Number(entry), { parent: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
-  }
-  if (!stats.has(pid)) return undefined;
-  const inTree = (candidate: number): boolean => {
-    for (let current: number | undefined = candidate; current; current = stats.get(current)?.parent) if (current === pid) return true;
-    return false;
-  };
-  return [...stats].reduce((sum, [candidate, { seconds }]) => (inTree(candidate) ? sum + seconds : sum), 0);
+  const tree = await processTree(pid);
+  if (tree.length === 0) return undefined;
+  const seconds = await Promise.all(
+    tree.map(async (member) => {
+      const stat = await readFile(`/proc/${member}/stat`, 'utf8').catch(() => undefined);
+      if (!stat) return 0;
+      // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    }),
+  );
+  return seconds.reduce((sum, value) => sum + value, 0);
 }

@@ -6,6 +6,7 @@ import { restLoad } from './rest-load.js';
 import { runnerCost } from './runner-cost.js';
 import { slotSearch } from './slot-search.js';
 import { vectorSearch } from './vector-search.js';
+import { webhooks } from './webhooks.js';
 
 /** Every section, in report order. A new section: a file here exporting a `Section`, added to this list. */
-export const sections: Section[] = [restLoad, runnerCost, slotSearch, agentTurns, notifications, embedding, vectorSearch];
+export const sections: Section[] = [restLoad, runnerCost, slotSearch, agentTurns, notifications, webhooks, embedding, vectorSearch];

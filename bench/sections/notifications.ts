@@ -8,7 +8,7 @@ import { count, ms, percentile, rate } from '../stats.js';
 const ACCOUNT_SID = `AC${'c'.repeat(32)}`;
 const AUTH_TOKEN = 'bench-auth-token-notifications-0001';
 const SMS_NUMBER = '+14155550177';
-const RECIPIENTS = 1000;
+export const RECIPIENTS = 1000;
 const ACCEPT_RUNS = 5;
 /** The clinic's send rate in the paced run, and how many it sends: 40 s at this rate, so the worker's one-second poll is a small part of the time measured. */
 const PACED_RATE = 25;
@@ -17,7 +17,7 @@ const PACED_MESSAGES = 1000;
 type Bulk = { batchId: string; accepted: number; refused: unknown[] };
 
 /** 1,000 patients with a phone who agreed to care messages by SMS, a published SMS template, and the clinic's Twilio account. */
-async function setUp(api: Api, progress: (message: string) => void): Promise<{ patientIds: string[]; templateName: string }> {
+export async function setUpRecipients(api: Api, progress: (message: string) => void): Promise<{ patientIds: string[]; templateName: string }> {
   await api.call('PUT', '/channels/twilio', { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, phoneNumber: SMS_NUMBER, whatsappNumber: null });
   const templateName = `bench-note-${Date.now()}`;
   const template = await api.call<{ id: string }>('POST', '/templates', { name: templateName, channel: 'sms', locale: 'en', body: 'Hi {{ patient.givenName }}, {{ clinic.name }}: {{ values.note }}' });
@@ -57,7 +57,7 @@ export const notifications: Section = {
     const service = await startService(database, { TWILIO_API_BASE_URL: twilioApi.url });
     try {
       const api = restClient(service.baseUrl, BENCH_API_KEY);
-      const { patientIds, templateName } = await setUp(api, progress);
+      const { patientIds, templateName } = await setUpRecipients(api, progress);
       const send = (ids: string[], sendAt?: string) =>
         api.call<Bulk>('POST', '/notifications/bulk', {
           recipients: { patientIds: ids },

@@ -9,6 +9,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite-pgvector';
 import type { Logger } from '../log.js';
 import { serveEmbedded } from './embedded-server.js';
+import { startWalFlusher } from './wal-flusher.js';
 
 /**
  * The embedded database: PGlite (Postgres compiled to WebAssembly) with its data in a folder, served
@@ -115,6 +116,7 @@ async function startOwner(options: { dataDir: string; log: Logger; port?: number
     const db = await PGlite.create(join(options.dataDir, 'pg'), { extensions: { vector, btree_gist, pg_trgm } });
     const server = await serveEmbedded(db, { host: '127.0.0.1', port: options.port ?? 0, log: options.log });
     const port = server.port;
+    const walFlusher = await startWalFlusher(urlFor(port), options.log);
     await writeLock(options.lockPath, { pid: process.pid, port, startedAt: new Date().toISOString() });
     options.log.info({ dataDir: options.dataDir, port, ms: Date.now() - started }, 'embedded database opened');
 
@@ -135,6 +137,7 @@ async function startOwner(options: { dataDir: string; log: Logger; port?: number
       ownerPid: process.pid,
       close: async () => {
         process.off('exit', releaseOnExit);
+        await walFlusher.stop();
         await server.close();
         await db.close();
         await rm(options.lockPath, { force: true });

@@ -7,7 +7,8 @@ import type { Statement } from './statement.js';
  * caller. Bookkeeping that a job re-run rebuilds (a job's claim and completion, a turn whose reply is
  * then marked `sending`, a run-log row of a call that changed nothing) commits unflushed: it is
  * visible at once and survives a crash of the service; only a crash of the database server within a
- * fraction of a second can lose it, and the next flushed commit (WAL order) makes it durable too.
+ * fraction of a second can lose it, and the next flushed commit (WAL order) makes it durable too. The
+ * embedded database, which dies with the service, gets the same bound from src/db/wal-flusher.ts.
  */
 
 const SET_UNFLUSHED = `select set_config('synchronous_commit', 'off', true)`;

@@ -39,7 +39,7 @@ const correlationText = (endpointId: string, correlationId: string, expires: num
  * What an n8n delivery adds to its payload: the correlation id (the event's) and the URL to call back,
  * signed, so a callback carrying it is tied to this delivery in the run log.
  */
-export function n8nFields(services: Services, endpoint: WebhookEndpoint, eventId: string, now: Date): { correlationId: string; callbackUrl: string } {
+export function n8nFields(services: Services, endpoint: Pick<WebhookEndpoint, 'id' | 'secret'>, eventId: string, now: Date): { correlationId: string; callbackUrl: string } {
   const expires = Math.floor((now.getTime() + CALLBACK_URL_MS) / 1000);
   const base = (services.config.publicBaseUrl ?? `http://127.0.0.1:${services.config.port}`).replace(/\/$/, '');
   const query = new URLSearchParams({ correlationId: eventId, expires: String(expires), signature: hmacHex(endpoint.secret, correlationText(endpoint.id, eventId, expires)) });
