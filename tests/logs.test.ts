@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { agentModelFromConfig } from '../src/agent/model.js';
 import { loadConfig } from '../src/config.js';
@@ -14,6 +14,7 @@ import { defineOperation } from '../src/tools/operation.js';
 import { createRegistry, runOperation } from '../src/tools/runner.js';
 import { openClinic } from './support/clinic-fixture.js';
 import { patientOn } from './support/conversation-driver.js';
+import { ownDatabase, type OwnDatabase } from './support/own-database.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 import { startOpenAiApi } from './support/openai-api.js';
 
@@ -173,11 +174,14 @@ const validInput: Record<string, Record<string, unknown>> = {
 };
 
 describe('the admin key at start', () => {
+  // The service's own database: its job worker would take other test files' due jobs on the shared one
+  // (a notification's email sent from here, without SMTP), see own-database.ts.
+  let database: OwnDatabase;
   const serveOnce = (env: Record<string, string>) =>
     new Promise<string>((resolve, reject) => {
       let output = '';
       const child = execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
-        env: { PATH: process.env.PATH, DATABASE_URL: inject('databaseUrl'), PORT: '0', PRM_PROCESSES: '1', LOG_LEVEL: 'info', PRM_SEED_DEMO: 'true', ...env },
+        env: { PATH: process.env.PATH, DATABASE_URL: database.url, PORT: '0', PRM_PROCESSES: '1', LOG_LEVEL: 'info', PRM_SEED_DEMO: 'true', ...env },
         timeout: 60_000,
       });
       child.stdout?.on('data', (chunk: Buffer) => {
@@ -191,8 +195,12 @@ describe('the admin key at start', () => {
   let dataDir: string;
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'prm-logs-'));
+    database = await ownDatabase();
   });
-  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await database.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
 
   it('is printed once, when it is made; later starts say where it is kept; one given in PRM_ADMIN_API_KEY never', async () => {
     const first = await serveOnce({ PRM_DATA_DIR: dataDir });
