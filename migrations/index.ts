@@ -12,6 +12,7 @@ import { Migration20261207000000_notifications } from './Migration20261207000000
 import { Migration20261208000000_event_feed } from './Migration20261208000000_event_feed.js';
 import { Migration20261208010000_webhook_endpoints } from './Migration20261208010000_webhook_endpoints.js';
 import { Migration20261208020000_webhook_deliveries } from './Migration20261208020000_webhook_deliveries.js';
+import { Migration20261209000000_media } from './Migration20261209000000_media.js';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const migrationsList = [
@@ -29,4 +30,5 @@ export const migrationsList = [
   { name: 'Migration20261208000000_event_feed', class: Migration20261208000000_event_feed },
   { name: 'Migration20261208010000_webhook_endpoints', class: Migration20261208010000_webhook_endpoints },
   { name: 'Migration20261208020000_webhook_deliveries', class: Migration20261208020000_webhook_deliveries },
+  { name: 'Migration20261209000000_media', class: Migration20261209000000_media },
 ];
