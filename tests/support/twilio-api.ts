@@ -37,9 +37,29 @@ export async function startTwilioApi(options: { onSent?: (message: SentViaTwilio
     options.onSent?.(message);
     return c.json({ sid, account_sid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, status: 'queued', num_segments: '1', direction: 'outbound-api', date_created: new Date().toUTCString() }, 201);
   });
+  // Media of inbound messages (MediaUrlN): Twilio answers with the file, or redirects to where it is stored.
+  const mediaFiles = new Map<string, { bytes: Uint8Array<ArrayBuffer>; contentType: string; status?: number }>();
+  const mediaRequests: { mediaSid: string; authorization: string | undefined }[] = [];
+  let mediaRedirect: ((mediaSid: string) => string) | undefined;
+  app.get('/2010-04-01/Accounts/:accountSid/Messages/:messageSid/Media/:mediaSid', (c) => {
+    const mediaSid = c.req.param('mediaSid');
+    mediaRequests.push({ mediaSid, authorization: c.req.header('authorization') });
+    const file = mediaFiles.get(mediaSid);
+    if (!file) return c.json({ code: 20404, message: 'The requested resource was not found', status: 404 }, 404);
+    if (file.status) return c.json({ code: 20500, message: 'Internal Server Error', status: file.status }, file.status as 500);
+    if (mediaRedirect) return c.redirect(mediaRedirect(mediaSid), 307);
+    return c.body(file.bytes, 200, { 'content-type': file.contentType });
+  });
   const server = await listen(app.fetch);
   return {
     url: server.url,
+    mediaFiles,
+    mediaRequests,
+    /** The MediaUrl Twilio would put in a webhook for this file. */
+    mediaUrl: (accountSid: string, mediaSid: string) => `${server.url}/2010-04-01/Accounts/${accountSid}/Messages/MM${'0'.repeat(32)}/Media/${mediaSid}`,
+    redirectMediaTo(where: ((mediaSid: string) => string) | undefined) {
+      mediaRedirect = where;
+    },
     sent,
     attempts,
     respondWith(decide: (attempt: number) => 'ok' | 500 | 429) {

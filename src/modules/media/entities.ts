@@ -26,6 +26,8 @@ export const Media = defineEntity({
     /** The message it came with (an inbound MMS or WhatsApp photo) or was sent with. */
     messageId: p.uuid().nullable(),
     ticketId: p.uuid().nullable(),
+    /** Where the service fetched it from: Twilio's media URL of an inbound message; null for uploads. */
+    sourceUrl: p.text().nullable(),
     deletedAt: p.datetime().nullable(),
   },
 });

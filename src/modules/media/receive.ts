@@ -1,13 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import busboy from 'busboy';
 import { AppError, invalid, payloadTooLarge, unsupportedMediaType, type FieldIssue } from '../../errors.js';
-import { SNIFF_BYTES } from './content-types.js';
+import { ByteLimit, Measure } from './measure.js';
 
 /** The form fields an upload may carry beside its file. */
 export const UPLOAD_FIELDS = ['patientId', 'conversationId', 'ticketId'] as const;
@@ -23,44 +23,6 @@ export type ReceivedUpload = {
   fileName: string | undefined;
   fields: Partial<Record<UploadField, string>>;
 };
-
-/** Hashes, counts and keeps the first bytes of what passes through it. */
-class Measure extends Transform {
-  readonly hash = createHash('sha256');
-  size = 0;
-  private readonly headChunks: Buffer[] = [];
-  private headSize = 0;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
-    this.size += chunk.length;
-    if (this.headSize < SNIFF_BYTES) {
-      const piece = chunk.subarray(0, SNIFF_BYTES - this.headSize);
-      this.headChunks.push(piece);
-      this.headSize += piece.length;
-    }
-    callback(null, chunk);
-  }
-
-  get head(): Buffer {
-    return Buffer.concat(this.headChunks);
-  }
-}
-
-/** Passes bytes on until more than `limit` have come, then fails with 413: a body without a length is counted here. */
-class ByteLimit extends Transform {
-  private seen = 0;
-
-  constructor(private readonly limit: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.seen += chunk.length;
-    if (this.seen > this.limit) callback(payloadTooLarge(this.limit));
-    else callback(null, chunk);
-  }
-}
 
 /**
  * Reads a multipart/form-data upload as it streams in: the part named `file` goes to a new file in

@@ -62,8 +62,7 @@ export async function recordUpload(ctx: AppContext, input: z.output<typeof Recor
   const { receipt } = input;
   await checkReceipt(ctx.services.media.signingKey, ctx.tenant.id, receipt, ctx.clock.now());
   await checkLinks(ctx, input);
-  await lockUntilCommit(ctx.em, objectLock(ctx.tenant.id, receipt.sha256));
-  if (!(await ctx.services.media.storage.exists(objectKey(ctx.tenant.id, receipt.sha256)))) {
+  if (!(await lockStoredObject(ctx, receipt.sha256))) {
     throw conflict('The stored file was purged while it was being recorded; send the upload again.', { reason: 'object_missing' });
   }
   const media = addMedia(ctx, {
@@ -75,11 +74,21 @@ export async function recordUpload(ctx: AppContext, input: z.output<typeof Recor
     conversationId: input.conversationId ?? null,
     messageId: null,
     ticketId: input.ticketId ?? null,
+    sourceUrl: null,
   });
   return mediaView(media);
 }
 
-type NewMedia = Pick<Media, 'sha256' | 'sizeBytes' | 'contentType' | 'originalName' | 'patientId' | 'conversationId' | 'messageId' | 'ticketId'>;
+/**
+ * Takes the lock of the clinic's object of `sha256` until the unit of work commits, and tells whether
+ * it is stored: a purge of it then runs wholly before (and it is gone) or after (and sees the new record).
+ */
+export async function lockStoredObject(ctx: AppContext, sha256: string): Promise<boolean> {
+  await lockUntilCommit(ctx.em, objectLock(ctx.tenant.id, sha256));
+  return ctx.services.media.storage.exists(objectKey(ctx.tenant.id, sha256));
+}
+
+type NewMedia = Pick<Media, 'sha256' | 'sizeBytes' | 'contentType' | 'originalName' | 'patientId' | 'conversationId' | 'messageId' | 'ticketId' | 'sourceUrl'>;
 
 /** Adds a media row by the caller and its `media.uploaded` event to the unit of work (the object is already stored). */
 export function addMedia(ctx: AppContext, fields: NewMedia): Media {
