@@ -12,6 +12,8 @@ export type SentViaTwilio = {
   body: string;
   contentSid: string | undefined;
   contentVariables: string | undefined;
+  /** The MediaUrl values: links Twilio fetches the message's files from. */
+  mediaUrls: string[];
   statusCallback: string | undefined;
   sid: string;
   at: number;
@@ -27,12 +29,13 @@ export async function startTwilioApi(options: { onSent?: (message: SentViaTwilio
   let respond: (attempt: number) => 'ok' | 500 | 429 = () => 'ok';
   const app = new Hono();
   app.post('/2010-04-01/Accounts/:accountSid/Messages.json', async (c) => {
-    const form = Object.fromEntries(new URLSearchParams(await c.req.text())); // the client posts a form; lighter than parseBody for the bench
+    const posted = new URLSearchParams(await c.req.text());
+    const form = Object.fromEntries(posted); // the client posts a form; lighter than parseBody for the bench
     attempts.push({ to: form.To, body: form.Body });
     const answer = respond(attempts.length);
     if (answer !== 'ok') return c.json({ code: answer === 429 ? 20429 : 20500, message: answer === 429 ? 'Too Many Requests' : 'Internal Server Error', status: answer }, answer);
     const sid = `SM${randomBytes(16).toString('hex')}`;
-    const message: SentViaTwilio = { accountSid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, contentSid: form.ContentSid, contentVariables: form.ContentVariables, statusCallback: form.StatusCallback, sid, at: performance.now() };
+    const message: SentViaTwilio = { accountSid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, contentSid: form.ContentSid, contentVariables: form.ContentVariables, mediaUrls: posted.getAll('MediaUrl'), statusCallback: form.StatusCallback, sid, at: performance.now() };
     sent.push(message);
     options.onSent?.(message);
     return c.json({ sid, account_sid: c.req.param('accountSid'), to: form.To, from: form.From, body: form.Body, status: 'queued', num_segments: '1', direction: 'outbound-api', date_created: new Date().toUTCString() }, 201);

@@ -33,6 +33,8 @@ export type OutboundSms = {
   body: string;
   /** A WhatsApp Content template sent instead of `body` (Twilio's ContentSid and ContentVariables). */
   content?: { sid: string; variables: Record<string, string> };
+  /** Links Twilio fetches the message's files from (WhatsApp, MMS). */
+  mediaUrls?: string[];
   communicationId: string;
 };
 
@@ -85,6 +87,7 @@ export class TwilioGateway {
         to: `${prefix}${message.to}`,
         from: `${prefix}${from}`,
         ...(message.content ? { contentSid: message.content.sid, contentVariables: JSON.stringify(message.content.variables) } : { body: message.body }),
+        ...(message.mediaUrls && message.mediaUrls.length > 0 ? { mediaUrl: message.mediaUrls } : {}),
         ...(base ? { statusCallback: `${base.replace(/\/$/, '')}${STATUS_PATH}?communication=${message.communicationId}` } : {}),
       });
       return { sid: sent.sid, status: sent.status };

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AppContext } from '../../context.js';
+import type { AppContext, Services } from '../../context.js';
 import { after, decodeCursor, page } from '../../db/pagination.js';
 import { lockUntilCommit } from '../../db/locks.js';
 import { AppError, conflict, invalid, notFound } from '../../errors.js';
@@ -109,17 +109,23 @@ export function addMedia(ctx: AppContext, fields: NewMedia): Media {
 
 const linkIds = (media: Media) => ({ patientId: media.patientId ?? null, conversationId: media.conversationId ?? null, messageId: media.messageId ?? null, ticketId: media.ticketId ?? null });
 
-/** A media record with a fresh signed download link (PRM_MEDIA_URL_SECONDS). */
-export async function getMedia(ctx: AppContext, id: string) {
-  const media = await requireMedia(ctx, id);
-  const expiresAt = new Date(ctx.clock.now().getTime() + ctx.services.config.media.urlSeconds * 1000);
-  const url = await ctx.services.media.storage.signedUrl({
-    key: objectKey(ctx.tenant.id, media.sha256),
+/** A fresh signed download link of a clinic's file, valid for PRM_MEDIA_URL_SECONDS. */
+export async function signedLink(services: Services, media: Media): Promise<{ url: string; expiresAt: Date }> {
+  const expiresAt = new Date(services.clock.now().getTime() + services.config.media.urlSeconds * 1000);
+  const url = await services.media.storage.signedUrl({
+    key: objectKey(media.tenantId, media.sha256),
     mediaId: media.id,
     contentType: media.contentType,
     fileName: downloadName({ id: media.id, originalName: media.originalName ?? null, contentType: media.contentType }),
     expiresAt,
   });
+  return { url, expiresAt };
+}
+
+/** A media record with a fresh signed download link. */
+export async function getMedia(ctx: AppContext, id: string) {
+  const media = await requireMedia(ctx, id);
+  const { url, expiresAt } = await signedLink(ctx.services, media);
   return { ...mediaView(media), download: { url, expiresAt: toIso(expiresAt) } };
 }
 
