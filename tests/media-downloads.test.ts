@@ -1,9 +1,12 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainEvent } from '../src/events.js';
 import { Job } from '../src/jobs/job.js';
 import type { MediaView } from '../src/modules/media/schema.js';
 import { addPatient } from './support/clinic-fixture.js';
 import type { Harness, TestTenant } from './support/harness.js';
+import { listen } from './support/http-server.js';
 import { samples, uniqueJpeg } from './support/media-files.js';
 import { MEDIA, mediaHarness, storedFiles, upload, uploaded } from './support/media.js';
 
@@ -84,6 +87,26 @@ describe('downloading media', () => {
     expect(response.headers.get('content-disposition')).toContain('filename="lab results.pdf"');
     expect(Buffer.from(await response.arrayBuffer())).toEqual(scan);
     expect((await clinic.request('GET', `${MEDIA}/${media.id}/content`, { key: null })).status).toBe(401);
+  });
+
+  it('gives an MCP client the file’s details and a link through get_media', async () => {
+    const photo = uniqueJpeg('mcp');
+    const media = await uploaded(harness, clinic, { file: photo });
+    const server = await listen(harness.app.fetch);
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${clinic.keys.staff}` } } }));
+      const tools = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(tools).toEqual(expect.arrayContaining(['get_media', 'list_media', 'link_media', 'delete_media']));
+      const result = await client.callTool({ name: 'get_media', arguments: { id: media.id } });
+      const got = result.structuredContent as WithLink;
+      expect(got).toMatchObject({ id: media.id, contentType: 'image/jpeg' });
+      const fetched = await harness.app.request(local(got.download.url));
+      expect(Buffer.from(await fetched.arrayBuffer())).toEqual(photo);
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 
   it('answers 404 for another clinic’s media on every route', async () => {

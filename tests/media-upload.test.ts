@@ -167,7 +167,7 @@ describe('refused uploads', () => {
 
   it('refuses to record an object that is not stored (purged meanwhile) with 409, which the route answers by storing it again', async () => {
     const photo = uniqueJpeg('vanished');
-    const receipt = await makeReceipt(harness.services.media.signingKey, clinic.tenant.id, { sha256: sha256(photo), sizeBytes: photo.length, contentType: 'image/jpeg' }, new Date());
+    const receipt = await makeReceipt(harness.services.media.signingKey, clinic.tenant.id, { sha256: sha256(photo), sizeBytes: photo.length, contentType: 'image/jpeg' });
     const outcome = await runOperation(harness.services, { tenant: clinic.tenant, actor: { kind: 'staff', id: 'test', role: 'staff' }, channel: 'rest' }, {
       tool: 'record_media_upload',
       input: { receipt, originalName: null },
@@ -175,9 +175,22 @@ describe('refused uploads', () => {
     expect(outcome.ok ? undefined : outcome.error).toMatchObject({ code: 'conflict', details: { reason: 'object_missing' } });
   });
 
+  it('replays an upload repeated with its Idempotency-Key, and refuses the key with another file', async () => {
+    const photo = uniqueJpeg('idempotent');
+    const headers = { 'idempotency-key': `upload-${Math.random()}` };
+    const first = await upload(harness, clinic, { file: photo, name: 'a.jpg', headers });
+    const second = await upload(harness, clinic, { file: photo, name: 'a.jpg', headers });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect((await second.json()).id).toBe((await first.json()).id);
+    const other = await upload(harness, clinic, { file: uniqueJpeg('other file'), name: 'a.jpg', headers });
+    expect(other.status).toBe(409);
+  });
+
   it('takes no receipt it did not make: record_media_upload called directly is 400 naming the receipt', async () => {
     const photo = uniqueJpeg('forged');
-    const forged = { receipt: { sha256: sha256(photo), sizeBytes: photo.length, contentType: 'image/jpeg', expires: 4_000_000_000, signature: 'x'.repeat(43) }, originalName: null };
+    const forged = { receipt: { sha256: sha256(photo), sizeBytes: photo.length, contentType: 'image/jpeg', signature: 'x'.repeat(43) }, originalName: null };
     const response = await clinic.request('POST', `${MEDIA}/uploads`, { body: forged });
     expect(response.status).toBe(400);
     expect(paths(await response.json())).toEqual(['receipt']);

@@ -41,7 +41,6 @@ export const UploadReceipt = z.strictObject({
   sha256: Sha256,
   sizeBytes: z.number().int().min(1),
   contentType: z.enum(STORED_TYPES),
-  expires: z.number().int().describe('Unix seconds after which the receipt is no longer taken.'),
   signature: z.string().max(100),
 });
 export type UploadReceipt = z.infer<typeof UploadReceipt>;

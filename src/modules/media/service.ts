@@ -60,7 +60,7 @@ async function checkLinks(ctx: AppContext, links: Links): Promise<void> {
  */
 export async function recordUpload(ctx: AppContext, input: z.output<typeof RecordUploadInput>): Promise<MediaView> {
   const { receipt } = input;
-  await checkReceipt(ctx.services.media.signingKey, ctx.tenant.id, receipt, ctx.clock.now());
+  await checkReceipt(ctx.services.media.signingKey, ctx.tenant.id, receipt);
   await checkLinks(ctx, input);
   if (!(await lockStoredObject(ctx, receipt.sha256))) {
     throw conflict('The stored file was purged while it was being recorded; send the upload again.', { reason: 'object_missing' });

@@ -43,7 +43,7 @@ export async function acceptUpload(
     if (upload.sizeBytes === 0) throw new AppError('unprocessable', 'The file is empty (0 bytes).', { issues: [{ path: 'file', message: 'empty (0 bytes)' }] });
     const contentType = await acceptedType(upload.head, 'file');
     const stored = { sha256: upload.sha256, sizeBytes: upload.sizeBytes, contentType };
-    const receipt = await makeReceipt(services.media.signingKey, caller.tenant.id, stored, services.clock.now());
+    const receipt = await makeReceipt(services.media.signingKey, caller.tenant.id, stored);
     const run = { tool: RECORD_UPLOAD_TOOL, input: { receipt, originalName: cleanName(upload.fileName), ...upload.fields }, idempotencyKey: request.idempotencyKey };
     let outcome: RunOutcome;
     for (let attempt = 1; ; attempt++) {
