@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config.js';
 import type { Caller, Services } from '../src/context.js';
 import { TwilioGateway } from '../src/channels/twilio/gateway.js';
 import { EmailGateway } from '../src/channels/email/gateway.js';
+import { createMediaServices } from '../src/modules/media/storage.js';
 import { jobHandlers } from '../src/jobs/handlers.js';
 import { JobWorker } from '../src/jobs/worker.js';
 import { openEmbeddedDatabase } from '../src/db/embedded.js';
@@ -67,6 +68,7 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
     jobs: new JobWorker(() => services, jobHandlers),
     twilio: new TwilioGateway(() => services),
     email: new EmailGateway(config.email),
+    media: createMediaServices(config),
     agentModel: undefined,
     embedder: createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),

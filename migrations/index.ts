@@ -13,6 +13,8 @@ import { Migration20261208000000_event_feed } from './Migration20261208000000_ev
 import { Migration20261208010000_webhook_endpoints } from './Migration20261208010000_webhook_endpoints.js';
 import { Migration20261208020000_webhook_deliveries } from './Migration20261208020000_webhook_deliveries.js';
 import { Migration20261208030000_webhook_callbacks } from './Migration20261208030000_webhook_callbacks.js';
+import { Migration20261209000000_media } from './Migration20261209000000_media.js';
+import { Migration20261209010000_media_source } from './Migration20261209010000_media_source.js';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const migrationsList = [
@@ -31,4 +33,6 @@ export const migrationsList = [
   { name: 'Migration20261208010000_webhook_endpoints', class: Migration20261208010000_webhook_endpoints },
   { name: 'Migration20261208020000_webhook_deliveries', class: Migration20261208020000_webhook_deliveries },
   { name: 'Migration20261208030000_webhook_callbacks', class: Migration20261208030000_webhook_callbacks },
+  { name: 'Migration20261209000000_media', class: Migration20261209000000_media },
+  { name: 'Migration20261209010000_media_source', class: Migration20261209010000_media_source },
 ];

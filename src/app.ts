@@ -13,6 +13,8 @@ import { responseHeaders } from './http/response-headers.js';
 import { restWrites } from './http/writes.js';
 import type { AppEnv } from './http/env.js';
 import { mountAgentRoutes } from './modules/agents/routes.js';
+import { mountMediaRoutes, UPLOAD_PATH } from './modules/media/routes.js';
+import { uploadBodyLimit } from './modules/media/upload.js';
 import { mountTwilioRoutes } from './channels/twilio/routes.js';
 import { mountN8nCallbacks } from './modules/webhooks/callback-route.js';
 import { CALLBACK_PATH } from './modules/webhooks/n8n.js';
@@ -48,14 +50,21 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
 
   // Before anything reads a body, and before the key is looked up: a body over the limit is never read.
   const knowledgeArticle = `${API_BASE}/vector/ingest/knowledge`;
-  app.use(`${API_BASE}/*`, limitBody((path) => (path === knowledgeArticle ? BODY_LIMITS.knowledgeArticle : BODY_LIMITS.json)));
+  const mediaUploadLimit = uploadBodyLimit(services);
+  app.use(
+    `${API_BASE}/*`,
+    limitBody((path) => (path === knowledgeArticle ? BODY_LIMITS.knowledgeArticle : path === UPLOAD_PATH ? mediaUploadLimit : BODY_LIMITS.json), {
+      countedByRoute: (path) => path === UPLOAD_PATH,
+    }),
+  );
   app.use('/mcp', limitBody(() => BODY_LIMITS.json));
   app.use('/channels/twilio/*', limitBody(() => BODY_LIMITS.twilio));
   app.use(`${CALLBACK_PATH}/*`, limitBody(() => BODY_LIMITS.json));
 
-  const writes = restWrites({ base: API_BASE, operations: services.registry.operations, alsoWrites: [`POST ${API_BASE}/agents/run`] });
+  const writes = restWrites({ base: API_BASE, operations: services.registry.operations, alsoWrites: [`POST ${API_BASE}/agents/run`, `POST ${UPLOAD_PATH}`] });
   app.use(`${API_BASE}/*`, requireApiKey(services, { channel: 'rest', writes }));
   mountAgentRoutes(app, services);
+  mountMediaRoutes(app, services);
   mountOperationRoutes(app, services);
 
   mountTwilioRoutes(app, services);

@@ -50,12 +50,24 @@ const ConfigSchema = z.object({
   PRM_RATE_LIMIT_ADDRESS_FAILURES: z.coerce.number().int().min(1).default(30),
   PRM_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   PRM_WEBHOOK_ALLOWED_HOSTS: optionalText,
+  PRM_MEDIA_MAX_BYTES: z.coerce.number().int().min(1).max(1024 * 1024 * 1024).default(25 * 1024 * 1024),
+  PRM_MEDIA_URL_SECONDS: z.coerce.number().int().min(10).max(7 * 86_400).default(15 * 60),
+  PRM_MEDIA_SIGNING_SECRET: optionalText.pipe(z.string().min(32, 'at least 32 characters').optional()),
+  S3_BUCKET: optionalText,
+  S3_ENDPOINT: optionalText.pipe(z.url().optional()),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   SMTP_URL: optionalText.pipe(z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional()),
   SMTP_FROM: optionalText.pipe(z.string().regex(SENDER, 'must be one address, "Name <address>" or "address"').optional()),
 }).superRefine((env, context) => {
   // One without the other is a half-done setup: say so at start rather than at the first email.
   if ((env.SMTP_URL === undefined) !== (env.SMTP_FROM === undefined)) {
     context.addIssue({ code: 'custom', path: [env.SMTP_URL === undefined ? 'SMTP_URL' : 'SMTP_FROM'], message: 'SMTP_URL and SMTP_FROM are set together or not at all' });
+  }
+  if ((env.S3_ACCESS_KEY_ID === undefined) !== (env.S3_SECRET_ACCESS_KEY === undefined)) {
+    context.addIssue({ code: 'custom', path: [env.S3_ACCESS_KEY_ID === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY'], message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together or not at all' });
   }
 });
 
@@ -116,8 +128,29 @@ export type Config = {
    * Absent: email is not configured.
    */
   email: { smtpUrl: string; from: string } | undefined;
+  /**
+   * Uploaded files (src/modules/media): the largest file taken, how long a signed download link lives,
+   * the secret links and upload receipts are signed with (unset: a random one kept in `dataDir`), and
+   * the S3-compatible bucket they are stored in (unset: the local disk, `dataDir/media`).
+   */
+  media: {
+    maxBytes: number;
+    urlSeconds: number;
+    signingSecret: string | undefined;
+    s3: S3Settings | undefined;
+  };
   /** Webhook hosts allowed although they resolve to a loopback or private address (a local n8n), lower case. */
   webhooks: { allowedHosts: string[] };
+};
+
+export type S3Settings = {
+  bucket: string;
+  /** An S3-compatible server (MinIO, R2, …); unset: AWS. */
+  endpoint: string | undefined;
+  region: string;
+  /** Unset: the AWS SDK's default chain (environment, instance role). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  forcePathStyle: boolean;
 };
 
 export type RateLimitSettings = {
@@ -182,6 +215,20 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     trustedProxyHops: env.PRM_TRUSTED_PROXY_HOPS,
     email: env.SMTP_URL && env.SMTP_FROM ? { smtpUrl: env.SMTP_URL, from: env.SMTP_FROM } : undefined,
+    media: {
+      maxBytes: env.PRM_MEDIA_MAX_BYTES,
+      urlSeconds: env.PRM_MEDIA_URL_SECONDS,
+      signingSecret: env.PRM_MEDIA_SIGNING_SECRET,
+      s3: env.S3_BUCKET
+        ? {
+            bucket: env.S3_BUCKET,
+            endpoint: env.S3_ENDPOINT,
+            region: env.S3_REGION,
+            credentials: env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY } : undefined,
+            forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
+          }
+        : undefined,
+    },
     webhooks: { allowedHosts: (env.PRM_WEBHOOK_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().replace(/^\[|\]$/g, '').toLowerCase()).filter(Boolean) },
   };
 }

@@ -9,6 +9,7 @@ import type { Registry } from './tools/runner.js';
 import type { JobWorker } from './jobs/worker.js';
 import type { TwilioGateway } from './channels/twilio/gateway.js';
 import type { EmailGateway } from './channels/email/gateway.js';
+import type { MediaServices } from './modules/media/storage.js';
 import type { AgentModel } from './agent/model.js';
 import type { Embedder } from './modules/vector/embedder.js';
 import type { RateLimits } from './http/rate-limits.js';
@@ -57,6 +58,8 @@ export type Services = {
   twilio: TwilioGateway;
   /** Sends email through the SMTP server of SMTP_URL; `configured` is false without it. */
   email: EmailGateway;
+  /** Where uploaded files are stored (local disk or S3) and the key their links are signed with. */
+  media: MediaServices;
   /** The language model of the patient-facing agent; undefined means guided mode only. */
   agentModel: AgentModel | undefined;
   /** The local embedding model for semantic search, loaded on first use. */

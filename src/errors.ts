@@ -9,6 +9,7 @@ export const errorStatus = {
   conflict: 409,
   unprocessable: 422,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
 } as const;
@@ -72,6 +73,9 @@ export const payloadTooLarge = (limitBytes: number) =>
     details: { limitBytes },
     headers: { Connection: 'close' },
   });
+/** The body, or a file in it, is of a type this route does not take; `field` names the part. */
+export const unsupportedMediaType = (message: string, field: string) =>
+  new AppError('unsupported_media_type', message, { issues: [{ path: field, message }] });
 /** Too many requests; `Retry-After` says in how many seconds the limit resets. */
 export const rateLimited = (message: string, retryAfterSeconds: number) =>
   new AppError('rate_limited', `${message} Retry in ${retryAfterSeconds} s.`, {

@@ -8,6 +8,7 @@ import { jobHandlers } from './jobs/handlers.js';
 import { JobWorker } from './jobs/worker.js';
 import { TwilioGateway } from './channels/twilio/gateway.js';
 import { EmailGateway } from './channels/email/gateway.js';
+import { createMediaServices } from './modules/media/storage.js';
 import { agentModelFromConfig } from './agent/model.js';
 import { registry } from './tools/registry.js';
 import { createEmbedder } from './modules/vector/local-embedder.js';
@@ -31,6 +32,7 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
     jobs: new JobWorker(() => services, jobHandlers, { concurrency: config.workerConcurrency, pollMs: 1000, lockMs: config.jobLockMs }),
     twilio: new TwilioGateway(() => services),
     email: new EmailGateway(config.email),
+    media: createMediaServices(config),
     agentModel: agentModelFromConfig(config),
     embedder: createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),

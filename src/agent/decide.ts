@@ -8,6 +8,7 @@ import { Patient } from '../modules/patients/entities.js';
 import { agentTools, type ToolCaller } from '../tools/ai-sdk.js';
 import { guidedTurn } from './guided/engine.js';
 import type { GuidedState } from './guided/types.js';
+import { filesReceived } from './files-received.js';
 import { conversationHistory } from './history.js';
 import { asksForPerson, carrierKeyword } from './keywords.js';
 import { modelTurn } from './model-turn.js';
@@ -65,6 +66,9 @@ export async function decide(input: TurnInput): Promise<Decision> {
     const reply = handoff.ok ? (handoff.output as { message: string }).message : `Please call us${clinic.phone ? ` at ${clinic.phone}` : ''}; we could not reach the team from here.`;
     return { ...base, reply, outcome: handoff.ok ? 'handed_off' : 'replied', steps };
   }
+
+  // Files are for staff to look at: neither engine reads them, and a photo is no answer to a question.
+  if (message.media.length > 0) return filesReceived(input);
 
   const agent = input.services.agentModel;
   if (!agent) return guided(input, clinic, 'no model is configured');

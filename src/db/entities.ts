@@ -11,6 +11,7 @@ import { KnowledgeSource, TextChunk } from '../modules/vector/entities.js';
 import { MessageTemplate, MessageTemplateVersion } from '../modules/templates/entities.js';
 import { Notification, SendPace } from '../modules/notifications/entities.js';
 import { WebhookAttempt, WebhookEndpoint } from '../modules/webhooks/entities.js';
+import { Media } from '../modules/media/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
 export const entities = [
@@ -44,4 +45,5 @@ export const entities = [
   MessageTemplateVersion,
   Notification,
   SendPace,
+  Media,
 ];

@@ -28,12 +28,15 @@ export const BODY_LIMITS = {
  * is refused up front; a body without one (chunked) is read only until it passes the limit. The 413
  * closes the connection, so the rest of the body is never read either.
  *
+ * `countedByRoute`: paths whose route counts a body without a length itself, as it streams it; only a
+ * declared length is checked here.
+ *
  * A request that declares its length (every client we know of, Twilio included) is checked from its
  * headers alone. Hono's bodyLimit looks at `c.req.raw.body` first, which makes @hono/node-server build
  * a whole fetch Request with a web stream over the socket for every request, GETs too: that was a
  * tenth of the service's CPU under load, and its fast body read was lost.
  */
-export function limitBody(limitOf: (path: string) => number): MiddlewareHandler {
+export function limitBody(limitOf: (path: string) => number, options: { countedByRoute?: (path: string) => boolean } = {}): MiddlewareHandler {
   const bySize = new Map<number, MiddlewareHandler>();
   const streamed = (maxSize: number) => {
     let known = bySize.get(maxSize);
@@ -47,7 +50,11 @@ export function limitBody(limitOf: (path: string) => number): MiddlewareHandler 
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const maxSize = limitOf(c.req.path);
     const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamed(maxSize)(c, next);
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) {
+      // Hono's limit holds a body without a length in memory until it ends: a route that streams large
+      // bodies (media uploads) counts them itself as they pass.
+      return options.countedByRoute?.(c.req.path) ? next() : streamed(maxSize)(c, next);
+    }
     if (Number(length) > maxSize) tooLarge(maxSize);
     return next();
   };

@@ -1,6 +1,9 @@
 import { turnJob } from '../agent/turn.js';
 import { deliverCommunication } from '../modules/communications/delivery.js';
 import { ANSWER_JOB, DELIVER_JOB } from '../modules/communications/jobs.js';
+import { fetchInboundMedia } from '../modules/media/inbound.js';
+import { MEDIA_PURGE_JOB, purgeMedia } from '../modules/media/purge.js';
+import { FETCH_INBOUND_MEDIA_JOB } from '../modules/media/subscriptions.js';
 import { dispatchNotification } from '../modules/notifications/dispatch.js';
 import { DISPATCH_JOB } from '../modules/notifications/jobs.js';
 import { REMINDERS_JOB } from '../modules/reminders/subscriptions.js';
@@ -16,5 +19,7 @@ export const jobHandlers: Readonly<Record<string, JobHandler>> = {
   [DISPATCH_JOB]: dispatchNotification,
   [REMINDERS_JOB]: syncReminders,
   [DELIVER_WEBHOOK_JOB]: deliverWebhook,
+  [MEDIA_PURGE_JOB]: purgeMedia,
+  [FETCH_INBOUND_MEDIA_JOB]: fetchInboundMedia,
   ...vectorJobHandlers,
 };

@@ -1,3 +1,4 @@
+import { mediaSubscriptions } from '../modules/media/subscriptions.js';
 import { reminderSubscriptions } from '../modules/reminders/subscriptions.js';
 import { vectorSubscriptions } from '../modules/vector/subscriptions.js';
 
@@ -19,7 +20,7 @@ export type EventSubscription = {
 
 export type SubscribedEvent = { type: string; entityType: string; entityId: string; payload: Record<string, unknown> };
 
-export const eventSubscriptions: readonly EventSubscription[] = [...vectorSubscriptions, ...reminderSubscriptions];
+export const eventSubscriptions: readonly EventSubscription[] = [...vectorSubscriptions, ...reminderSubscriptions, ...mediaSubscriptions];
 
 export function subscriptionsFor(event: SubscribedEvent): EventSubscription[] {
   return eventSubscriptions.filter(

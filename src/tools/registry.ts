@@ -2,6 +2,7 @@ import { agentOperations } from '../modules/agents/operations.js';
 import { appointmentOperations } from '../modules/appointments/operations.js';
 import { communicationOperations } from '../modules/communications/operations.js';
 import { conversationOperations } from '../modules/conversations/operations.js';
+import { mediaOperations } from '../modules/media/operations.js';
 import { notificationOperations } from '../modules/notifications/operations.js';
 import { patientOperations } from '../modules/patients/operations.js';
 import { templateOperations } from '../modules/templates/operations.js';
@@ -23,6 +24,7 @@ export const allOperations: readonly Operation[] = [
   ...agentOperations,
   ...vectorOperations,
   ...webhookOperations,
+  ...mediaOperations,
 ];
 
 export const registry = createRegistry(allOperations);

@@ -13,7 +13,7 @@ export const API_BASE = '/api/v1/prm';
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.string().describe('Stable machine-readable code: invalid_input, unauthorized, forbidden, not_found, conflict, unprocessable, payload_too_large, rate_limited, internal.'),
+      code: z.string().describe('Stable machine-readable code: invalid_input, unauthorized, forbidden, not_found, conflict, unprocessable, payload_too_large, unsupported_media_type, rate_limited, internal.'),
       message: z.string().describe('What went wrong, for a person or a model.'),
       issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('The fields that were wrong.'),
       details: z.record(z.string(), z.unknown()).optional(),

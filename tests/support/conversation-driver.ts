@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AgentTurn, Conversation } from '../../src/modules/conversations/entities.js';
-import { Communication } from '../../src/modules/communications/entities.js';
+import { Communication, type MediaReference } from '../../src/modules/communications/entities.js';
 import { receiveInbound } from '../../src/modules/communications/inbound.js';
 import type { Harness, TestTenant } from './harness.js';
 
@@ -15,8 +15,9 @@ export function patientOn(harness: Harness, clinic: TestTenant, contact: string,
     return fork;
   };
   return {
-    async say(body: string): Promise<{ reply: string | null; turn: AgentTurn; conversationId: string }> {
-      const received = await receiveInbound(harness.services, clinic.tenant, { channel, contact, body, channelMessageId: `SM${randomUUID().replaceAll('-', '')}` });
+    /** `media`: files sent with the message, as Twilio's MediaUrlN and MediaContentTypeN. */
+    async say(body: string, media: MediaReference[] = []): Promise<{ reply: string | null; turn: AgentTurn; conversationId: string }> {
+      const received = await receiveInbound(harness.services, clinic.tenant, { channel, contact, body, media, channelMessageId: `SM${randomUUID().replaceAll('-', '')}` });
       await harness.services.jobs.drain({ tenantId: clinic.tenant.id });
       const turn = await em().findOneOrFail(AgentTurn, { inboundMessageId: received.messageId });
       const reply = turn.replyMessageId ? await em().findOneOrFail(Communication, { id: turn.replyMessageId }) : null;

@@ -16,6 +16,7 @@ import { jobHandlers } from '../../src/jobs/handlers.js';
 import { JobWorker } from '../../src/jobs/worker.js';
 import { TwilioGateway } from '../../src/channels/twilio/gateway.js';
 import { EmailGateway } from '../../src/channels/email/gateway.js';
+import { createMediaServices } from '../../src/modules/media/storage.js';
 import type { AgentModel } from '../../src/agent/model.js';
 import type { Embedder } from '../../src/modules/vector/embedder.js';
 import { createEmbedder } from '../../src/modules/vector/local-embedder.js';
@@ -62,6 +63,7 @@ export async function createHarness(
     jobs: new JobWorker(() => services, jobHandlers),
     twilio: new TwilioGateway(() => services),
     email: new EmailGateway(config.email),
+    media: createMediaServices(config),
     agentModel: options.agentModel,
     embedder: options.embedder ?? createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),

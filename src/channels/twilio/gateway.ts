@@ -33,6 +33,8 @@ export type OutboundSms = {
   body: string;
   /** A WhatsApp Content template sent instead of `body` (Twilio's ContentSid and ContentVariables). */
   content?: { sid: string; variables: Record<string, string> };
+  /** Links Twilio fetches the message's files from (WhatsApp, MMS). */
+  mediaUrls?: string[];
   communicationId: string;
 };
 
@@ -42,6 +44,22 @@ export type SentSms = { sid: string; status: string };
 
 /** Where Twilio reports a message's status (src/channels/twilio/routes.ts). */
 export const STATUS_PATH = '/channels/twilio/status';
+
+const MEDIA_TIMEOUT_MS = 60_000;
+const MAX_MEDIA_REDIRECTS = 3;
+
+/** A media URL (or its redirect) the gateway will not fetch: fetching it again would not help. */
+export class MediaUrlError extends Error {
+  override name = 'MediaUrlError';
+}
+
+const parsedUrl = (text: string, base?: URL): URL | undefined => {
+  try {
+    return new URL(text, base);
+  } catch {
+    return undefined;
+  }
+};
 
 /** Connection failures before a request is written: Twilio never saw it, so a retry cannot duplicate. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -69,6 +87,7 @@ export class TwilioGateway {
         to: `${prefix}${message.to}`,
         from: `${prefix}${from}`,
         ...(message.content ? { contentSid: message.content.sid, contentVariables: JSON.stringify(message.content.variables) } : { body: message.body }),
+        ...(message.mediaUrls && message.mediaUrls.length > 0 ? { mediaUrl: message.mediaUrls } : {}),
         ...(base ? { statusCallback: `${base.replace(/\/$/, '')}${STATUS_PATH}?communication=${message.communicationId}` } : {}),
       });
       return { sid: sent.sid, status: sent.status };
@@ -81,6 +100,36 @@ export class TwilioGateway {
       // (a 5xx, a timeout) came after Twilio had the request, which it may have acted on.
       if (typeof status === 'number' && status >= 400 && status < 500) throw new DeliveryError(`Twilio refused the message (HTTP ${status}).`, 'rejected');
       throw new DeliveryError(`Twilio did not confirm the message (${typeof status === 'number' ? `HTTP ${status}` : 'no answer'}); it may have sent it.`, 'unknown');
+    }
+  }
+
+  /**
+   * Opens the file of an inbound message's `MediaUrlN` with the account's credentials (HTTP basic
+   * auth), as Twilio requires when media authentication is on. Only Twilio's API host (or the one of
+   * TWILIO_API_BASE_URL) is asked, and only it gets the credentials: its redirect to where the file is
+   * stored is followed without them. Answers whatever the file's host answered (the caller reads the
+   * status); throws a MediaUrlError for a URL or redirect that is not Twilio's to give.
+   */
+  async openMedia(account: Pick<TwilioCredentials, 'accountSid' | 'authToken'>, mediaUrl: string): Promise<Response> {
+    const api = new URL(this.services().config.twilio.apiBaseUrl ?? 'https://api.twilio.com');
+    let url = parsedUrl(mediaUrl);
+    if (!url || url.origin !== api.origin) throw new MediaUrlError(`not a media URL of Twilio's API (${api.origin})`);
+    const authorization = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
+    for (let redirects = 0; ; redirects++) {
+      const response = await fetch(url, {
+        redirect: 'manual',
+        headers: url.origin === api.origin ? { authorization } : {},
+        signal: AbortSignal.timeout(MEDIA_TIMEOUT_MS),
+      });
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || location === null) return response;
+      await response.body?.cancel();
+      const next = parsedUrl(location, url);
+      // HTTPS only, unless the API itself is plain HTTP (a loopback stand-in in tests).
+      if (!next || (next.protocol !== 'https:' && next.protocol !== api.protocol) || redirects >= MAX_MEDIA_REDIRECTS) {
+        throw new MediaUrlError(`Twilio redirected the media to ${next ? next.origin : 'an invalid URL'}, which is not followed`);
+      }
+      url = next;
     }
   }
 

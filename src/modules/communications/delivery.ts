@@ -2,6 +2,7 @@ import type { Services } from '../../context.js';
 import type { JobHandler } from '../../jobs/worker.js';
 import { newId } from '../../ids.js';
 import { errorSummary } from '../../log.js';
+import { attachmentLinks } from '../media/attachments.js';
 import type { CommunicationStatus } from './entities.js';
 import { DeliveryError } from './delivery-error.js';
 import type { DeliverPayload } from './jobs.js';
@@ -11,7 +12,7 @@ import { finishDelivery, markSending, recordReport, unsentReason, type Sending, 
 type Accepted = { providerMessageId: string; providerStatus: string };
 
 /** Hands the communication to its channel's provider. */
-async function handOver(services: Services, communicationId: string, sending: Sending): Promise<Accepted> {
+async function handOver(services: Services, tenantId: string, communicationId: string, sending: Sending): Promise<Accepted> {
   if (sending.channel === 'email') {
     const sent = await services.email.send({
       to: sending.contact,
@@ -22,6 +23,8 @@ async function handOver(services: Services, communicationId: string, sending: Se
     return { providerMessageId: sent.providerMessageId, providerStatus: 'accepted' };
   }
   if (!sending.accountSid || !sending.authToken) throw new DeliveryError('Twilio is not configured for this clinic.', 'rejected');
+  const mediaUrls = await attachmentLinks(services, tenantId, sending.media);
+  if (!mediaUrls) throw new DeliveryError('A file attached to the message was deleted before it was sent.', 'rejected');
   const account = { accountSid: sending.accountSid, authToken: sending.authToken, phoneNumber: sending.phoneNumber, whatsappNumber: sending.whatsappNumber };
   const sent = await services.twilio.send(account, {
     channel: sending.channel === 'whatsapp' ? 'whatsapp' : 'sms',
@@ -29,6 +32,7 @@ async function handOver(services: Services, communicationId: string, sending: Se
     from: sending.clinicAddress ?? null,
     body: sending.body,
     content: sending.contentSid ? { sid: sending.contentSid, variables: sending.contentVariables ?? {} } : undefined,
+    mediaUrls,
     communicationId,
   });
   return { providerMessageId: sent.sid, providerStatus: sent.status };
@@ -76,7 +80,7 @@ export const deliverCommunication: JobHandler = async ({ services, tenant, log, 
   }
 
   try {
-    const accepted = await handOver(services, communicationId, sending);
+    const accepted = await handOver(services, tenant.id, communicationId, sending);
     // Handed over: `sent`; the provider's reports move it on (delivered, read, failed).
     const now = new Date();
     const report = recordReport(services.orm, {

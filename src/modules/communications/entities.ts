@@ -12,7 +12,11 @@ export const communicationStatuses = ['received', 'queued', 'sending', 'unknown'
 export type CommunicationStatus = (typeof communicationStatuses)[number];
 export const authorKinds = ['patient', 'bot', 'staff', 'system'] as const;
 
-export type MediaReference = { url: string; contentType: string | null };
+/**
+ * A file of a message: an inbound one's provider URL, or a clinic file staff attached (`mediaId`; its
+ * `url` is the keyed download route, and delivery sends the provider a fresh signed link instead).
+ */
+export type MediaReference = { url: string; contentType: string | null; mediaId?: string };
 
 /**
  * One message in or out of the clinic, on any channel, whoever started it: a patient, the agent, staff,

@@ -5,7 +5,7 @@ import { newId } from '../../ids.js';
 import { jobRow } from '../../jobs/enqueue.js';
 import { Job } from '../../jobs/job.js';
 import type { Conversation } from '../conversations/entities.js';
-import { Communication, type CommunicationStatus } from './entities.js';
+import { Communication, type CommunicationStatus, type MediaReference } from './entities.js';
 import { DELIVER_JOB } from './jobs.js';
 import { DELIVERY_SERIAL_PREFIX } from './statements.js';
 
@@ -21,6 +21,8 @@ type NewOutbound = {
   contentVariables?: Record<string, string> | null;
   authorKind: 'bot' | 'staff' | 'system';
   authorId?: string | null;
+  /** Clinic files sent with it (WhatsApp, MMS). */
+  media?: MediaReference[];
 };
 
 /**
@@ -49,7 +51,7 @@ export function outboundRows(
     contentSid: message.contentSid ?? null,
     contentVariables: message.contentVariables ?? null,
     body: message.body,
-    media: [],
+    media: message.media ?? [],
     channelMessageId: null,
     status: inline ? 'sent' : 'queued',
     error: null,

@@ -15,7 +15,7 @@ export const MessageView = z.object({
   direction: z.enum(['inbound', 'outbound']),
   author: z.object({ kind: z.enum(authorKinds), id: z.string().nullable() }).describe('patient, bot, staff or system.'),
   body: z.string(),
-  media: z.array(z.object({ url: z.string(), contentType: z.string().nullable() })),
+  media: z.array(z.object({ url: z.string(), contentType: z.string().nullable(), mediaId: z.uuid().optional().describe('A clinic file staff attached (see get_media).') })),
   channelMessageId: z.string().nullable().describe('The provider’s id for it (Twilio MessageSid).'),
   status: Status,
   error: z.string().nullable(),

@@ -185,11 +185,11 @@ export const markSending = (at: { tenantId: string; communicationId: string; ema
       from conversation c join tenant t on t.id = c.tenant_id left join twilio_account a on a.tenant_id = c.tenant_id
      where m.tenant_id = ? and m.id = ? and m.status = 'queued' and c.tenant_id = m.tenant_id and c.id = m.conversation_id
        and (c.opted_out_at is null or m.author_kind = 'system') and ${HAS_PROVIDER}
-    returning m.subject, m.body, m.content_sid as "contentSid", m.content_variables as "contentVariables", c.channel, c.contact, c.clinic_address as "clinicAddress", t.name as "clinicName",
+    returning m.subject, m.body, m.media, m.content_sid as "contentSid", m.content_variables as "contentVariables", c.channel, c.contact, c.clinic_address as "clinicAddress", t.name as "clinicName",
       a.account_sid as "accountSid", a.auth_token as "authToken", a.phone_number as "phoneNumber", a.whatsapp_number as "whatsappNumber"`,
   params: [at.now, at.tenantId, at.communicationId, at.emailConfigured],
 });
-export type Sending = Pick<Communication, 'subject' | 'body' | 'contentSid' | 'contentVariables'> &
+export type Sending = Pick<Communication, 'subject' | 'body' | 'media' | 'contentSid' | 'contentVariables'> &
   Pick<Conversation, 'channel' | 'contact' | 'clinicAddress'> & {
     clinicName: string;
     /** The clinic's Twilio account; null on email. */

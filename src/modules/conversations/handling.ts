@@ -1,7 +1,8 @@
 import type { AppContext } from '../../context.js';
-import { unprocessable } from '../../errors.js';
+import { AppError, unprocessable } from '../../errors.js';
 import { recordEvent } from '../../events.js';
 import { queueOutbound } from '../communications/outbound.js';
+import { attachments } from '../media/attachments.js';
 import { requireActivePatient } from '../patients/lookup.js';
 import { linkVerified } from './identity.js';
 import { requireConversation } from './lookup.js';
@@ -42,13 +43,19 @@ export const takeOverConversation = (ctx: AppContext, id: string) => change(ctx,
 /** Gives the conversation back to the bot. */
 export const handBackConversation = (ctx: AppContext, id: string) => change(ctx, id, 'handed_back');
 
-/** Sends a message as the calling staff member into the thread, over the conversation's channel. */
-export async function sendStaffMessage(ctx: AppContext, input: { id: string; body: string }) {
+/** Sends a message as the calling staff member into the thread, over the conversation's channel, with the clinic's files `mediaIds`. */
+export async function sendStaffMessage(ctx: AppContext, input: { id: string; body: string; mediaIds?: string[] }) {
   const conversation = await requireConversation(ctx, input.id, { lock: true });
   if (conversation.optedOutAt) {
     throw unprocessable('The patient opted out of messages on this channel (STOP); nothing can be sent until they send START.');
   }
-  return messageView(queueOutbound(ctx, conversation, { body: input.body, authorKind: 'staff', authorId: ctx.actor.id }).message);
+  const mediaIds = input.mediaIds ?? [];
+  if (mediaIds.length > 0 && conversation.channel !== 'whatsapp' && conversation.channel !== 'sms') {
+    const message = `Files can be sent on WhatsApp and SMS only, not on ${conversation.channel}.`;
+    throw new AppError('unprocessable', message, { issues: [{ path: 'mediaIds', message }] });
+  }
+  const media = await attachments(ctx, mediaIds);
+  return messageView(queueOutbound(ctx, conversation, { body: input.body, media, authorKind: 'staff', authorId: ctx.actor.id }).message);
 }
 
 /** Staff confirm who the conversation is with (checked another way, for example on a call). */

@@ -43,6 +43,7 @@ export const ListMessagesOutput = pageOutput(MessageView).describe('Newest first
 export const SendStaffMessageInput = z.strictObject({
   id: ConversationId,
   body: z.string().trim().min(1).max(1600).describe('The message to the patient, delivered over the conversation’s channel.'),
+  mediaIds: z.array(z.uuid()).min(1).max(10).optional().describe('Clinic files to send with it (WhatsApp, SMS as MMS): ids from POST /media or list_media.'),
 });
 
 export const LinkPatientInput = z.strictObject({

@@ -75,3 +75,9 @@ export async function setTwilioAccount(ctx: AppContext, input: z.output<typeof S
 export async function getTwilioAccount(ctx: AppContext) {
   return view(ctx, await ctx.em.findOne(TwilioAccount, { tenantId: ctx.tenant.id }));
 }
+
+/** The clinic's Twilio account credentials (to fetch inbound media), or null when it has none. */
+export async function twilioCredentials(ctx: AppContext): Promise<{ accountSid: string; authToken: string } | null> {
+  const account = await ctx.em.findOne(TwilioAccount, { tenantId: ctx.tenant.id });
+  return account && account.accountSid && account.authToken ? { accountSid: account.accountSid, authToken: account.authToken } : null;
+}

@@ -190,6 +190,7 @@ export const MergePatientsOutput = z.object({
     identifiers: z.number().int(),
     consents: z.number().int(),
     conversations: z.number().int(),
+    media: z.number().int().describe('Uploaded files linked to the patient.'),
   }),
   filledFields: z.array(z.string()).describe('Fields empty on the target that were taken from the source.'),
 });

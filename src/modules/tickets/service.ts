@@ -34,7 +34,8 @@ const noteView = (note: TicketNote) => ({
   createdAt: toIso(note.createdAt),
 });
 
-async function requireTicket(ctx: AppContext, id: string): Promise<Ticket> {
+/** The clinic's ticket with this id, or 404. */
+export async function requireTicket(ctx: AppContext, id: string): Promise<Ticket> {
   const ticket = await ctx.em.findOne(Ticket, { id });
   if (!ticket) throw notFound('Ticket', id);
   return ticket;
