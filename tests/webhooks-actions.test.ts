@@ -1,6 +1,9 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
+import { listen } from './support/http-server.js';
 import { startReceiver, type Received, type Receiver } from './support/webhook-receiver.js';
 
 const API = '/api/v1/prm';
@@ -139,5 +142,28 @@ describe('webhook delivery actions', () => {
     expect(delivered[0].count).toBe(2);
     const [left] = await sql<{ count: number }>(`select count(*)::int as count from job where payload->>'endpointId' = ? and status in ('pending', 'running')`, [made.id]);
     expect(left.count).toBe(0);
+  });
+
+  it('works over MCP too: an assistant with an admin key subscribes, tests and reads attempts; the secret stays out of the run log', async () => {
+    const server = await listen(harness.app.fetch);
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${clinic.keys.admin}` } } }));
+      const created = (await client.callTool({ name: 'create_webhook_endpoint', arguments: { url: receiver.url, eventTypes: ['ticket.*'] } })).structuredContent as { id: string; secret: string };
+      expect(created.secret).toMatch(/^whsec_/);
+      const { eventId } = (await client.callTool({ name: 'send_test_webhook', arguments: { id: created.id } })).structuredContent as { eventId: string };
+      await drain();
+      expect(types(created.secret)).toEqual(['webhook.test']);
+      const listed = (await client.callTool({ name: 'list_webhook_attempts', arguments: { id: created.id } })).structuredContent as { items: Attempt[] };
+      expect(listed.items).toEqual([expect.objectContaining({ eventId, succeeded: true })]);
+      const refused = await client.callTool({ name: 'retry_webhook_deliveries', arguments: { id: created.id, since: 'soon' } });
+      expect(refused.isError).toBe(true);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+    const runs = await clinic.call<{ items: { tool: string; channel: string; output: unknown }[] }>('GET', `${API}/agents/runs?tool=create_webhook_endpoint`);
+    expect(runs.items).toEqual([expect.objectContaining({ channel: 'mcp' })]);
+    expect(JSON.stringify(runs.items[0].output)).not.toContain('whsec_');
   });
 });
