@@ -53,12 +53,12 @@ const serialKey = (endpointId: string, event: DomainEvent) => `webhook:${endpoin
 async function retryNow(ctx: AppContext, endpointId: string, event: DomainEvent): Promise<void> {
   const key = serialKey(endpointId, event);
   const [waiting] = await ctx.em.execute<{ id: string; status: string }[]>(
-    `select id, status from job where serial_key = ? and status in ('pending', 'running') and payload->>'eventId' = ? limit 1`,
-    [key, event.id],
+    `select id, status from job where tenant_id = ? and serial_key = ? and status in ('pending', 'running') and payload->>'eventId' = ? limit 1`,
+    [ctx.tenant.id, key, event.id],
   );
   if (waiting?.status === 'running') return;
   if (waiting) {
-    await ctx.em.execute(`update job set run_at = now() where id = ? and status = 'pending'`, [waiting.id]);
+    await ctx.em.execute(`update job set run_at = now() where tenant_id = ? and id = ? and status = 'pending'`, [ctx.tenant.id, waiting.id]);
     return;
   }
   enqueueJob(ctx.em, { tenantId: ctx.tenant.id, kind: DELIVER_WEBHOOK_JOB, payload: { endpointId, eventId: event.id }, serialKey: key, maxAttempts: 8 });
