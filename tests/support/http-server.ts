@@ -12,6 +12,11 @@ export type Listening = {
 /** Serves a fetch handler on a free loopback port, for clients that need a real URL or a real socket. */
 export async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<Listening> {
   const server = serve({ fetch, port: 0, hostname: '127.0.0.1' });
+  // Idle keep-alive connections stay open, as a provider's API keeps them (Node's default closes them
+  // after 5 s): a client that reuses one just as it is closed gets ECONNRESET, which a Twilio send
+  // rightly counts as "may have been sent" (unknown, not retried); a test pausing about 5 s between
+  // two sends then failed now and then.
+  if ('keepAliveTimeout' in server) server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
   const open = new Set<Socket>();
