@@ -6,6 +6,7 @@ import type { Caller, Services } from '../src/context.js';
 import { defineOperation } from '../src/tools/operation.js';
 import { createRegistry, runOperation } from '../src/tools/runner.js';
 import { agentCaller } from '../src/agent/tool-caller.js';
+import { runTurn } from '../src/agent/turn.js';
 import { jobRow } from '../src/jobs/enqueue.js';
 import { jobHandlers } from '../src/jobs/handlers.js';
 import { Job } from '../src/jobs/job.js';
@@ -175,28 +176,77 @@ describe('races on the same records', () => {
     expect(attempts).toBe(harness.databaseKind === 'server' ? 3 : 2);
   });
 
-  it('a message that waited behind another transaction of its conversation sees the turn that one queued, and waits its turn', async () => {
-    const clinic = await harness.newTenant();
-    const contact = '+12125550944';
-    const conversationId = await openConversation(harness, clinic, contact, 'sms');
-    // Another transaction holds the conversation and queues a turn of it (a kind no worker runs, so it stays pending).
-    const holder = harness.services.orm.em.fork().transactional(async (transaction) => {
+  /**
+   * Another transaction holds the conversation for 300 ms and queues a job of `serialKey` (a kind no
+   * worker runs, so it stays pending); resolves once it holds the lock, with its commit to await.
+   */
+  async function holdConversationQueuing(clinic: TestTenant, conversationId: string, serialKey: string): Promise<{ committed: Promise<void> }> {
+    const committed = harness.services.orm.em.fork().transactional(async (transaction) => {
       await transaction.execute('select id from conversation where tenant_id = ? and id = ? for update', [clinic.tenant.id, conversationId]);
-      transaction.create(Job, jobRow({ tenantId: clinic.tenant.id, kind: 'test.blocker', payload: {}, serialKey: `conversation:${conversationId}` }, new Date()));
+      transaction.create(Job, jobRow({ tenantId: clinic.tenant.id, kind: 'test.blocker', payload: {}, serialKey }, new Date()));
       await transaction.flush();
       await new Promise((resolve) => setTimeout(resolve, 300));
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    // A running worker, which takes a new message's turn at once when none of its conversation waits.
+    return { committed };
+  }
+
+  /** The harness's services with a running worker of their own, which takes a job inserted claimed at once. */
+  function withRunningWorker(): Services {
     const services: Services = { ...harness.services };
     services.jobs = new JobWorker(() => services, jobHandlers, { concurrency: 4, pollMs: 600_000, lockMs: 120_000 });
     services.jobs.start();
+    return services;
+  }
+
+  const deliveryOf = async (messageId: string | null) =>
+    (await harness.services.orm.em.fork().execute<{ status: string; attempts: number }[]>(`select status, attempts from job where kind = 'message.deliver' and payload->>'messageId' = ?`, [messageId]))[0];
+
+  it('a message that waited behind another transaction of its conversation sees the turn that one queued, and waits its turn', async () => {
+    const clinic = await harness.newTenant();
+    const contact = '+12125550944';
+    const conversationId = await openConversation(harness, clinic, contact, 'sms');
+    const holder = await holdConversationQueuing(clinic, conversationId, `conversation:${conversationId}`);
+    const services = withRunningWorker();
     try {
       const received = await receiveInbound(services, clinic.tenant, { channel: 'sms', contact, body: 'second', channelMessageId: randomSid() });
-      await holder;
+      await holder.committed;
       const [turn] = await harness.services.orm.em.fork().execute<{ status: string }[]>('select status from job where id = ?', [received.turnJobId]);
       // Had it not seen the other turn, it would have been inserted claimed and run at once, out of order.
       expect(turn.status).toBe('pending');
+    } finally {
+      await services.jobs.stop();
+    }
+  });
+
+  it('a reply stored behind another transaction that queued a delivery of its conversation is sent after that one', async () => {
+    const clinic = await harness.newTenant();
+    const contact = '+12125550945';
+    const conversationId = await openConversation(harness, clinic, contact, 'sms');
+    // Stored with the harness's worker stopped: its turn stays pending, and is run by hand below.
+    const received = await receiveInbound(harness.services, clinic.tenant, { channel: 'sms', contact, body: 'menu', channelMessageId: randomSid() });
+    const holder = await holdConversationQueuing(clinic, conversationId, `deliver:${conversationId}`);
+    const services = withRunningWorker();
+    try {
+      const turn = await runTurn(services, clinic.tenant, { conversationId, messageId: received.messageId! });
+      await holder.committed;
+      // Had it not seen the other delivery, it would have been inserted claimed and sent at once, out of order.
+      expect(await deliveryOf(turn.replyMessageId)).toEqual({ status: 'pending', attempts: 0 });
+    } finally {
+      await services.jobs.stop();
+    }
+  });
+
+  it('a reply with no delivery of its conversation waiting is inserted claimed and sent at once', async () => {
+    const clinic = await harness.newTenant();
+    const contact = '+12125550946';
+    const conversationId = await openConversation(harness, clinic, contact, 'sms');
+    const received = await receiveInbound(harness.services, clinic.tenant, { channel: 'sms', contact, body: 'menu', channelMessageId: randomSid() });
+    const services = withRunningWorker();
+    try {
+      const turn = await runTurn(services, clinic.tenant, { conversationId, messageId: received.messageId! });
+      await services.jobs.stop(); // waits for the delivery it launched
+      expect(await deliveryOf(turn.replyMessageId)).toEqual({ status: 'succeeded', attempts: 1 });
     } finally {
       await services.jobs.stop();
     }

@@ -4,10 +4,11 @@ import { isConstraintViolation } from '../db/database-errors.js';
 import { newId } from '../ids.js';
 import type { JobContext, JobHandler } from '../jobs/worker.js';
 import { outboundRows, repliesInline } from '../modules/communications/outbound.js';
-import { deliveryWaiting, lockForReply, readLockedForReply, touchAfterTurn } from '../modules/communications/statements.js';
+import { lockForReply, readLockedForReply, touchAfterTurn } from '../modules/communications/statements.js';
 import { executeAll, insertRows } from '../db/statement.js';
 import { ormSql, type Sql } from '../db/sql.js';
 import { DomainEvent } from '../events.js';
+import { insertClaimedUnlessWaiting } from '../jobs/enqueue.js';
 import { Job } from '../jobs/job.js';
 import { AgentTurn, Conversation } from '../modules/conversations/entities.js';
 import { Communication } from '../modules/communications/entities.js';
@@ -104,12 +105,11 @@ async function store(
     const conversation = row && readLockedForReply(services.orm, row);
     if (!conversation) throw new Error(`Conversation ${ids.conversationId} was not found`);
     const now = services.clock.now();
-    // The conversation's lock keeps "no delivery waiting" true until the commit (every delivery job is inserted under it).
-    const waiting = options.claimDelivery ? (await sql.query<{ waiting: boolean }>(deliveryWaiting({ conversationId: ids.conversationId })))[0].waiting : true;
-    const claimUntil = waiting ? undefined : services.jobs.claimUntil();
-    const reply = decision.reply
-      ? outboundRows(tenant.id, { id: ids.conversationId, channel, patientId: conversation.patientId }, { body: decision.reply, authorKind: decision.authorKind }, now, claimUntil)
-      : null;
+    const reply = decision.reply ? outboundRows(tenant.id, { id: ids.conversationId, channel, patientId: conversation.patientId }, { body: decision.reply, authorKind: decision.authorKind }, now) : null;
+    // The delivery goes in claimed unless another of the conversation's deliveries is waiting: decided
+    // in the writes' statement, after the lock (every delivery job is inserted under it).
+    const delivery = reply?.delivery && options.claimDelivery ? insertClaimedUnlessWaiting(services.orm, reply.delivery, services.jobs.claimUntil()) : null;
+    const jobs = (reply?.jobs ?? []).filter((job) => job !== reply?.delivery || !delivery);
     const outcome = decision.outcome === 'replied' && conversation.handledBy === 'staff' ? 'handed_off' : decision.outcome;
     const turn: AgentTurn = {
       id: newId(),
@@ -134,14 +134,15 @@ async function store(
     const leftBehind = options.verifiedAs !== null && stillVerifiedAs !== options.verifiedAs;
     const writes = [
       ...(reply ? [insertRows(services.orm, Communication, [reply.message]), insertRows(services.orm, DomainEvent, [reply.event])] : []),
-      ...(reply && reply.jobs.length > 0 ? [insertRows(services.orm, Job, reply.jobs)] : []),
+      ...(jobs.length > 0 ? [insertRows(services.orm, Job, jobs)] : []),
+      ...(delivery?.writes ?? []),
       insertRows(services.orm, AgentTurn, [turn]),
       touchAfterTurn({ tenantId: tenant.id, conversationId: ids.conversationId, state, repliedAt: reply ? now : null, leftBehind, now }),
     ];
-    if (completeJob) await completeJob(sql, writes);
-    else await executeAll(sql, writes);
-    const claimedDelivery = claimUntil ? reply?.delivery ?? null : null;
-    const pendingJobIds = (reply?.jobs ?? []).filter((job) => job !== claimedDelivery).map((job) => job.id);
+    const reads = `${delivery?.claimed ?? 'false'} as "deliveryClaimed"`;
+    const { deliveryClaimed } = completeJob ? await completeJob(sql, writes, reads) : await executeAll(sql, writes, reads);
+    const claimedDelivery = deliveryClaimed === true ? delivery!.claimedRow : null;
+    const pendingJobIds = (reply?.jobs ?? []).map((job) => job.id).filter((id) => id !== claimedDelivery?.id);
     return { reply: decision.reply, outcome, replyMessageId: turn.replyMessageId ?? null, turnId: turn.id, claimedDelivery, pendingJobIds };
   });
 }

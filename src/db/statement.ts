@@ -28,6 +28,19 @@ export function insertRows<T extends object>(orm: { getMetadata(): MetadataStora
   return { sql: shape.sql, params };
 }
 
+/**
+ * `insert into <table> (<columns>) select …, … where <condition>`: one row of the entity, inserted
+ * only when `condition` (SQL, its values in `params`) holds when the statement runs.
+ */
+export function insertRowWhere<T extends object>(orm: { getMetadata(): MetadataStorage }, entity: EntitySchema<T>, row: T, condition: Statement): Statement {
+  const insert = insertRows(orm, entity, [row]);
+  const valuesAt = insert.sql.lastIndexOf(' values (');
+  return {
+    sql: `${insert.sql.slice(0, valuesAt)} select ${insert.sql.slice(valuesAt + ' values ('.length, -1)} where ${condition.sql}`,
+    params: [...insert.params, ...condition.params],
+  };
+}
+
 /** An insert's text and which of its columns hold JSON, made once per entity, properties and row count. */
 const insertShapes = new WeakMap<MetadataStorage, Map<string, { sql: string; json: boolean[] }>>();
 
@@ -68,7 +81,8 @@ export function oneStatement(writes: readonly Statement[], last: Statement): Sta
   };
 }
 
-/** Runs the writes as one statement (see `oneStatement`). */
-export async function executeAll(sql: Sql, writes: readonly Statement[]): Promise<void> {
-  await sql.query(oneStatement(writes, { sql: 'select 1', params: [] }));
+/** Runs the writes as one statement (see `oneStatement`); `reads`, a select list over their named CTEs, comes back as its row. */
+export async function executeAll(sql: Sql, writes: readonly Statement[], reads = '1'): Promise<Record<string, unknown>> {
+  const [row] = await sql.query<Record<string, unknown>>(oneStatement(writes, { sql: `select ${reads}`, params: [] }));
+  return row;
 }

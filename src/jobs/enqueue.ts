@@ -1,4 +1,6 @@
+import type { MetadataStorage } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { insertRowWhere, type Statement } from '../db/statement.js';
 import { newId } from '../ids.js';
 import { Job } from './job.js';
 
@@ -26,22 +28,26 @@ export function enqueueJob(em: EntityManager, job: NewJob): Job {
  * after the commit (see JobWorker.reserve).
  */
 export function jobRow(job: NewJob, now: Date, claimedUntil?: Date): Job {
-  return {
+  const row: Job = {
     id: newId(),
     tenantId: job.tenantId,
     kind: job.kind,
     payload: job.payload,
     serialKey: job.serialKey ?? null,
-    status: claimedUntil ? 'running' : 'pending',
-    attempts: claimedUntil ? 1 : 0,
+    status: 'pending',
+    attempts: 0,
     maxAttempts: job.maxAttempts ?? 5,
     runAt: now,
-    lockedUntil: claimedUntil ?? null,
+    lockedUntil: null,
     lastError: null,
     createdAt: now,
     finishedAt: null,
   };
+  return claimedUntil ? claimedRow(row, claimedUntil) : row;
 }
+
+/** A pending job's row as claimed by this process until `until`: its first attempt, under way. */
+const claimedRow = (pending: Job, until: Date): Job => ({ ...pending, status: 'running', attempts: 1, lockedUntil: until });
 
 /**
  * Jobs due or running, counted up to `cap` (of one tenant, or all): the backlog `/health` shows. A job
@@ -64,3 +70,27 @@ export async function jobsWaiting(em: EntityManager, options: { cap?: number; te
 
 /** SQL: whether a job of the serial key `keySql` (an SQL expression) is still to run or running. */
 export const jobOfKeyWaiting = (keySql: string) => `exists (select 1 from job k where k.serial_key = ${keySql} and k.status in ('pending', 'running'))`;
+
+/**
+ * A job inserted already claimed by this process (`claimedUntil`, see JobWorker.reserve) unless a job
+ * of its serial key is still to run or running, then pending: decided by the statement that inserts
+ * it, as two data-modifying CTEs of it (see `oneStatement`), so the decision costs no statement of its
+ * own. Put them in a statement that runs after the lock that orders the key's jobs was taken (a
+ * statement sees the database as it was when it began). `claimed` is an SQL expression over them,
+ * true when the claimed row went in: read it in the statement's last select.
+ */
+export function insertClaimedUnlessWaiting(orm: { getMetadata(): MetadataStorage }, pending: Job, claimedUntil: Date): { claimedRow: Job; writes: Statement[]; claimed: string } {
+  if (!pending.serialKey) throw new Error('insertClaimedUnlessWaiting needs a job with a serial key');
+  const claimed = claimedRow(pending, claimedUntil);
+  const waiting = { sql: jobOfKeyWaiting('?'), params: [pending.serialKey] };
+  return {
+    claimedRow: claimed,
+    writes: [
+      { ...returningId(insertRowWhere(orm, Job, claimed, { sql: `not ${waiting.sql}`, params: waiting.params })), name: 'claimed_job' },
+      insertRowWhere(orm, Job, pending, waiting),
+    ],
+    claimed: 'exists (select 1 from claimed_job)',
+  };
+}
+
+const returningId = (insert: Statement): Statement => ({ sql: `${insert.sql} returning id`, params: insert.params });

@@ -17,9 +17,10 @@ export type JobContext = {
    * Marks the job done with the handler's last writes, in one statement: inside the handler's own
    * transaction (its effects and its completion commit together), or on its own, unflushed (the
    * writes must be as safe to lose in a database crash as the completion, see src/db/unflushed.ts).
-   * Handlers that do not call it are marked done after they return.
+   * Handlers that do not call it are marked done after they return. `reads`: a select list over the
+   * writes' named CTEs (see `oneStatement`), whose values come back as the row it resolves to.
    */
-  complete(sql: Sql, writes?: readonly Statement[]): Promise<void>;
+  complete(sql: Sql, writes?: readonly Statement[], reads?: string): Promise<Record<string, unknown>>;
 };
 export type JobHandler = (context: JobContext) => Promise<void>;
 
@@ -108,9 +109,17 @@ const NEXT_IN_LINE = `(select k.id from job k where k.serial_key = job.serial_ke
 const SUCCEED = `update job set status = 'succeeded', finished_at = now(), locked_until = null where job.id = ? returning ${NEXT_IN_LINE}`;
 /** The worker's own writes (claim, completion, failure) commit unflushed: a lost one only runs the job again. */
 const SUCCEED_UNFLUSHED = `update job set status = 'succeeded', finished_at = now(), locked_until = null from unflushed where job.id = ? returning ${NEXT_IN_LINE}`;
+/** The completion with the handler's writes and what it reads of them (JobContext.complete). */
+const completion = (job: ClaimedJob, writes: readonly Statement[], flushed: boolean, reads: string | undefined): Statement => {
+  const succeed = flushed ? SUCCEED : SUCCEED_UNFLUSHED;
+  const all = flushed ? writes : [unflushedCte, ...writes];
+  return reads
+    ? oneStatement([...all, { sql: succeed, params: [job.id], name: 'completed' }], { sql: `select completed.next_id, ${reads} from completed`, params: [] })
+    : oneStatement(all, { sql: succeed, params: [job.id] });
+};
 const RETRY_LATER = `with ${UNFLUSHED} update job set status = 'pending', run_at = now() + (? * interval '1 millisecond'), locked_until = null, last_error = ? from unflushed where job.id = ?`;
 const FAIL = `with ${UNFLUSHED} update job set status = 'failed', finished_at = now(), locked_until = null, last_error = ? from unflushed where job.id = ? returning ${NEXT_IN_LINE}`;
-type Finished = { next_id: string | null };
+type Finished = { next_id: string | null } & Record<string, unknown>;
 
 /** A place reserved in a worker's concurrency (see JobWorker.reserve). */
 export type Reservation = { settled: boolean };
@@ -360,11 +369,9 @@ export class JobWorker {
       const handler = this.handlers[job.kind];
       if (!handler) throw new Error(`No handler for job kind ${job.kind}`); // claimed by kind, so only if handlers changed
       let completed: Finished | undefined;
-      const complete = async (sql: Sql, writes: readonly Statement[] = []) => {
-        const statement = sql.inTransaction
-          ? oneStatement(writes, { sql: SUCCEED, params: [job.id] })
-          : oneStatement([unflushedCte, ...writes], { sql: SUCCEED_UNFLUSHED, params: [job.id] });
-        [completed] = await sql.query<Finished>(statement);
+      const complete = async (sql: Sql, writes: readonly Statement[] = [], reads?: string) => {
+        [completed] = await sql.query<Finished>(completion(job, writes, sql.inTransaction, reads));
+        return completed;
       };
       await handler({ services, tenant, log, job, complete });
       if (!completed) await complete(services.sql);

@@ -27,7 +27,7 @@ type NewOutbound = {
 
 /**
  * The rows of a new outbound message: the message, its `message.created` event with its subscribers'
- * jobs, and its delivery job (WhatsApp, SMS; inserted claimed by this process with `claimDeliveryUntil`).
+ * jobs, and its delivery job (WhatsApp, SMS), pending.
  */
 export type OutboundRows = { message: Communication; event: DomainEvent; jobs: Job[]; delivery: Job | null };
 
@@ -36,7 +36,6 @@ export function outboundRows(
   conversation: Pick<Conversation, 'id' | 'channel' | 'patientId'>,
   message: NewOutbound,
   now: Date,
-  claimDeliveryUntil?: Date,
 ): OutboundRows {
   const inline = repliesInline(conversation.channel);
   const id = newId();
@@ -61,17 +60,16 @@ export function outboundRows(
     updatedAt: now,
   };
   const event = eventRows(tenantId, { type: 'communication.created', entityType: 'communication', entityId: id, payload: { conversationId: conversation.id, patientId: conversation.patientId ?? null, direction: 'outbound' } }, now);
-  const delivery = inline ? null : deliveryJob({ tenantId, conversationId: conversation.id, messageId: id, runAt: new Date(), claimedUntil: claimDeliveryUntil });
+  const delivery = inline ? null : deliveryJob({ tenantId, conversationId: conversation.id, messageId: id, runAt: new Date() });
   return { message: row, event: event.event, jobs: delivery ? [...event.jobs, delivery] : event.jobs, delivery };
 }
 
 /**
  * The job that hands an outbound communication to its provider: a conversation's deliveries share a
- * serial key, so they are sent in the order written. Due at `runAt`, by the database's clock (as every
- * job), or already claimed by this process with `claimedUntil` (see JobWorker.reserve).
+ * serial key, so they are sent in the order written. Due at `runAt`, by the database's clock (as every job).
  */
-export function deliveryJob(at: { tenantId: string; conversationId: string; messageId: string; runAt: Date; claimedUntil?: Date }): Job {
-  return jobRow({ tenantId: at.tenantId, kind: DELIVER_JOB, payload: { messageId: at.messageId }, serialKey: `${DELIVERY_SERIAL_PREFIX}${at.conversationId}` }, at.runAt, at.claimedUntil);
+export function deliveryJob(at: { tenantId: string; conversationId: string; messageId: string; runAt: Date }): Job {
+  return jobRow({ tenantId: at.tenantId, kind: DELIVER_JOB, payload: { messageId: at.messageId }, serialKey: `${DELIVERY_SERIAL_PREFIX}${at.conversationId}` }, at.runAt);
 }
 
 /**

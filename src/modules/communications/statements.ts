@@ -147,16 +147,6 @@ export type LockedForReply = Pick<Conversation, (typeof LOCKED_PROPERTIES)[numbe
 export const readLockedForReply = (orm: Metadata, row: Record<string, unknown>): LockedForReply => turnColumns(orm).locked.read(row);
 
 /**
- * Whether a delivery of the conversation is still to run or running. Asked in its own statement once
- * `lockForReply` holds the conversation: a statement sees the database as it was when it began, so
- * asked in the statement that waited for the lock it would miss a delivery committed meanwhile.
- */
-export const deliveryWaiting = (at: { conversationId: string }): Statement => ({
-  sql: `select ${jobOfKeyWaiting('?')} as "waiting"`,
-  params: [`${DELIVERY_SERIAL_PREFIX}${at.conversationId}`],
-});
-
-/**
  * The conversation after a turn: its state, its last message if the turn replied, and where the
  * agent's reading starts when the turn's verification ended before its reply was stored.
  */
