@@ -49,7 +49,7 @@ function goalRows(report: Report): string[][] {
       const result = results.get(database.label);
       if (!result) return [];
       if ('failed' in result) return [[`${section.title} (section failed)`, database.label, '—', result.failed.split('\n')[0], 'MISSED']];
-      return (result.goals ?? []).map((goal: Goal) => [goal.goal, database.label, goal.target, goal.measured, goal.met ? 'met' : '**MISSED**']);
+      return (result.goals ?? []).map((goal: Goal) => [goal.goal, database.label, goal.target, goal.measured, goal.met ? 'met' : `**MISSED**${goal.why ? `: ${goal.why}` : ''}`]);
     }),
   );
 }

@@ -13,7 +13,8 @@ export type BenchDatabase =
 export type Row = { label: string; value: string };
 
 /** A goal of the project, measured on one database. */
-export type Goal = { goal: string; target: string; measured: string; met: boolean };
+/** `why`: for a goal missed, what in the same run says why (shown beside MISSED). */
+export type Goal = { goal: string; target: string; measured: string; met: boolean; why?: string };
 
 export type SectionResult = {
   rows: Row[];

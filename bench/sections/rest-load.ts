@@ -127,7 +127,14 @@ export const restLoad: Section = {
     rows.push({ label: 'GET /patients/{id}: the service ÷ the baseline, requests/s', value: ratio.toFixed(2) });
     goals.push(
       { goal: 'GET /patients/{id} beside hand-written SQL (50 clients, one process)', target: `≥ ${RATIO_TARGET} × the baseline’s requests/s`, measured: `${ratio.toFixed(2)} × (${rate(perSecond(reads))} vs ${rate(perSecond(baselineResult))})`, met: ratio >= RATIO_TARGET },
-      { goal: 'GET /patients/{id} p99 at 50 concurrent clients', target: `< ${P99_TARGET_MS} ms`, measured: ms(readP99), met: readP99 < P99_TARGET_MS },
+      {
+        goal: 'GET /patients/{id} p99 at 50 concurrent clients',
+        target: `< ${P99_TARGET_MS} ms`,
+        measured: ms(readP99),
+        met: readP99 < P99_TARGET_MS,
+        // With every client always waiting, the mean latency is the queue's: clients ÷ requests/s (Little's law).
+        why: `the hand-written baseline's own p99 in this run was ${ms(percentile(baselineResult.latenciesMs, 0.99))}; ${CONCURRENCY} clients always waiting at ${rate(perSecond(reads))} make a mean wait of ${ms((1000 * CONCURRENCY) / perSecond(reads))}, so p99 < ${P99_TARGET_MS} ms needs over ${rate((1000 * CONCURRENCY) / P99_TARGET_MS)} on these cores`,
+      },
     );
     const failed = [...measured].filter(([, result]) => result.failures > 0);
     goals.push({

@@ -147,18 +147,28 @@ const measure = (call: () => Promise<unknown>): Promise<Summary> => timeCalls(ca
  * chunks), and the same model alone on the same chunks' texts (read back), batched as embedPending
  * batches them: what the pipeline's rate is compared with. The model is warmed up first.
  */
-async function ingestionRate(services: Services, caller: Caller, model: Embedder): Promise<{ chunks: number; seconds: number; modelAloneSeconds: number }> {
+type Ingestion = { chunks: number; seconds: number; modelAloneSeconds: number; storingAloneSeconds: number };
+
+/**
+ * The articles ingested as `npm run ingest` does; then the model alone on the same chunks' texts, in
+ * the same batches; then storing alone: the same articles again under other titles, with the
+ * vectors the model made handed out at once (chunking, storing and writing vectors, no model).
+ */
+async function ingestionRate(services: Services, caller: Caller, model: Embedder): Promise<Ingestion> {
   const rng = random(7);
   const sentence = () => Array.from({ length: 20 }, () => `word${Math.floor(rng.uniform() * 500)}`).join(' ');
   const articles = Array.from({ length: INGEST_ARTICLES }, (_, index) => ({ name: `article-${index}`, title: `Article ${index}`, text: Array.from({ length: 24 }, () => `${sentence()}.`).join(' ') }));
   await model.embed(articles.slice(0, 8).map((article) => article.text.slice(0, 600)));
-  const started = performance.now();
-  let chunks = 0;
-  await ingestArticles({ ...services, embedder: model }, caller, articles, (outcome) => {
-    if (!outcome.ok) throw new Error(`ingesting ${outcome.name} failed: ${outcome.error.message}`);
-    chunks += outcome.ingested.chunks;
-  });
-  const seconds = (performance.now() - started) / 1000;
+  const ingest = async (embedder: Embedder, batch: typeof articles): Promise<{ chunks: number; seconds: number }> => {
+    const started = performance.now();
+    let chunks = 0;
+    await ingestArticles({ ...services, embedder }, caller, batch, (outcome) => {
+      if (!outcome.ok) throw new Error(`ingesting ${outcome.name} failed: ${outcome.error.message}`);
+      chunks += outcome.ingested.chunks;
+    });
+    return { chunks, seconds: (performance.now() - started) / 1000 };
+  };
+  const { chunks, seconds } = await ingest(model, articles);
   const texts = (
     await services.orm.em.fork().execute<{ text: string }[]>(
       `select c.text from text_chunk c join knowledge_source k on k.id = c.source_id where c.tenant_id = ? and k.title like 'Article %' order by c.created_at, c.id`,
@@ -168,9 +178,34 @@ async function ingestionRate(services: Services, caller: Caller, model: Embedder
   if (texts.length !== chunks) throw new Error(`ingestion stored ${chunks} chunks, ${texts.length} found`);
   const batch = services.config.embedding.batchSize * 4;
   const alone = performance.now();
-  for (let start = 0; start < texts.length; start += batch) await model.embed(texts.slice(start, start + batch));
-  return { chunks, seconds, modelAloneSeconds: (performance.now() - alone) / 1000 };
+  const vectors: Float32Array[] = [];
+  for (let start = 0; start < texts.length; start += batch) vectors.push(...(await model.embed(texts.slice(start, start + batch))));
+  const modelAloneSeconds = (performance.now() - alone) / 1000;
+  const storing = await ingest(
+    replayingEmbedder(model, vectors),
+    articles.map((article) => ({ ...article, name: `stored-${article.name}`, title: `Stored ${article.title}` })),
+  );
+  return { chunks, seconds, modelAloneSeconds, storingAloneSeconds: (storing.seconds * chunks) / storing.chunks };
 }
+
+/** The model's tokenizer and status, and vectors it made before handed out at once, in turn. */
+function replayingEmbedder(model: Embedder, vectors: readonly Float32Array[]): Embedder {
+  let next = 0;
+  return {
+    status: () => model.status(),
+    ready: (options) => model.ready(options),
+    countTokens: (text) => model.countTokens(text),
+    embed: async (texts) => texts.map(() => vectors[next++ % vectors.length]),
+    close: async () => {},
+  };
+}
+
+/**
+ * The most ingestion can reach beside the model alone when both share the machine's cores: the model
+ * alone keeps every core busy (`cores` ÷ its rate of CPU per chunk), storing runs on the main thread
+ * (1 ÷ its rate per chunk); with perfect overlap the two together take the sum from the same cores.
+ */
+export const ingestionCeiling = (modelAlone: number, storingAlone: number, cores: number): number => 1 / (1 + modelAlone / (cores * storingAlone));
 
 /** The section, with the embedding model (given its threads) it measures ingestion and query embedding with. */
 export function vectorSearchSection(loadModel: (threads: number) => Promise<Embedder | undefined>): Section {
@@ -241,13 +276,19 @@ export function vectorSearchSection(loadModel: (threads: number) => Promise<Embe
           const ingested = await ingestionRate(services, caller, (await loadModel(availableParallelism())) ?? model);
           const perSecond = ingested.chunks / ingested.seconds;
           const modelAlone = ingested.chunks / ingested.modelAloneSeconds;
+          const storingAlone = ingested.chunks / ingested.storingAloneSeconds;
+          const cores = availableParallelism();
+          const ceiling = ingestionCeiling(modelAlone, storingAlone, cores);
+          const why = `storing alone takes ${ms(1000 / storingAlone)} of one core per chunk beside the model's ${ms((1000 * cores) / modelAlone)} of ${cores} cores, so ${cores} cores allow at most ${ceiling.toFixed(2)} × the model alone`;
           rows.push(
             { label: `Ingestion: ${count(ingested.chunks)} chunks, chunked, stored and embedded`, value: rate(perSecond) },
             { label: `The model alone on the same ${count(ingested.chunks)} chunks' texts`, value: rate(modelAlone) },
+            { label: 'Storing alone: the same articles again, their vectors ready (chunking, storing, writing the vectors)', value: rate(storingAlone) },
+            { label: `The most ${cores} cores allow beside the model alone, with perfect overlap`, value: `${ceiling.toFixed(2)} × (${rate(modelAlone * ceiling)})` },
           );
           goals.push(
-            { goal: 'Ingestion rate (8-bit model)', target: `≥ ${GOALS.ingestion} chunks/s`, measured: rate(perSecond), met: perSecond >= GOALS.ingestion },
-            { goal: 'Ingestion rate / the model alone on the same texts', target: `≥ ${GOALS.ingestionOfModel}`, measured: (perSecond / modelAlone).toFixed(2), met: perSecond / modelAlone >= GOALS.ingestionOfModel },
+            { goal: 'Ingestion rate (8-bit model)', target: `≥ ${GOALS.ingestion} chunks/s`, measured: rate(perSecond), met: perSecond >= GOALS.ingestion, why: `the model alone makes ${rate(modelAlone)} on ${cores} cores` },
+            { goal: 'Ingestion rate / the model alone on the same texts', target: `≥ ${GOALS.ingestionOfModel}`, measured: (perSecond / modelAlone).toFixed(2), met: perSecond / modelAlone >= GOALS.ingestionOfModel, why },
           );
         }
         return { rows, goals, notes: model ? [] : ['no embedding model could be loaded (set PRM_EMBEDDING_MODEL_PATH): search times exclude the query embedding, ingestion was not measured.'] };
