@@ -7,6 +7,8 @@ import {
   DeleteRecordOutput,
   GetSessionInput,
   GetSummaryInput,
+  IntakeStatsInput,
+  IntakeStatsOutput,
   ListSessionsInput,
   ListSessionsOutput,
   MAX_RECORDS_PER_CALL,
@@ -21,6 +23,7 @@ import {
   UpsertRecordsOutput,
 } from './schema.js';
 import { createSession, getSession, getSummary, listSessions } from './sessions.js';
+import { intakeStats } from './stats.js';
 import { updateSummary } from './summary-edit.js';
 
 const tag = 'intake';
@@ -146,5 +149,17 @@ export const intakeOperations = [
     access: staffIntake,
     http: { method: 'post', path: '/intake/sessions/{id}/review' },
     run: (ctx, input) => reviewSession(ctx, input),
+  }),
+  defineOperation({
+    name: 'intake_stats',
+    title: 'Intake statistics',
+    description: 'Sessions by status, their records by kind, their summaries by state and source, optionally for sessions created in a range.',
+    tag,
+    input: IntakeStatsInput,
+    output: IntakeStatsOutput,
+    annotations: readOnly,
+    access: { roles: ['staff'] },
+    http: { method: 'get', path: '/intake/stats' },
+    run: (ctx, input) => intakeStats(ctx, input),
   }),
 ];

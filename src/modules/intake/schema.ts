@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pageInput, pageOutput } from '../../db/pagination.js';
 import { Id, InstantInput, Timestamp } from '../../schema.js';
-import { intakeChannels, intakeStatuses, summarySources, summaryStates } from './entities.js';
+import { intakeChannels, intakeStatuses, recordKinds, summarySources, summaryStates } from './entities.js';
 import { RecordInput, RecordView } from './record-data.js';
 
 /** Records one upsert takes at most; a larger batch is refused whole (400 naming `records`). */
@@ -139,4 +139,20 @@ export const UpdateSummaryInput = z.strictObject({
   id: SessionId,
   rev: Rev.optional(),
   statements: z.array(StatementInput).max(MAX_SUMMARY_STATEMENTS).describe('The whole summary as it should read; replaces the statements.'),
+});
+
+export const IntakeStatsInput = z.strictObject({
+  createdSince: InstantInput.optional().describe('Sessions created at or after this instant.'),
+  createdUntil: InstantInput.optional().describe('Sessions created before this instant.'),
+});
+
+const counts = <Key extends string>(keys: readonly [Key, ...Key[]]) => z.object(Object.fromEntries(keys.map((key) => [key, z.number().int()])) as Record<Key, z.ZodNumber>);
+
+export const IntakeStatsOutput = z.object({
+  total: z.number().int(),
+  byStatus: counts(intakeStatuses),
+  recordsByKind: counts(recordKinds),
+  summariesByState: counts(summaryStates),
+  summariesBySource: counts(summarySources),
+  averageRecordsPerSession: z.number(),
 });
