@@ -1,11 +1,12 @@
 import { toIso, toIsoOrNull } from '../../schema.js';
-import type { IntakeRecord, IntakeSession, IntakeSummary } from './entities.js';
+import type { IntakeRecord, IntakeSummary } from './entities.js';
+import type { SessionRow } from './upsert-statements.js';
 import type { RecordView } from './record-data.js';
 import type { SessionView, SummaryView } from './schema.js';
 
 /** Entity → view mappers of the intake module. */
 
-export const sessionView = (session: IntakeSession): SessionView => ({
+export const sessionView = (session: SessionRow): SessionView => ({
   id: session.id,
   patientId: session.patientId,
   appointmentId: session.appointmentId ?? null,
