@@ -103,6 +103,19 @@ describe('reading intakes', () => {
   });
 });
 
+describe('a patient merge', () => {
+  it('moves the duplicate’s intake sessions to the patient kept; a merged patient gets no new session', async () => {
+    const kept = await consentingPatient(clinic);
+    const duplicate = await consentingPatient(clinic);
+    const session = await openSession(clinic, duplicate.id);
+    const merged = await clinic.call<{ moved: { intakeSessions: number } }>('POST', `${API}/patients/${kept.id}/merge`, { sourcePatientId: duplicate.id });
+    expect(merged.moved.intakeSessions).toBe(1);
+    expect((await clinic.call<Session>('GET', `${SESSIONS}/${session.id}`)).patientId).toBe(kept.id);
+    const refused = await expectError(await clinic.request('POST', SESSIONS, { body: { patientId: duplicate.id } }), 422);
+    expect(refused.error.details).toEqual({ mergedIntoId: kept.id });
+  });
+});
+
 describe('the agent in a patient conversation', () => {
   it('reaches only the verified patient’s own sessions, and nothing before verification', async () => {
     const other = await consentingPatient(clinic);
