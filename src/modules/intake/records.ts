@@ -6,7 +6,7 @@ import { recordEvent } from '../../events.js';
 import { newId } from '../../ids.js';
 import { stableJson } from '../../tools/stable-json.js';
 import { IntakeRecord } from './entities.js';
-import { lockSessionWithRecords, readSession, readStored, writeUpsert, type StoredRecord } from './upsert-statements.js';
+import { lockSessionWithRecords, readSession, readStored, writeUpsert, type StoredRecord } from './statements.js';
 import type { RecordInput } from './record-data.js';
 import { MAX_RECORDS_PER_SESSION, type DeleteRecordInput, type UpsertRecordsInput } from './schema.js';
 import { requireOwned, requireRev, requireSession, requireStatus, touchSession } from './session-lookup.js';
@@ -40,7 +40,7 @@ const sameContent = (stored: StoredRecord, sent: RecordInput) => stored.kind ===
  * Creates or replaces a batch of records in one transaction, each found by its clientItemId. A batch
  * already stored as sent changes nothing (no write, same rev), whatever `rev` says: a resend is safe.
  * Otherwise a `rev` other than the session's is a 409, and a session past its limit a 422. Two
- * statements of the typed store (upsert-statements.ts): the locked session with the batch's stored
+ * statements of the typed store (statements.ts): the locked session with the batch's stored
  * records, then every write.
  */
 export async function upsertRecords(ctx: AppContext, input: z.output<typeof UpsertRecordsInput>) {

@@ -1,6 +1,6 @@
 import { toIso, toIsoOrNull } from '../../schema.js';
 import type { IntakeRecord, IntakeSummary } from './entities.js';
-import type { SessionRow } from './upsert-statements.js';
+import type { SessionRow } from './statements.js';
 import type { RecordView } from './record-data.js';
 import type { SessionView, SummaryView } from './schema.js';
 
