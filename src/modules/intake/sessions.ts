@@ -13,7 +13,7 @@ import { requireSession } from './session-lookup.js';
 import { recordView, sessionView, summaryView } from './views.js';
 
 /** The consent purpose a session opened by staff needs (see README, "Clinical intake"). */
-export const INTAKE_CONSENT_PURPOSE = 'care_messages';
+const INTAKE_CONSENT_PURPOSE = 'care_messages';
 
 const unprocessableField = (path: string, message: string) => new AppError('unprocessable', message, { issues: [{ path, message }] });
 
