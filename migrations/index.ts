@@ -15,6 +15,7 @@ import { Migration20261208020000_webhook_deliveries } from './Migration202612080
 import { Migration20261208030000_webhook_callbacks } from './Migration20261208030000_webhook_callbacks.js';
 import { Migration20261209000000_media } from './Migration20261209000000_media.js';
 import { Migration20261209010000_media_source } from './Migration20261209010000_media_source.js';
+import { Migration20261210000000_intake } from './Migration20261210000000_intake.js';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const migrationsList = [
@@ -35,4 +36,5 @@ export const migrationsList = [
   { name: 'Migration20261208030000_webhook_callbacks', class: Migration20261208030000_webhook_callbacks },
   { name: 'Migration20261209000000_media', class: Migration20261209000000_media },
   { name: 'Migration20261209010000_media_source', class: Migration20261209010000_media_source },
+  { name: 'Migration20261210000000_intake', class: Migration20261210000000_intake },
 ];

@@ -58,6 +58,8 @@ export class AppError extends Error {
 }
 
 export const invalid = (message: string, issues?: FieldIssue[]) => new AppError('invalid_input', message, { issues });
+/** A 400 naming each wrong field, its message listing them. */
+export const invalidFields = (issues: FieldIssue[]) => invalid(`Invalid input: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, issues);
 /** RFC 6750: a 401 names the scheme; `invalid_token` when a key was given but is unknown or revoked. */
 export const unauthorized = (message = 'A valid API key is required (Authorization: Bearer <key>).', reason?: 'invalid_token') =>
   new AppError('unauthorized', message, { headers: { 'WWW-Authenticate': reason ? `Bearer realm="prm", error="${reason}"` : 'Bearer realm="prm"' } });
@@ -92,8 +94,7 @@ export function fromZodError(error: ZodError, prefix?: string): AppError {
       ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: 'unknown field' }))
       : [{ path: pathOf(issue.path), message: issue.message }],
   );
-  const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-  return invalid(`Invalid input: ${summary}`, issues);
+  return invalidFields(issues);
 }
 
 /** Anything thrown that is not an AppError is an internal error; its text stays in the log. */

@@ -88,7 +88,7 @@ describe('patients: merge', () => {
     expect(response.status).toBe(200);
     const merged = (await response.json()) as { patient: Patient; mergedPatientId: string; moved: Record<string, number>; filledFields: string[] };
     expect(merged.mergedPatientId).toBe(duplicate.id);
-    expect(merged.moved).toEqual({ appointments: 1, tickets: 1, identifiers: 1, consents: 1, conversations: 0, media: 0 });
+    expect(merged.moved).toEqual({ appointments: 1, tickets: 1, identifiers: 1, consents: 1, conversations: 0, media: 0, intakeSessions: 0 });
     expect(merged.filledFields.sort()).toEqual(['email', 'phone']);
     expect(merged.patient).toMatchObject({ id: keep.id, givenName: 'Katherine', email: 'kathy@example.com', phone: '+12125550123', status: 'active' });
     expect(merged.patient.identifiers.map((identifier) => `${identifier.system}:${identifier.value}`).sort()).toEqual(['INSURANCE:INS-9', 'MRN:K-1']);

@@ -12,6 +12,7 @@ import { MessageTemplate, MessageTemplateVersion } from '../modules/templates/en
 import { Notification, SendPace } from '../modules/notifications/entities.js';
 import { WebhookAttempt, WebhookEndpoint } from '../modules/webhooks/entities.js';
 import { Media } from '../modules/media/entities.js';
+import { IntakeRecord, IntakeSession, IntakeSummary } from '../modules/intake/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
 export const entities = [
@@ -46,4 +47,7 @@ export const entities = [
   Notification,
   SendPace,
   Media,
+  IntakeSession,
+  IntakeRecord,
+  IntakeSummary,
 ];

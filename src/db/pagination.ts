@@ -48,6 +48,12 @@ export function decodeCursor(cursor: string | undefined): Position | undefined {
   return { at: new Date(at), id };
 }
 
+/** The ORM condition on an instant for a range [since, until) of ISO instants, either optional; undefined when neither is given. */
+export function instantRange(since: string | undefined, until: string | undefined): { $gte?: Date; $lt?: Date } | undefined {
+  if (since === undefined && until === undefined) return undefined;
+  return { ...(since ? { $gte: new Date(since) } : {}), ...(until ? { $lt: new Date(until) } : {}) };
+}
+
 /** The ORM condition "after `position`" for a list sorted by (`field` desc, id desc). */
 export function after<Field extends string>(field: Field, position: Position | undefined) {
   if (!position) return {};

@@ -1,6 +1,8 @@
 import { turnJob } from '../agent/turn.js';
 import { deliverCommunication } from '../modules/communications/delivery.js';
 import { ANSWER_JOB, DELIVER_JOB } from '../modules/communications/jobs.js';
+import { summarizeIntake } from '../modules/intake/summarize.js';
+import { SUMMARIZE_JOB } from '../modules/intake/subscriptions.js';
 import { fetchInboundMedia } from '../modules/media/inbound.js';
 import { MEDIA_PURGE_JOB, purgeMedia } from '../modules/media/purge.js';
 import { FETCH_INBOUND_MEDIA_JOB } from '../modules/media/subscriptions.js';
@@ -21,5 +23,6 @@ export const jobHandlers: Readonly<Record<string, JobHandler>> = {
   [DELIVER_WEBHOOK_JOB]: deliverWebhook,
   [MEDIA_PURGE_JOB]: purgeMedia,
   [FETCH_INBOUND_MEDIA_JOB]: fetchInboundMedia,
+  [SUMMARIZE_JOB]: summarizeIntake,
   ...vectorJobHandlers,
 };

@@ -4,7 +4,7 @@ import { fromDatabaseError, isTransientConflict } from '../db/database-errors.js
 import { TENANT_FILTER } from '../db/base.js';
 import { lockUntilCommit } from '../db/locks.js';
 import { ormSql } from '../db/sql.js';
-import { AppError, conflict, fromZodError, invalid, notFound, toAppError, type FieldIssue } from '../errors.js';
+import { AppError, conflict, fromZodError, invalidFields, notFound, toAppError, type FieldIssue } from '../errors.js';
 import { newId } from '../ids.js';
 import { bindSubject, refusal } from './access.js';
 import type { Operation } from './operation.js';
@@ -63,8 +63,7 @@ function requestProblems(request: RunRequest): AppError | undefined {
       : []),
     ...inputTextProblems(request.input),
   ];
-  if (issues.length === 0) return undefined;
-  return invalid(`Invalid input: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, issues);
+  return issues.length === 0 ? undefined : invalidFields(issues);
 }
 
 /**

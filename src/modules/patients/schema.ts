@@ -191,6 +191,7 @@ export const MergePatientsOutput = z.object({
     consents: z.number().int(),
     conversations: z.number().int(),
     media: z.number().int().describe('Uploaded files linked to the patient.'),
+    intakeSessions: z.number().int().describe('Clinical intakes of the patient.'),
   }),
   filledFields: z.array(z.string()).describe('Fields empty on the target that were taken from the source.'),
 });

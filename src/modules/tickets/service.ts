@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { after, decodeCursor, page } from '../../db/pagination.js';
+import { after, decodeCursor, instantRange, page } from '../../db/pagination.js';
 import { invalid, notFound } from '../../errors.js';
 import { recordEvent } from '../../events.js';
 import { newId } from '../../ids.js';
@@ -77,10 +77,7 @@ export async function getTicket(ctx: AppContext, id: string) {
 
 /** Tickets, newest first, filtered; keyset-paginated. */
 export async function listTickets(ctx: AppContext, input: z.output<typeof ListTicketsInput>) {
-  const created =
-    input.createdSince || input.createdUntil
-      ? { createdAt: { ...(input.createdSince ? { $gte: new Date(input.createdSince) } : {}), ...(input.createdUntil ? { $lt: new Date(input.createdUntil) } : {}) } }
-      : {};
+  const created = instantRange(input.createdSince, input.createdUntil);
   const rows = await ctx.em.find(
     Ticket,
     {
@@ -91,7 +88,7 @@ export async function listTickets(ctx: AppContext, input: z.output<typeof ListTi
       ...(input.unassigned === true ? { assignee: null } : {}),
       ...(input.patientId ? { patientId: input.patientId } : {}),
       ...(input.conversationId ? { conversationId: input.conversationId } : {}),
-      ...created,
+      ...(created ? { createdAt: created } : {}),
       ...after('createdAt', decodeCursor(input.cursor)),
     },
     { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: input.limit + 1 },

@@ -36,7 +36,7 @@ function requireMergeable(patient: Patient | undefined, id: string, role: 'targe
 }
 
 /** Moves `table`'s rows of the source to the target; returns how many moved. */
-async function moveRows(ctx: AppContext, table: 'appointment' | 'ticket' | 'patient_identifier' | 'patient_consent' | 'conversation' | 'media', from: string, to: string): Promise<number> {
+async function moveRows(ctx: AppContext, table: 'appointment' | 'ticket' | 'patient_identifier' | 'patient_consent' | 'conversation' | 'media' | 'intake_session', from: string, to: string): Promise<number> {
   const result = await ctx.em.execute<{ affectedRows: number }>(
     `update ${table} set patient_id = ?, updated_at = ? where tenant_id = ? and patient_id = ?`,
     [to, ctx.clock.now(), ctx.tenant.id, from],
@@ -47,7 +47,7 @@ async function moveRows(ctx: AppContext, table: 'appointment' | 'ticket' | 'pati
 
 /**
  * Merges a duplicate (the source) into the patient kept (the target), in the caller's transaction:
- * appointments, tickets, conversations, media, identifiers and consent history move to the target, empty optional fields
+ * appointments, tickets, conversations, media, intake sessions, identifiers and consent history move to the target, empty optional fields
  * of the target are filled from the source, and the source is marked merged. Consent rows keep their
  * times, so the latest choice across both records is the current one. Overlapping active
  * appointments of the two are refused by the database (409) and nothing changes.
@@ -72,6 +72,7 @@ export async function mergePatients(ctx: AppContext, input: z.output<typeof Merg
     consents: await moveRows(ctx, 'patient_consent', source.id, target.id),
     conversations: await moveRows(ctx, 'conversation', source.id, target.id),
     media: await moveRows(ctx, 'media', source.id, target.id),
+    intakeSessions: await moveRows(ctx, 'intake_session', source.id, target.id),
   };
   // Records merged into the source earlier now point at the target directly: one hop, always.
   await ctx.em.execute(
