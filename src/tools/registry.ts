@@ -2,6 +2,7 @@ import { agentOperations } from '../modules/agents/operations.js';
 import { appointmentOperations } from '../modules/appointments/operations.js';
 import { communicationOperations } from '../modules/communications/operations.js';
 import { conversationOperations } from '../modules/conversations/operations.js';
+import { fhirOperations } from '../modules/fhir/operations.js';
 import { mediaOperations } from '../modules/media/operations.js';
 import { notificationOperations } from '../modules/notifications/operations.js';
 import { patientOperations } from '../modules/patients/operations.js';
@@ -25,6 +26,7 @@ export const allOperations: readonly Operation[] = [
   ...vectorOperations,
   ...webhookOperations,
   ...mediaOperations,
+  ...fhirOperations,
 ];
 
 export const registry = createRegistry(allOperations);
