@@ -55,13 +55,19 @@ describe('FHIR errors as OperationOutcome', () => {
     expect(issue.text).toMatch(message);
   });
 
+  it('answers 400 for an operation other than Patient/$everything', async () => {
+    expect(namedIssue(await fhirError(clinic, `/Patient/${patientId}/$validate`, 400)).field).toBe('operation');
+    expect(namedIssue(await fhirError(clinic, `/Appointment/${patientId}/$everything`, 400)).field).toBe('operation');
+  });
+
   it('answers 400 for an id this server never gives out (not a UUID), naming it', async () => {
     expect(namedIssue(await fhirError(clinic, '/Patient/abc', 400)).field).toBe('id');
+    expect(namedIssue(await fhirError(clinic, '/Patient/abc/$everything', 400)).field).toBe('id');
   });
 
   it('answers 404 for an unknown id, another clinic’s resource, and a path that is no interaction', async () => {
     const missing = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
-    for (const path of [`/Patient/${missing}`, `/Appointment/${patientId}`, `/Patient/${othersPatientId}`, '/Patient/a/b/c']) {
+    for (const path of [`/Patient/${missing}`, `/Appointment/${patientId}`, `/Patient/${othersPatientId}`, `/Patient/${othersPatientId}/$everything`, '/Patient/a/b/c']) {
       expect(namedIssue(await fhirError(clinic, path, 404)).code).toBe('not-found');
     }
     // The other clinic's patient is not among this clinic's search results either, by any parameter.

@@ -169,7 +169,7 @@ describe('FHIR read', () => {
 });
 
 describe('FHIR metadata', () => {
-  it('states exactly the types, interactions and parameters served', async () => {
+  it('states exactly the types, interactions, parameters and operation served', async () => {
     const statement = await fhirOk<CapabilityStatement>(clinic, '/metadata');
     expect(statement).toMatchObject({ status: 'active', kind: 'instance', fhirVersion: '4.0.1', format: ['json'] });
     const resources = statement.rest?.[0].resource ?? [];
@@ -186,5 +186,7 @@ describe('FHIR metadata', () => {
     }
     const byType = Object.fromEntries(resources.map((resource) => [resource.type, resource]));
     expect(byType.Appointment.searchParam?.map((parameter) => parameter.name)).toEqual(['_id', '_lastUpdated', 'patient', 'practitioner', 'location', 'actor', 'date', 'status']);
+    expect(byType.Patient.operation).toEqual([expect.objectContaining({ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' })]);
+    expect(resources.filter((resource) => resource.operation)).toHaveLength(1);
   });
 });

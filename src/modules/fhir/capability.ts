@@ -2,6 +2,7 @@ import type { CapabilityStatement, CapabilityStatementRestResource } from '@medp
 import type { AppContext } from '../../context.js';
 import { fhirBase } from './bundle.js';
 import { fhirTypes } from './resources/index.js';
+import { patientType } from './resources/patient.js';
 import type { FhirType } from './resource-type.js';
 import { DEFAULT_COUNT, MAX_COUNT } from './search.js';
 import { commonParameters } from './search-parameters.js';
@@ -23,6 +24,9 @@ function restResource(definition: FhirType): CapabilityStatementRestResource {
       type: parameter.type,
       documentation: `${parameter.documentation}${modifiersNote(parameter.modifiers)}`,
     })),
+    ...(definition === patientType
+      ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', documentation: 'The patient and every resource about them, with the practitioners and locations they refer to; one Bundle, not paged.' }] }
+      : {}),
   };
 }
 

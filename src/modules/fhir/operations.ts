@@ -4,6 +4,7 @@ import {
   bundleJson,
   FhirBundleJson,
   FhirCapabilitiesInput,
+  FhirEverythingInput,
   FhirReadInput,
   FhirResourceJson,
   FhirSearchInput,
@@ -60,5 +61,18 @@ export const fhirOperations = [
     access,
     http: { method: 'post', path: '/fhir/search' },
     run: async (ctx, input) => bundleJson(await fhir.searchResources(ctx, input)),
+  }),
+  defineOperation({
+    name: 'fhir_patient_everything',
+    title: 'Everything about a patient, as FHIR',
+    description:
+      'Patient/{id}/$everything: the patient, their appointments and messages, and the practitioners and locations those refer to, as one FHIR R4 Bundle (not paged: it can be large).',
+    tag,
+    input: FhirEverythingInput,
+    output: FhirBundleJson,
+    annotations: readOnly,
+    access,
+    http: { method: 'get', path: '/fhir/patients/{id}/everything' },
+    run: async (ctx, input) => bundleJson(await fhir.patientEverything(ctx, input.id)),
   }),
 ];

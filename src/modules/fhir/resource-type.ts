@@ -28,10 +28,16 @@ export type SearchParameter = {
   condition(ctx: AppContext, value: ParameterValue): Condition | Promise<Condition>;
 };
 
-/** What the search and read code knows of a resource type: the same for every type. */
+/** What the search, read and $everything code knows of a resource type: the same for every type. */
 export type FhirType = {
   type: ResourceType;
   parameters: Readonly<Record<string, SearchParameter>>;
+  /**
+   * The reference parameter that names the patient a resource is about: $everything gathers every
+   * type that has one. Types without one (Practitioner, Location) are added to $everything only
+   * where a resource of the patient refers to them.
+   */
+  patientParameter?: string;
   /** The clinic's resources with these ids; ids it does not have are left out. */
   read(ctx: AppContext, ids: readonly string[]): Promise<Resource[]>;
   /** The resources meeting every condition, by id ascending (ids are time-ordered UUIDv7), after `after`; `count` at most, or all. */
@@ -50,6 +56,7 @@ export function defineFhirType<Entity extends { id: string }>(definition: {
   /** What every row a read or search shows meets (a patient not deleted). */
   visible?: Condition;
   parameters: Record<string, SearchParameter>;
+  patientParameter?: string;
   toResources(ctx: AppContext, rows: Entity[]): Promise<Resource[]>;
 }): FhirType {
   // The conditions name the entity's properties, but as plain objects (see Condition): typed here, once.
@@ -66,6 +73,7 @@ export function defineFhirType<Entity extends { id: string }>(definition: {
   return {
     type: definition.type,
     parameters: definition.parameters,
+    patientParameter: definition.patientParameter,
     read: (ctx, ids) => (ids.length === 0 ? Promise.resolve([]) : find(ctx, [{ id: { $in: [...ids] } }])),
     find: (ctx, query) => find(ctx, query.after === undefined ? query.conditions : [...query.conditions, { id: { $gt: query.after } }], { count: query.count }),
     count: (ctx, conditions) => ctx.em.count(definition.entity, where(conditions)),

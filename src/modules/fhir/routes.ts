@@ -3,7 +3,7 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../../context.js';
-import { AppError, toAppError } from '../../errors.js';
+import { AppError, invalid, toAppError } from '../../errors.js';
 import { requireApiKey } from '../../http/auth.js';
 import { BODY_LIMITS, limitBody } from '../../http/body-limit.js';
 import type { AppEnv } from '../../http/env.js';
@@ -33,6 +33,7 @@ function documentRoutes(app: OpenAPIHono<AppEnv>): void {
     { path: '/metadata', operationId: 'fhir_r4_metadata', summary: 'FHIR CapabilityStatement', params: undefined, body: FhirResourceJson },
     { path: '/{type}', operationId: 'fhir_r4_search', summary: 'FHIR search (the query string holds the search parameters)', params: z.object({ type }), body: FhirBundleJson },
     { path: '/{type}/{id}', operationId: 'fhir_r4_read', summary: 'FHIR read', params: z.object({ type, id: z.string() }), body: FhirResourceJson },
+    { path: '/Patient/{id}/$everything', operationId: 'fhir_r4_patient_everything', summary: 'FHIR Patient/$everything', params: z.object({ id: z.string() }), body: FhirBundleJson },
   ];
   for (const route of routes) {
     app.openAPIRegistry.registerPath({
@@ -40,7 +41,7 @@ function documentRoutes(app: OpenAPIHono<AppEnv>): void {
       path: `${FHIR_PATH}${route.path}`,
       operationId: route.operationId,
       summary: route.summary,
-      description: 'Read-only FHIR R4, run through the same tools as MCP (fhir_read, fhir_search, fhir_capabilities), so every call is in the run log.',
+      description: 'Read-only FHIR R4, run through the same tools as MCP (fhir_read, fhir_search, fhir_patient_everything, fhir_capabilities), so every call is in the run log.',
       tags: ['fhir'],
       security: [{ bearerAuth: [] }],
       request: route.params ? { params: route.params } : {},
@@ -73,12 +74,19 @@ export function mountFhirRoutes(app: OpenAPIHono<AppEnv>, services: Services): v
   };
 
   fhir.get('/metadata', (c) => run(c, 'fhir_capabilities', {}));
+  fhir.get('/:type/:id/:operation', (c) => {
+    const { type, id, operation } = c.req.param();
+    if (operation !== '$everything' || type !== 'Patient') {
+      throw invalid(`${type}/{id}/${operation} is not supported: the one operation is Patient/{id}/$everything.`, [{ path: 'operation', message: 'unsupported operation' }]);
+    }
+    return run(c, 'fhir_patient_everything', { id });
+  });
   fhir.get('/:type/:id', (c) => run(c, 'fhir_read', { type: c.req.param('type'), id: c.req.param('id') }));
   fhir.get('/:type', (c) => run(c, 'fhir_search', { type: c.req.param('type'), params: c.req.queries() }));
   fhir.all('*', (c) =>
     c.req.method === 'GET'
       ? outcome(c, 404, outcomeOf('not-found', `No FHIR interaction at ${c.req.path}.`))
-      : outcome(c, 405, outcomeOf('not-supported', 'This FHIR API is read-only: read and search, with GET.'), { Allow: 'GET' }),
+      : outcome(c, 405, outcomeOf('not-supported', 'This FHIR API is read-only: read, search and Patient/$everything, with GET.'), { Allow: 'GET' }),
   );
 
   app.route(FHIR_PATH, fhir);

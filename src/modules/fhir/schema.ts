@@ -23,6 +23,8 @@ export const FhirSearchInput = z.strictObject({
     ),
 });
 
+export const FhirEverythingInput = z.strictObject({ id: ResourceId.describe('The patient id.') });
+
 export const FhirCapabilitiesInput = z.strictObject({});
 
 /** A FHIR R4 resource as JSON; only what every resource has is declared here, the rest passes through as it is. */

@@ -4,6 +4,7 @@ import { notFound } from '../../errors.js';
 import { fhirTypeNamed } from './resources/index.js';
 
 export { capabilityStatement } from './capability.js';
+export { patientEverything } from './everything.js';
 export { searchResources } from './search.js';
 
 /** One resource of the clinic; an id it does not have (another clinic's, say) is 404. */

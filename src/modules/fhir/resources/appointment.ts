@@ -52,6 +52,7 @@ export function appointmentResource(appointment: Appointment): FhirAppointment {
 export const appointmentType = defineFhirType<Appointment>({
   type: 'Appointment',
   entity: Appointment,
+  patientParameter: 'patient',
   parameters: {
     patient: referenceParameter({ documentation: 'The patient the appointment is for.', targets: { Patient: 'patientId' } }),
     practitioner: referenceParameter({ documentation: 'The practitioner who sees the patient.', targets: { Practitioner: 'practitionerId' } }),

@@ -107,6 +107,7 @@ const patientReference = referenceParameter({ documentation: 'The patient the me
 export const communicationType = defineFhirType<Communication>({
   type: 'Communication',
   entity: Communication,
+  patientParameter: 'patient',
   parameters: {
     patient: patientReference,
     subject: patientReference,

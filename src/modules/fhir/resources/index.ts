@@ -8,7 +8,8 @@ import { practitionerType } from './practitioner.js';
 /**
  * Every resource type the FHIR API serves, in the CapabilityStatement's order. A new type is a file
  * beside these (a mapping function and `defineFhirType` with its search parameters) added here:
- * read, search, the CapabilityStatement and the tools' type lists all come from this list.
+ * read, search, the CapabilityStatement, the tools' type lists and, with a `patientParameter`,
+ * Patient/$everything all come from this list.
  */
 export const fhirTypes: readonly FhirType[] = [patientType, appointmentType, communicationType, practitionerType, locationType];
 
