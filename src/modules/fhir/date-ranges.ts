@@ -30,6 +30,7 @@ export function dateRange(text: string, timeZone: string): DateRange | undefined
 
 export const supportedPrefixes = ['eq', 'ge', 'gt', 'le', 'lt'] as const;
 export type Prefix = (typeof supportedPrefixes)[number];
+export const isSupportedPrefix = (prefix: string): prefix is Prefix => (supportedPrefixes as readonly string[]).includes(prefix);
 const PREFIX = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)(?=\d)/;
 
 /** `ge2026-01-01` as prefix and date; no prefix is `eq`. A prefix FHIR has but this server does not (`ne`, `sa`, `eb`, `ap`) is returned as it is, for the caller to refuse. */

@@ -1,9 +1,9 @@
 import type { ResourceType } from '@medplum/fhirtypes';
 import type { DateTime } from 'luxon';
+import { validate as isUuid } from 'uuid';
 import type { AppContext } from '../../context.js';
 import { invalid, type AppError } from '../../errors.js';
-import { dateRange, rangeBounds, splitPrefix, supportedPrefixes, type DateRange, type Prefix } from './date-ranges.js';
-import { validate as isUuid } from 'uuid';
+import { dateRange, isSupportedPrefix, rangeBounds, splitPrefix, type DateRange, type Prefix } from './date-ranges.js';
 import { parseReference } from './references.js';
 import { NOTHING, type Condition, type ParameterValue, type SearchParameter } from './resource-type.js';
 
@@ -18,11 +18,11 @@ export const badValue = (name: string, message: string): AppError => invalid(`Se
 /** A date value of a parameter: its prefix (one this server takes) and the range it covers. */
 export function readDate(ctx: AppContext, { name, value }: ParameterValue, options: { calendarDate?: boolean } = {}): { prefix: Prefix; range: DateRange } {
   const { prefix, date } = splitPrefix(value);
-  if (!supportedPrefixes.includes(prefix as Prefix)) throw badValue(name, `the prefix ${prefix} is not supported; use eq, ge, gt, le or lt`);
+  if (!isSupportedPrefix(prefix)) throw badValue(name, `the prefix ${prefix} is not supported; use eq, ge, gt, le or lt`);
   const range = dateRange(date, ctx.tenant.timeZone);
   if (!range) throw badValue(name, `"${date}" is not a date: YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss][Z|±hh:mm], years 1900–9999`);
   if (options.calendarDate && range.hasTime) throw badValue(name, 'a date without a time is expected: YYYY, YYYY-MM or YYYY-MM-DD');
-  return { prefix: prefix as Prefix, range };
+  return { prefix, range };
 }
 
 const asInstant = (moment: DateTime) => moment.toJSDate();
@@ -66,7 +66,8 @@ export function referenceParameter(options: { documentation: string; targets: Pa
       if (modifier && reference.type && reference.type !== modifier) throw badValue(name, `the value refers to ${reference.type}, the modifier to ${modifier}`);
       const type = (modifier ?? reference.type) as ResourceType | undefined;
       if (type !== undefined && !types.includes(type)) throw badValue(name, `refers to ${types.join(' or ')} only, not ${type}`);
-      const conditions = await Promise.all((type ? [type] : types).map((target) => matchTarget(ctx, options.targets[target]!, reference.id)));
+      const conditions: Condition[] = [];
+      for (const target of type ? [type] : types) conditions.push(await matchTarget(ctx, options.targets[target]!, reference.id));
       return conditions.length === 1 ? conditions[0] : { $or: conditions };
     },
   };

@@ -63,7 +63,9 @@ async function parseSearch(ctx: AppContext, fhirType: FhirType, params: SearchPa
       for (const value of values) {
         const wanted = alternatives(value).filter((text) => text !== '');
         if (wanted.length === 0) continue; // FHIR: a parameter without a value is ignored
-        const matches = await Promise.all(wanted.map((text) => parameter.condition(ctx, { name: key, value: text, modifier })));
+        // One at a time: a condition may query (a patient's conversations), and the call has one manager.
+        const matches: Condition[] = [];
+        for (const text of wanted) matches.push(await parameter.condition(ctx, { name: key, value: text, modifier }));
         parsed.conditions.push(matches.length === 1 ? matches[0] : { $or: matches });
       }
     }
