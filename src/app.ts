@@ -13,6 +13,8 @@ import { responseHeaders } from './http/response-headers.js';
 import { restWrites } from './http/writes.js';
 import type { AppEnv } from './http/env.js';
 import { mountAgentRoutes } from './modules/agents/routes.js';
+import { FHIR_PATH } from './modules/fhir/bundle.js';
+import { mountFhirRoutes } from './modules/fhir/routes.js';
 import { mountMediaRoutes, UPLOAD_PATH } from './modules/media/routes.js';
 import { uploadBodyLimit } from './modules/media/upload.js';
 import { mountTwilioRoutes } from './channels/twilio/routes.js';
@@ -23,7 +25,7 @@ import { API_BASE, mountOperationRoutes } from './tools/rest.js';
 
 export const VERSION = '0.1.0';
 
-/** The HTTP service: REST + OpenAPI under /api/v1/prm, MCP at /mcp, health, docs. */
+/** The HTTP service: REST + OpenAPI under /api/v1/prm, FHIR R4 under /fhir/R4, MCP at /mcp, health, docs. */
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -36,7 +38,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     return c.json({ error: { code: 'internal', message: 'Something went wrong on our side. The error was logged.', requestId: c.get('requestId') } }, 500);
   });
   // Keyed routes count against their key, or as failed attempts; every other request against its address.
-  app.use(limitRequestsWithoutKey(services, [API_BASE, '/mcp', '/channels/twilio', CALLBACK_PATH]));
+  app.use(limitRequestsWithoutKey(services, [API_BASE, FHIR_PATH, '/mcp', '/channels/twilio', CALLBACK_PATH]));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404));
 
   mountHealth(app, services, { version: VERSION });
@@ -66,6 +68,9 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   mountAgentRoutes(app, services);
   mountMediaRoutes(app, services);
   mountOperationRoutes(app, services);
+
+  // FHIR R4: its own key check and error answers (OperationOutcome), the same tools through the runner.
+  mountFhirRoutes(app, services);
 
   mountTwilioRoutes(app, services);
   mountN8nCallbacks(app, services);

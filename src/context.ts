@@ -19,7 +19,7 @@ export type ActorKind = 'staff' | 'agent' | 'mcp' | 'patient' | 'n8n' | 'system'
 export type Actor = { kind: ActorKind; id: string; role: Role | 'system' };
 
 /** The door a call came in through. */
-export type Channel = 'rest' | 'mcp' | 'whatsapp' | 'sms' | 'voice' | 'chat' | 'email' | 'n8n' | 'cli' | 'system';
+export type Channel = 'rest' | 'mcp' | 'fhir' | 'whatsapp' | 'sms' | 'voice' | 'chat' | 'email' | 'n8n' | 'cli' | 'system';
 
 export type TenantInfo = { id: string; slug: string; name: string; timeZone: string; defaultCountry: string };
 
