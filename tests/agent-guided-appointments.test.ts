@@ -168,6 +168,7 @@ describe('guided mode: nothing about anyone else, nothing after the check lapses
     // A state naming Omar's appointment for Maria, as a confused reminder job might store it.
     const result = await guidedTurn({
       text: 'yes',
+      messageKey: newId(),
       state: awaitingConfirmation({ appointmentId: omars.id, patientId: patient.id, askedAt: clock.now(), validUntil: new Date('2026-12-02T14:00:00Z') }),
       call: conversationToolCaller(harness.services, clinic.tenant, { conversationId, messageId: newId() }),
       clinic: await clinicProfile(harness.services.orm.em.fork(), clinic.tenant.id),
@@ -201,6 +202,7 @@ describe('guided mode: nothing about anyone else, nothing after the check lapses
     await chat.send('1984-03-12'); // verifies, and confirms the first appointment
     const result = await guidedTurn({
       text: 'YES',
+      messageKey: newId(),
       state: awaitingConfirmation({ appointmentId: second.id, patientId: patient.id, askedAt: new Date('2026-11-24T12:00:00Z'), validUntil: new Date(second.startAt) }),
       call: conversationToolCaller(harness.services, clinic.tenant, { conversationId, messageId: newId() }),
       clinic: await clinicProfile(harness.services.orm.em.fork(), clinic.tenant.id),

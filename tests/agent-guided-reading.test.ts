@@ -74,8 +74,10 @@ describe('never an error or silence', () => {
     { step: { kind: 'choose_slot', search: { purpose: 'reschedule', appointment }, options: [slot] }, offeredAt, patientId: 'patient' },
     { step: { kind: 'confirm_cancel', appointment }, offeredAt, patientId: 'patient' },
     { step: { kind: 'offer_confirm', appointmentId: 'a' }, offeredAt, patientId: 'patient' },
+    { step: { kind: 'intake_question', sessionId: 's', question: 'allergies' }, offeredAt, patientId: 'patient' },
+    { step: { kind: 'intake_question', sessionId: 's', question: 'tobacco', skipped: ['medications'] }, offeredAt, patientId: 'patient' },
   ];
-  const texts = ['', '   ', '🙂', '1', '9', 'yes', 'no', 'more', 'C', '2', '5', 'hours', 'new', 'ann lee', '1984-03-12', '12/03/1984', "'; drop table patient; --", 'x'.repeat(5000)];
+  const texts = ['', '   ', '🙂', '1', '9', 'yes', 'no', 'more', 'C', '2', '5', 'hours', 'new', 'ann lee', 'skip', 'pause', 'questionnaire', 'penicillin - rash, latex', '1984-03-12', '12/03/1984', "'; drop table patient; --", 'x'.repeat(5000)];
 
   it('answers every text in every state with a plain reply when every operation fails', async () => {
     for (const state of states) {
@@ -83,6 +85,7 @@ describe('never an error or silence', () => {
         for (const verified of [false, true]) {
           const result = await guidedTurn({
             text,
+            messageKey: 'SM0000',
             state,
             call: failing,
             clinic: { name: 'Harbor Clinic', timeZone: 'America/New_York', address: null, phone: '+1 212 555 0100', hours: null, policies: null, verification: 'date_of_birth' },

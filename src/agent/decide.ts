@@ -94,6 +94,7 @@ async function patientFirstName(input: TurnInput): Promise<string | null> {
 async function guided(input: TurnInput, clinic: ClinicProfile, fallbackReason: string): Promise<Decision> {
   const result = await guidedTurn({
     text: input.message.body,
+    messageKey: input.message.channelMessageId ?? input.message.id,
     state: input.conversation.state.guided as GuidedState | undefined,
     call: input.call,
     clinic,

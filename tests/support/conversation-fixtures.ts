@@ -33,10 +33,12 @@ export function guidedChat(harness: Harness, clinic: TestTenant, options: { conv
       const conversation = await loadConversation(harness, clinic, options.conversationId);
       const patientId = isVerified(conversation, now) ? (conversation.patientId ?? null) : null;
       const patient = patientId ? await tenantEntityManager(harness.services, clinic.tenant.id).findOne(Patient, { id: patientId }) : null;
+      const messageId = newId();
       const result = await guidedTurn({
         text,
+        messageKey: messageId,
         state,
-        call: conversationToolCaller(harness.services, clinic.tenant, { conversationId: options.conversationId, messageId: newId() }),
+        call: conversationToolCaller(harness.services, clinic.tenant, { conversationId: options.conversationId, messageId }),
         clinic: await clinicProfile(harness.services.orm.em.fork(), clinic.tenant.id),
         now,
         channel: options.channel ?? conversation.channel,

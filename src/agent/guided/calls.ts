@@ -4,6 +4,8 @@ import { ListPractitionersOutput } from '../../modules/appointments/schema.js';
 import { ClinicInfoOutput, HandoffOutput, RegisterPatientOutput, VerifyIdentityOutput } from '../../modules/conversations/schema.js';
 import { AppError, toAppError } from '../../errors.js';
 import { SearchKnowledgeOutput } from '../../modules/vector/schema.js';
+import { ListSessionsOutput, SessionDetail, SessionView, UpsertRecordsOutput } from '../../modules/intake/schema.js';
+import type { RecordInput } from '../../modules/intake/record-data.js';
 import type { ToolCaller } from '../../tools/ai-sdk.js';
 
 /**
@@ -44,5 +46,10 @@ export const operations = (call: ToolCaller) => ({
   searchSlots: (input: { from: string; to: string; practitionerId?: string[]; specialty?: string; limit: number }) => invoke(call, 'search_slots', input, SearchSlotsOutput),
   listPractitioners: (input: { active?: boolean }) => invoke(call, 'list_practitioners', input, ListPractitionersOutput),
   searchKnowledge: (input: { query: string; limit: number }) => invoke(call, 'search_knowledge', input, SearchKnowledgeOutput),
+  openIntakes: () => invoke(call, 'list_intake_sessions', { status: ['open'], limit: 1 }, ListSessionsOutput),
+  createIntake: () => invoke(call, 'create_intake_session', {}, SessionView),
+  getIntake: (id: string) => invoke(call, 'get_intake_session', { id }, SessionDetail),
+  addIntakeRecords: (input: { id: string; records: RecordInput[] }) => invoke(call, 'upsert_intake_records', input, UpsertRecordsOutput),
+  submitIntake: (id: string) => invoke(call, 'submit_intake_session', { id }, SessionView),
 });
 export type Operations = ReturnType<typeof operations>;

@@ -20,6 +20,8 @@ export type GuidedContext = {
   /** The patient's text as sent (trimmed), and normalized for matching. */
   text: string;
   normalized: string;
+  /** The message's channel id (Twilio's MessageSid), else its id: the key of what it adds (intake records). */
+  messageKey: string;
   intent: Intent;
 };
 

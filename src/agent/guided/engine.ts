@@ -32,6 +32,7 @@ export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
     givenName: verified ? input.givenName : null,
     text: input.text.trim(),
     normalized,
+    messageKey: input.messageKey,
     intent: classify(normalized),
   };
   const answer = await respond(context, memory, input.patientId);
@@ -64,11 +65,13 @@ async function respond(context: GuidedContext, memory: Memory, patientId: string
   // or someone else on the number verified since): nothing of them is shown, acted on or passed on.
   const foreign = behind !== undefined && (!context.verified || memory.patientId !== patientId);
   const step = foreign ? idleStep : memory.step;
-  // These mean the same whatever was asked last.
+  // These mean the same whatever was asked last (a questionnaire's answer in words is an answer,
+  // even when it mentions a nurse: only a short message asks for a person there).
   if (intent.kind === 'emergency') return handOff(context, step, { urgent: true });
-  if (intent.kind === 'handoff') return handOff(context, step, { urgent: false });
+  if (intent.kind === 'handoff' && !(step.kind === 'intake_question' && wordCount(context.normalized) > 4)) return handOff(context, step, { urgent: false });
   if (intent.kind === 'menu') return { text: replies.menu(context.voice), step: idleStep };
   if (intent.kind === 'back') {
+    if (step.kind === 'intake_question') return { text: replies.intakePaused, step: idleStep };
     return { text: replies.join(memory.step.kind === 'idle' ? undefined : replies.stopped, replies.menu(context.voice)), step: idleStep };
   }
   if (behind && foreign) {
@@ -151,10 +154,14 @@ function taskBehind(step: Step): Task | undefined {
       return searchTask(step.search);
     case 'offer_confirm':
       return { name: 'confirm' };
+    case 'intake_question':
+      return { name: 'intake' };
     default:
       return undefined;
   }
 }
+
+const wordCount = (normalized: string) => normalized.split(' ').length;
 
 /** Text that would act on offered options (a number, yes, more) rather than ask for something. */
 const actsOnOptions = (context: GuidedContext) => choiceNumber(context.normalized) !== undefined || ['yes', 'more'].includes(context.intent.kind);

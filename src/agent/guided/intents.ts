@@ -57,6 +57,7 @@ const BOOK = /^2 (with|for) |\b(book\w*|schedule|new appointment|see (a|the) (dr
 /** "I need a dermatology appointment", but not "I want to know when my appointment is". */
 const WANTS_APPOINTMENT = (text: string) => /\b(need|want|get|make|like)\b/.test(text) && /\b(appointment|appt|visit)\b/.test(text) && !/\bmy\b/.test(text);
 const CONFIRM = /^c$|\bconfirm\w*\b/;
+const INTAKE = /\b(intake|questionnaire|health (form|questions|questionnaire)|medical (history|form|questions)|pre ?visit (form|questions))\b/;
 const LIST = /\b(appointments?|appts?|when is|upcoming|my booking)\b/;
 
 /** Words that say "book" rather than what to book: what is left over names a practitioner or specialty. */
@@ -73,6 +74,7 @@ export function bookingPreference(text: string): string | undefined {
 }
 
 function taskIntent(text: string): Task | undefined {
+  if (INTAKE.test(text)) return { name: 'intake' };
   if (CANCEL.test(text)) return { name: 'cancel' };
   if (RESCHEDULE.test(text)) return { name: 'reschedule' };
   if (BOOK.test(text) || WANTS_APPOINTMENT(text)) {

@@ -172,3 +172,33 @@ export const somethingWentWrong = (voice: boolean, phone: string | null) =>
 export const appointmentGone = (voice: boolean) => `I could not find that appointment any more; it may have changed. Reply ${option(voice, 1)} to see your appointments.`;
 export const changedMeanwhile = (voice: boolean) =>
   `That could not be done: something changed in the meantime. Reply ${option(voice, 1)} to see your appointments, or ${option(voice, 5)} to talk to a person.`;
+
+// ---- the health questionnaire (intake) ---------------------------------------------------------
+
+const INTAKE_QUESTIONS = {
+  chief_complaint: () => 'What is the main reason for your visit? Tell me in your own words.',
+  allergies: () => 'Do you have any allergies (medicines, foods, latex…)? Reply NONE if you have none, or list them separated by commas, for example: penicillin - rash, peanuts.',
+  medications: () => 'Which medicines do you take now? Reply NONE if you take none, or list them separated by commas, for example: metformin 500 mg twice a day.',
+  conditions: () => 'Any illnesses or operations, now or in the past (asthma, diabetes…)? Reply NONE, or list them separated by commas.',
+  family_history: () => 'Any illnesses in your close family? Reply NONE, or list them, for example: mother - diabetes, father - heart disease.',
+  tobacco: (voice: boolean) => join('Do you smoke or use tobacco?', numbered(voice, ['Never', 'In the past', 'Yes, now'])),
+} as const;
+type IntakeQuestionName = keyof typeof INTAKE_QUESTIONS;
+const INTAKE_TOPICS: Record<IntakeQuestionName, string> = {
+  chief_complaint: 'the reason for your visit',
+  allergies: 'your allergies (or NONE)',
+  medications: 'your medicines (or NONE)',
+  conditions: 'your illnesses',
+  family_history: 'your family’s illnesses',
+  tobacco: 'tobacco',
+};
+
+export const intakeIntro = 'Let’s fill in your health questionnaire for the clinic. Reply SKIP to pass a question, or PAUSE to finish later.';
+export const intakeResumed = 'Welcome back to your health questionnaire: your earlier answers are kept.';
+export const intakeQuestion = (voice: boolean, question: IntakeQuestionName) => INTAKE_QUESTIONS[question](voice);
+export const intakeNotRead = (voice: boolean, question: IntakeQuestionName) =>
+  question === 'tobacco' ? `Sorry, please reply ${option(voice, 1)}, ${option(voice, 2)} or ${option(voice, 3)}.` : 'Sorry, I could not read that.';
+export const intakePaused = 'OK, I kept your answers. Reply QUESTIONNAIRE any time to go on where you left off.';
+export const intakeIncomplete = (skipped: readonly IntakeQuestionName[]) =>
+  `Thank you. I kept your answers, but the clinic still needs ${skipped.map((question) => INTAKE_TOPICS[question]).join(' and ')} before I can send them. Reply QUESTIONNAIRE when you are ready.`;
+export const intakeSent = 'Thank you, your questionnaire was sent to the clinic. Reply MENU if you need anything else.';

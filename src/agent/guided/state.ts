@@ -7,7 +7,7 @@ import type { GuidedState } from './types.js';
  * rather than trusted. Anything that does not parse starts the conversation afresh.
  */
 
-export const taskNames = ['list', 'confirm', 'cancel', 'reschedule', 'book'] as const;
+export const taskNames = ['list', 'confirm', 'cancel', 'reschedule', 'book', 'intake'] as const;
 
 /** Something the patient asked for that needs their record: kept while their identity is checked. */
 export const Task = z.object({
@@ -54,6 +54,10 @@ export type SlotSearch = z.infer<typeof SlotSearch>;
 
 const DateChoices = z.tuple([z.string(), z.string()]);
 
+/** The health questionnaire's questions, in the order they are asked (see flows/intake.ts). */
+export const intakeQuestions = ['chief_complaint', 'allergies', 'medications', 'conditions', 'family_history', 'tobacco'] as const;
+export type IntakeQuestion = (typeof intakeQuestions)[number];
+
 export const Step = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('idle') }),
   /** Waiting for the date of birth; `dateChoices` when the last answer could be read two ways (03/05/1980). */
@@ -76,6 +80,17 @@ export const Step = z.discriminatedUnion('kind', [
    * question open longer than the engine's own 30 minutes (see `awaitingConfirmation`).
    */
   z.object({ kind: z.literal('offer_confirm'), appointmentId: z.string(), validUntil: z.string().optional() }),
+  /**
+   * The health questionnaire asked `question` for the patient's open intake session; `remaining`: the
+   * questions still to ask after it; `skipped`: required questions passed over.
+   */
+  z.object({
+    kind: z.literal('intake_question'),
+    sessionId: z.string(),
+    question: z.enum(intakeQuestions),
+    remaining: z.array(z.enum(intakeQuestions)).default([]),
+    skipped: z.array(z.enum(intakeQuestions)).default([]),
+  }),
 ]);
 export type Step = z.infer<typeof Step>;
 export type StepOf<Kind extends Step['kind']> = Extract<Step, { kind: Kind }>;
@@ -108,13 +123,13 @@ export function saveMemory(memory: Memory): GuidedState {
 }
 
 /**
- * Whether the step's offer is too old to act on. Identity questions do not go stale: a date of birth
- * means the same an hour later. Numbered options and yes/no questions do, because the free times or
+ * Whether the step's offer is too old to act on. Identity and questionnaire questions do not go
+ * stale: a date of birth or an allergy means the same an hour later. Numbered options and yes/no questions do, because the free times or
  * the appointments behind them may have changed.
  */
 export function isExpired(memory: Memory, now: Date): boolean {
   const step = memory.step;
-  if (step.kind === 'idle' || step.kind.startsWith('ask_') || step.kind.startsWith('register_')) return false;
+  if (step.kind === 'idle' || step.kind.startsWith('ask_') || step.kind.startsWith('register_') || step.kind === 'intake_question') return false;
   if (step.kind === 'offer_confirm' && step.validUntil) return now.getTime() > Date.parse(step.validUntil);
   return now.getTime() - Date.parse(memory.offeredAt) > OPTIONS_VALID_MS;
 }

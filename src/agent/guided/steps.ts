@@ -1,6 +1,7 @@
 import { idleStep, type Answer, type GuidedContext } from './context.js';
 import { askToCancel, cancelAppointment, confirmAppointment } from './flows/appointments.js';
 import { bookSlot } from './flows/book.js';
+import { answerIntake } from './flows/intake.js';
 import { moveToSlot, offerNewTimes } from './flows/reschedule.js';
 import { offerLaterSlots } from './flows/slots.js';
 import { answerDateOfBirth, answerFamilyName, answerRegistrationDateOfBirth, answerRegistrationName } from './flows/verify.js';
@@ -33,6 +34,8 @@ export async function answerStep(context: GuidedContext, step: Step): Promise<An
       return answerChooseSlot(context, step);
     case 'offer_confirm':
       return answerOfferConfirm(context, step);
+    case 'intake_question':
+      return answerIntake(context, step);
   }
 }
 

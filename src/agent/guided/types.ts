@@ -10,6 +10,8 @@ import type { ToolCaller } from '../../tools/ai-sdk.js';
 export type GuidedInput = {
   /** The patient's message. */
   text: string;
+  /** The message's channel id (Twilio's MessageSid), else its id: what it adds is keyed by it, so a run again adds nothing. */
+  messageKey: string;
   /** What the engine saved last turn (undefined on the first), JSON-serializable. */
   state: GuidedState | undefined;
   /** Runs an operation for this conversation through the runner (see src/agent/tool-caller.ts). */

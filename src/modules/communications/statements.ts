@@ -77,7 +77,7 @@ export const touchOnInbound = (at: { tenantId: string; conversationId: string; c
 
 // ---- The agent's turn --------------------------------------------------------------------------
 
-export const ANSWERED_PROPERTIES = ['id', 'conversationId', 'body', 'media', 'createdAt'] as const;
+export const ANSWERED_PROPERTIES = ['id', 'conversationId', 'body', 'media', 'channelMessageId', 'createdAt'] as const;
 export const TURN_CONVERSATION_PROPERTIES = [
   'id', 'tenantId', 'channel', 'contact', 'clinicAddress', 'patientId', 'verifiedUntil', 'historyFrom', 'status', 'handledBy',
   'handoffTicketId', 'optedOutAt', 'state', 'lastMessageAt', 'closedAt', 'createdAt', 'updatedAt',

@@ -28,8 +28,11 @@ import { updateSummary } from './summary-edit.js';
 
 const tag = 'intake';
 const readOnly = { readOnly: true, destructive: false, idempotent: true };
-/** A patient's intake: staff, and the agent, which in a patient conversation reaches only the verified patient's own. */
-const patientIntake = { roles: ['staff', 'agent'], patientScoped: true, phi: true } as const;
+/**
+ * A patient's intake: staff, and the agent, which in a patient conversation reaches only the verified
+ * patient's own, and offers these as tools to the model (guided mode asks the questionnaire itself).
+ */
+const patientIntake = { roles: ['staff', 'agent'], patientScoped: true, phi: true, patientFacing: true } as const;
 /** Reviewing: staff only. */
 const staffIntake = { roles: ['staff'], phi: true } as const;
 

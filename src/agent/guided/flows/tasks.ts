@@ -2,6 +2,7 @@ import type { Answer, GuidedContext } from '../context.js';
 import type { Task } from '../state.js';
 import { confirmAppointment, listAppointments, startCancel } from './appointments.js';
 import { startBooking } from './book.js';
+import { startIntake } from './intake.js';
 import { askIdentity } from './failures.js';
 import { startReschedule } from './reschedule.js';
 
@@ -22,5 +23,7 @@ export async function startTask(context: GuidedContext, task: Task): Promise<Ans
       return startReschedule(context);
     case 'book':
       return startBooking(context, task.preference);
+    case 'intake':
+      return startIntake(context);
   }
 }
