@@ -15,8 +15,9 @@ export const IntakeRecordInSession = defineEntity({
       s.patient_id, s.status as session_status, s.updated_at
     from intake_record r join intake_session s on s.tenant_id = r.tenant_id and s.id = r.session_id`,
   filters: tenantFilter,
+  // No primary key: MikroORM allows none on a virtual entity (its rows are never managed).
   properties: {
-    id: p.uuid().primary(),
+    id: p.uuid(),
     tenantId: p.uuid(),
     sessionId: p.uuid(),
     clientItemId: p.string(),
