@@ -52,7 +52,9 @@ describe('FHIR tools over a real MCP client', () => {
       const fhirTools = tools.filter((tool) => tool.name.startsWith('fhir_'));
       expect(fhirTools.map((tool) => tool.name).sort()).toEqual(['fhir_capabilities', 'fhir_patient_everything', 'fhir_read', 'fhir_search']);
       for (const tool of fhirTools) expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
-      expect(fhirTools.find((tool) => tool.name === 'fhir_search')?.inputSchema.properties?.type).toMatchObject({ enum: ['Patient', 'Appointment', 'Communication', 'Practitioner', 'Location'] });
+      expect(fhirTools.find((tool) => tool.name === 'fhir_search')?.inputSchema.properties?.type).toMatchObject({
+        enum: ['Patient', 'Appointment', 'Communication', 'QuestionnaireResponse', 'AllergyIntolerance', 'MedicationStatement', 'Condition', 'FamilyMemberHistory', 'Practitioner', 'Location'],
+      });
 
       const statement = await callFhir<CapabilityStatement>(client, 'fhir_capabilities', {});
       expect(statement.rest?.[0].resource?.map((resource) => resource.type)).toContain('Communication');

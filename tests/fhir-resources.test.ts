@@ -173,7 +173,18 @@ describe('FHIR metadata', () => {
     const statement = await fhirOk<CapabilityStatement>(clinic, '/metadata');
     expect(statement).toMatchObject({ status: 'active', kind: 'instance', fhirVersion: '4.0.1', format: ['json'] });
     const resources = statement.rest?.[0].resource ?? [];
-    expect(resources.map((resource) => resource.type)).toEqual(['Patient', 'Appointment', 'Communication', 'Practitioner', 'Location']);
+    expect(resources.map((resource) => resource.type)).toEqual([
+      'Patient',
+      'Appointment',
+      'Communication',
+      'QuestionnaireResponse',
+      'AllergyIntolerance',
+      'MedicationStatement',
+      'Condition',
+      'FamilyMemberHistory',
+      'Practitioner',
+      'Location',
+    ]);
     for (const resource of resources) {
       expect(resource.interaction?.map((interaction) => interaction.code)).toEqual(['read', 'search-type']);
       // Every parameter stated is one the search takes: any answer but "unsupported search parameter".

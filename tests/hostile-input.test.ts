@@ -47,11 +47,11 @@ const isUuid = (property: Property) => variants(property).some((variant) => vari
 const isInstant = (property: Property) => variants(property).some((variant) => variant.format === 'date-time' || (variant.pattern ?? '').includes('T\\d{2}'));
 const isDate = (property: Property) => variants(property).some((variant) => variant.format === 'date');
 
-/** Row counts of every tenant-owned table but the run log. */
+/** Row counts of every tenant-owned table but the run log (a virtual entity is a query, no table). */
 async function snapshot(): Promise<Record<string, number>> {
   const em = harness.services.orm.em.fork();
   const tables = Object.values(harness.services.orm.getMetadata().getAll())
-    .filter((meta) => meta.properties.tenantId && meta.tableName !== 'tool_run')
+    .filter((meta) => !meta.virtual && meta.properties.tenantId && meta.tableName !== 'tool_run')
     .map((meta) => meta.tableName);
   const counts: Record<string, number> = {};
   for (const table of tables) {

@@ -13,6 +13,7 @@ import { Notification, SendPace } from '../modules/notifications/entities.js';
 import { WebhookAttempt, WebhookEndpoint } from '../modules/webhooks/entities.js';
 import { Media } from '../modules/media/entities.js';
 import { IntakeRecord, IntakeSession, IntakeSummary } from '../modules/intake/entities.js';
+import { IntakeRecordInSession } from '../modules/fhir/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
 export const entities = [
@@ -50,4 +51,5 @@ export const entities = [
   IntakeSession,
   IntakeRecord,
   IntakeSummary,
+  IntakeRecordInSession,
 ];

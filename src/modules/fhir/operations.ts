@@ -66,7 +66,7 @@ export const fhirOperations = [
     name: 'fhir_patient_everything',
     title: 'Everything about a patient, as FHIR',
     description:
-      'Patient/{id}/$everything: the patient, their appointments and messages, and the practitioners and locations those refer to, as one FHIR R4 Bundle (not paged: it can be large).',
+      'Patient/{id}/$everything: the patient, their appointments, messages, intake answers (QuestionnaireResponse) and the allergies, medications, conditions and family history of their submitted intakes, and the practitioners and locations those refer to, as one FHIR R4 Bundle (not paged: it can be large).',
     tag,
     input: FhirEverythingInput,
     output: FhirBundleJson,

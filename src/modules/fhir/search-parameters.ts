@@ -104,16 +104,17 @@ export function splitToken(value: string): { system?: string; code: string } {
 
 /**
  * A token parameter over a closed set of codes (a status), each with its condition. A code outside the
- * set is a 400 listing the set; a system other than `system` matches nothing.
+ * set is a 400 listing the set; a system other than the code's (`system`, or per code) matches nothing.
  */
-export function codeParameter(options: { documentation: string; system?: string; codes: Readonly<Record<string, Condition>> }): SearchParameter {
+export function codeParameter(options: { documentation: string; system?: string | Readonly<Record<string, string>>; codes: Readonly<Record<string, Condition>> }): SearchParameter {
   const codes = Object.keys(options.codes);
+  const systemOf = (code: string) => (typeof options.system === 'string' ? options.system : options.system?.[code]);
   return {
     type: 'token',
     documentation: `${options.documentation} One of: ${codes.join(', ')}.`,
     condition: (_ctx, { name, value }) => {
       const { system, code } = splitToken(value);
-      if (system && system !== options.system) return NOTHING;
+      if (system && system !== systemOf(code)) return NOTHING;
       if (!Object.hasOwn(options.codes, code)) throw badValue(name, `"${code}" is not one of: ${codes.join(', ')}`);
       return options.codes[code];
     },
