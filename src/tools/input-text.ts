@@ -25,8 +25,18 @@ export function textProblem(text: string): string | undefined {
   return undefined;
 }
 
-/** The text with what PostgreSQL refuses replaced by U+FFFD: for logging what was refused. */
+/** The text with what PostgreSQL refuses replaced by U+FFFD: for logging what was refused, and for a patient's message. */
 export const storableText = (text: string): string => text.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATES, '\uFFFD');
+
+/**
+ * The text cut to at most `max` UTF-16 units without cutting a surrogate pair in two: `slice` alone
+ * can leave half an emoji at the end, a lone surrogate that no input schema accepts.
+ */
+export function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = /[\ud800-\udbff]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return text.slice(0, cut);
+}
 
 const pathOf = (path: readonly (string | number)[]): string => path.map((part) => (typeof part === 'string' ? storableText(part) : String(part))).join('.') || '(input)';
 

@@ -1,3 +1,4 @@
+import { clipText } from '../../tools/input-text.js';
 import type { Task } from './state.js';
 
 /**
@@ -70,7 +71,7 @@ const BOOKING_WORDS = new Set(
 export function bookingPreference(text: string): string | undefined {
   const named = text.match(/\bwith (.+)$/)?.[1] ?? text;
   const rest = named.split(' ').filter((word) => word !== '' && !BOOKING_WORDS.has(word));
-  return rest.length > 0 ? rest.join(' ').slice(0, 200) : undefined;
+  return rest.length > 0 ? clipText(rest.join(' '), 200) : undefined;
 }
 
 function taskIntent(text: string): Task | undefined {

@@ -4,6 +4,7 @@ import { DomainEvent, eventRows } from '../../events.js';
 import { newId } from '../../ids.js';
 import { jobRow } from '../../jobs/enqueue.js';
 import { Job } from '../../jobs/job.js';
+import { storableText } from '../../tools/input-text.js';
 import { ANSWER_JOB } from './jobs.js';
 import { insertInbound, openConversation, touchOnInbound, TURN_SERIAL_PREFIX, type InsertedInbound, type OpenedConversation } from './statements.js';
 import type { ConversationChannel } from '../conversations/entities.js';
@@ -24,6 +25,19 @@ export type InboundMessage = {
 export type Received = { duplicate: boolean; conversationId: string; messageId: string | null; turnJobId: string | null };
 
 /**
+ * The message as PostgreSQL can store it. This is the one place patients' text enters the database, on
+ * every door (Twilio's webhooks, the chat CLI): a NUL (refused in text) or a lone UTF-16 surrogate
+ * (refused in JSON, where the agent keeps what it read) becomes U+FFFD here, once, rather than
+ * failing the message on every retry, and everything downstream (the turn, tickets, the run log)
+ * reads well-formed text. Twilio's webhook also drops NUL from its fields, for its number lookup.
+ */
+const storable = (inbound: InboundMessage): InboundMessage => ({
+  ...inbound,
+  body: storableText(inbound.body),
+  media: inbound.media?.map((item) => ({ ...item, url: storableText(item.url), contentType: item.contentType === null ? null : storableText(item.contentType) })),
+});
+
+/**
  * Stores an inbound message and queues the agent's turn for it, in one transaction, then has it run:
  * once this returns, the message is safe and will be answered, even if the process dies now. Turns of
  * one conversation run one at a time, in arrival order. Three statements (every inbound message comes
@@ -32,7 +46,8 @@ export type Received = { duplicate: boolean; conversationId: string; messageId: 
  * conversation has no turn waiting (the conversation's row, locked by the first statement, keeps that
  * true until the commit), and it runs right after the commit with no claim.
  */
-export async function receiveInbound(services: Services, tenant: TenantInfo, inbound: InboundMessage): Promise<Received> {
+export async function receiveInbound(services: Services, tenant: TenantInfo, received: InboundMessage): Promise<Received> {
+  const inbound = storable(received);
   const reservation = services.jobs.reserve();
   let claimedTurn: Job | undefined;
   try {

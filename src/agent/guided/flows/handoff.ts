@@ -2,6 +2,7 @@ import { idleStep, type Answer, type GuidedContext } from '../context.js';
 import { join, when } from '../replies.js';
 import * as replies from '../replies.js';
 import type { Step } from '../state.js';
+import { clipText } from '../../../tools/input-text.js';
 
 /** Passing the conversation to a person: the ticket's reason and a summary for whoever picks it up. */
 
@@ -34,7 +35,7 @@ export async function handOff(context: GuidedContext, step: Step, options: { urg
   const summary = [
     'Answered in guided mode (automatic replies without a language model).',
     `Identity verified: ${context.verified ? 'yes' : 'no'}.`,
-    `The patient wrote: "${context.text.slice(0, 500)}"`,
+    `The patient wrote: "${clipText(context.text, 500)}"`,
     stepSummary(step),
   ]
     .filter(Boolean)

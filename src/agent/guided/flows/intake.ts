@@ -5,6 +5,7 @@ import { idleStep, type Answer, type GuidedContext } from '../context.js';
 import * as replies from '../replies.js';
 import { intakeQuestions, type IntakeQuestion, type StepOf } from '../state.js';
 import { failed } from './failures.js';
+import { clipText } from '../../../tools/input-text.js';
 
 /**
  * The health questionnaire in chat, for the verified patient: one question at a time into their open
@@ -100,13 +101,13 @@ function recordsFor(context: GuidedContext, question: IntakeQuestion): NewRecord
   const none = NONE.test(context.normalized) || context.intent.kind === 'no';
   switch (question) {
     case 'chief_complaint':
-      return [{ kind: 'chief_complaint', data: { text: clip(context.text, 2000) } }];
+      return [{ kind: 'chief_complaint', data: { text: clipText(context.text, 2000) } }];
     case 'allergies':
       return none ? [{ kind: 'no_known_allergies', data: {} }] : items(context.text).map((item) => ({ kind: 'allergy', data: allergy(item) }));
     case 'medications':
-      return none ? [{ kind: 'no_medications', data: {} }] : items(context.text).map((item) => ({ kind: 'medication', data: { name: clip(item, 200) } }));
+      return none ? [{ kind: 'no_medications', data: {} }] : items(context.text).map((item) => ({ kind: 'medication', data: { name: clipText(item, 200) } }));
     case 'conditions':
-      return none ? [] : items(context.text).map((item) => ({ kind: 'condition', data: { condition: clip(item, 200) } }));
+      return none ? [] : items(context.text).map((item) => ({ kind: 'condition', data: { condition: clipText(item, 200) } }));
     case 'family_history':
       return none ? [] : items(context.text).map((item) => ({ kind: 'family_history', data: relative(item) }));
     case 'tobacco': {
@@ -116,7 +117,6 @@ function recordsFor(context: GuidedContext, question: IntakeQuestion): NewRecord
   }
 }
 
-const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
 
 /** "penicillin - rash, peanuts; latex" → the items, at most 20. */
 const items = (text: string) =>
@@ -129,15 +129,15 @@ const items = (text: string) =>
 /** "penicillin - rash", "penicillin (rash)" or "penicillin: rash": the substance and what happens. */
 function allergy(item: string): Record<string, string> {
   const [substance, reaction] = item.split(/\s*(?:[-–:(]|\bcauses\b|\bgives me\b)\s*/, 2);
-  const named = clip((substance || item).trim(), 200);
+  const named = clipText((substance || item).trim(), 200);
   const what = reaction?.replace(/\)\s*$/, '').trim();
-  return what ? { substance: named, reaction: clip(what, 500) } : { substance: named };
+  return what ? { substance: named, reaction: clipText(what, 500) } : { substance: named };
 }
 
 /** "mother - diabetes", "father: heart disease", "sister has asthma": the relative and the condition. */
 function relative(item: string): Record<string, string> {
   const [relation, condition] = item.split(/\s*(?:[-–:]|\bhas\b|\bhad\b|\bwith\b)\s*/, 2);
-  return condition?.trim() ? { relation: clip(relation.trim(), 100), condition: clip(condition.trim(), 200) } : { relation: 'not said', condition: clip(item, 200) };
+  return condition?.trim() ? { relation: clipText(relation.trim(), 100), condition: clipText(condition.trim(), 200) } : { relation: 'not said', condition: clipText(item, 200) };
 }
 
 /** 1 or "never", 2 or "used to", 3 or "yes": never, former or current. */

@@ -6,6 +6,7 @@ import * as replies from '../replies.js';
 import type { StepOf, Task } from '../state.js';
 import { askIdentity, failed } from './failures.js';
 import { startTask } from './tasks.js';
+import { clipText } from '../../../tools/input-text.js';
 
 /**
  * Who is writing: the date of birth (and the family name when verify_identity asks for it), or, for
@@ -86,7 +87,7 @@ function readFullName(text: string): { givenName: string; familyName: string } |
   if (parts.length < 2 || parts.length > 6) return undefined;
   // Someone who writes all in lower case most likely means capitals; anything else is kept as written.
   const words = name === name.toLowerCase() ? parts.map(capitalized) : parts;
-  return { givenName: words.slice(0, -1).join(' ').slice(0, 100), familyName: words[words.length - 1].slice(0, 100) };
+  return { givenName: clipText(words.slice(0, -1).join(' '), 100), familyName: clipText(words[words.length - 1], 100) };
 }
 
 export function answerRegistrationName(context: GuidedContext, step: StepOf<'register_name'>): Answer | undefined {
