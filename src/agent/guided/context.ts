@@ -1,6 +1,8 @@
 import type { ClinicProfile } from '../../modules/conversations/clinic.js';
+import type { Language } from '../language.js';
 import type { Operations } from './calls.js';
 import type { Intent } from './intents.js';
+import type { Replies } from './replies/index.js';
 import type { Step } from './state.js';
 import type { GuidedInput } from './types.js';
 
@@ -8,6 +10,9 @@ import type { GuidedInput } from './types.js';
 export type GuidedContext = {
   operations: Operations;
   clinic: ClinicProfile;
+  /** The language of this turn's replies, and those replies: every text for the patient comes from `say`. */
+  language: Language;
+  say: Replies;
   now: Date;
   channel: GuidedInput['channel'];
   /** Spoken replies: no numbered lists, times in words, "say" rather than "reply". */

@@ -7,10 +7,10 @@ import { offerSlots, searchTask } from './flows/slots.js';
 import { startTask } from './flows/tasks.js';
 import { startRegistration } from './flows/verify.js';
 import { choiceNumber, classify, normalize } from './intents.js';
-import * as replies from './replies.js';
 import { isExpired, readMemory, saveMemory, type Memory, type Step, type Task } from './state.js';
 import { answerStep } from './steps.js';
 import type { GuidedInput, GuidedResult } from './types.js';
+import { join, repliesIn } from './replies/index.js';
 
 /**
  * Guided mode: answers one patient message without a language model. It reads the text (keywords,
@@ -24,6 +24,8 @@ export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
   const context: GuidedContext = {
     operations: operations(input.call),
     clinic: input.clinic,
+    language: 'en',
+    say: repliesIn.en,
     now: input.now,
     channel: input.channel,
     voice: input.channel === 'voice',
@@ -37,7 +39,7 @@ export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
   };
   const answer = await respond(context, memory, input.patientId);
   return {
-    reply: context.voice ? replies.spoken(answer.text) : answer.text,
+    reply: context.voice ? context.say.spoken(answer.text) : answer.text,
     state: saveMemory({
       step: answer.step,
       patientId: await optionsOwner(input, answer.step),
@@ -69,10 +71,10 @@ async function respond(context: GuidedContext, memory: Memory, patientId: string
   // even when it mentions a nurse: only a short message asks for a person there).
   if (intent.kind === 'emergency') return handOff(context, step, { urgent: true });
   if (intent.kind === 'handoff' && !(step.kind === 'intake_question' && wordCount(context.normalized) > 4)) return handOff(context, step, { urgent: false });
-  if (intent.kind === 'menu') return { text: replies.menu(context.voice), step: idleStep };
+  if (intent.kind === 'menu') return { text: context.say.menu(context.voice), step: idleStep };
   if (intent.kind === 'back') {
-    if (step.kind === 'intake_question') return { text: replies.intakePaused, step: idleStep };
-    return { text: replies.join(memory.step.kind === 'idle' ? undefined : replies.stopped, replies.menu(context.voice)), step: idleStep };
+    if (step.kind === 'intake_question') return { text: context.say.intakePaused, step: idleStep };
+    return { text: join(memory.step.kind === 'idle' ? undefined : context.say.stopped, context.say.menu(context.voice)), step: idleStep };
   }
   if (behind && foreign) {
     // A number or yes meant for those options starts the request afresh for whoever is verified now
@@ -103,14 +105,14 @@ async function answerRequest(context: GuidedContext, memory: Memory): Promise<An
     case 'clinic_info':
       return clinicInfo(context);
     case 'greeting':
-      return { text: replies.join(replies.greeting(context.clinic.name, context.givenName), replies.menu(context.voice)), step: idleStep };
+      return { text: join(context.say.greeting(context.clinic.name, context.givenName), context.say.menu(context.voice)), step: idleStep };
     case 'thanks':
-      return { text: replies.welcome, step: idleStep };
+      return { text: context.say.welcome, step: idleStep };
     case 'yes':
       // A yes with no question pending: most likely an answer to a reminder, but it cannot be sure.
-      return { text: intent.casual ? replies.acknowledged : replies.confirmWhat(context.voice), step: idleStep };
+      return { text: intent.casual ? context.say.acknowledged : context.say.confirmWhat(context.voice), step: idleStep };
     case 'no':
-      return { text: replies.acknowledged, step: idleStep };
+      return { text: context.say.acknowledged, step: idleStep };
     default: {
       const choice = MENU[choiceNumber(context.normalized) ?? 0];
       if (choice === 'handoff') return handOff(context, memory.step, { urgent: false });
@@ -118,7 +120,7 @@ async function answerRequest(context: GuidedContext, memory: Memory): Promise<An
       const known = await knowledgeAnswer(context);
       if (known) return known;
       return {
-        text: replies.join(replies.notUnderstood(context.voice, memory.misses + 1), replies.menu(context.voice)),
+        text: join(context.say.notUnderstood(context.voice, memory.misses + 1), context.say.menu(context.voice)),
         step: idleStep,
         misunderstood: true,
       };
@@ -132,7 +134,7 @@ async function answerRequest(context: GuidedContext, memory: Memory): Promise<An
  */
 async function restart(context: GuidedContext, memory: Memory): Promise<Answer> {
   const again = actsOnOptions(context) ? await startAgain(context, memory.step) : undefined;
-  return again ? { ...again, text: replies.join(replies.expired, again.text) } : answerRequest(context, { ...memory, step: idleStep });
+  return again ? { ...again, text: join(context.say.expired, again.text) } : answerRequest(context, { ...memory, step: idleStep });
 }
 
 function startAgain(context: GuidedContext, step: Step): Promise<Answer> | undefined {

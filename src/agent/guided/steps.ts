@@ -6,8 +6,8 @@ import { moveToSlot, offerNewTimes } from './flows/reschedule.js';
 import { offerLaterSlots } from './flows/slots.js';
 import { answerDateOfBirth, answerFamilyName, answerRegistrationDateOfBirth, answerRegistrationName } from './flows/verify.js';
 import { choiceNumber } from './intents.js';
-import * as replies from './replies.js';
 import type { Step, StepOf } from './state.js';
+import { join } from './replies/index.js';
 
 /**
  * Answers to the question the engine asked last turn: a number from the options, yes or no, a date.
@@ -39,24 +39,24 @@ export async function answerStep(context: GuidedContext, step: Step): Promise<An
   }
 }
 
-const noneOfThese = (context: GuidedContext): Answer => ({ text: replies.join(replies.stopped, replies.menu(context.voice)), step: idleStep });
+const noneOfThese = (context: GuidedContext): Answer => ({ text: join(context.say.stopped, context.say.menu(context.voice)), step: idleStep });
 
 async function answerChooseAppointment(context: GuidedContext, step: StepOf<'choose_appointment'>): Promise<Answer | undefined> {
   const number = choiceNumber(context.normalized);
   if (number !== undefined) {
     const appointment = step.options.at(number - 1);
-    if (number < 1 || !appointment) return { text: replies.pickNumber(context.voice, step.options.length), step };
-    return step.purpose === 'cancel' ? askToCancel(appointment) : offerNewTimes(context, appointment);
+    if (number < 1 || !appointment) return { text: context.say.pickNumber(context.voice, step.options.length), step };
+    return step.purpose === 'cancel' ? askToCancel(context, appointment) : offerNewTimes(context, appointment);
   }
   if (context.intent.kind === 'no') return noneOfThese(context);
-  if (context.intent.kind === 'unknown') return { text: replies.pickNumber(context.voice, step.options.length), step };
+  if (context.intent.kind === 'unknown') return { text: context.say.pickNumber(context.voice, step.options.length), step };
   return undefined;
 }
 
 async function answerConfirmCancel(context: GuidedContext, step: StepOf<'confirm_cancel'>): Promise<Answer | undefined> {
   if (context.intent.kind === 'yes') return cancelAppointment(context, step.appointment);
-  if (context.intent.kind === 'no') return { text: replies.kept, step: idleStep };
-  if (context.intent.kind === 'unknown') return { text: replies.yesOrNo, step };
+  if (context.intent.kind === 'no') return { text: context.say.kept, step: idleStep };
+  if (context.intent.kind === 'unknown') return { text: context.say.yesOrNo, step };
   return undefined;
 }
 
@@ -64,12 +64,12 @@ async function answerChooseSlot(context: GuidedContext, step: StepOf<'choose_slo
   const number = choiceNumber(context.normalized);
   if (number !== undefined) {
     const slot = step.options.at(number - 1);
-    if (number < 1 || !slot) return { text: replies.pickNumber(context.voice, step.options.length), step };
+    if (number < 1 || !slot) return { text: context.say.pickNumber(context.voice, step.options.length), step };
     return step.search.purpose === 'book' ? bookSlot(context, step.search, slot) : moveToSlot(context, step.search, slot);
   }
   if (context.intent.kind === 'more') return offerLaterSlots(context, step.search, step.options);
   if (context.intent.kind === 'no') return noneOfThese(context);
-  if (context.intent.kind === 'unknown') return { text: replies.pickNumber(context.voice, step.options.length), step };
+  if (context.intent.kind === 'unknown') return { text: context.say.pickNumber(context.voice, step.options.length), step };
   return undefined;
 }
 

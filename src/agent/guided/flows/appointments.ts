@@ -1,6 +1,5 @@
 import type { Outcome } from '../calls.js';
 import { idleStep, type Answer, type GuidedContext } from '../context.js';
-import * as replies from '../replies.js';
 import type { AppointmentChoice } from '../state.js';
 import { failed } from './failures.js';
 import { appointmentChoice, practitionerNames, upcomingAppointments } from './records.js';
@@ -11,11 +10,11 @@ export async function listAppointments(context: GuidedContext): Promise<Answer> 
   const found = await upcomingAppointments(context);
   if (!found.ok) return failed(context, found.error, { name: 'list' });
   const { appointments, more } = found.value;
-  if (appointments.length === 0) return { text: replies.noUpcoming(context.voice), step: idleStep };
+  if (appointments.length === 0) return { text: context.say.noUpcoming(context.voice), step: idleStep };
   const next = appointments[0];
   const nextNeedsConfirming = next.status === 'booked';
   return {
-    text: replies.appointmentList(context.voice, appointments, more, nextNeedsConfirming),
+    text: context.say.appointmentList(context.voice, appointments, more, nextNeedsConfirming),
     // "yes" right after this list confirms the next appointment, as after a reminder.
     step: nextNeedsConfirming ? { kind: 'offer_confirm', appointmentId: next.id } : idleStep,
   };
@@ -37,12 +36,12 @@ export async function confirmAppointment(context: GuidedContext, appointmentId?:
   const found = await appointmentToConfirm(context, appointmentId);
   if (!found.ok) return failed(context, found.error, { name: 'confirm' });
   const appointment = found.value;
-  if (!appointment) return { text: replies.noUpcoming(context.voice), step: idleStep };
-  if (appointment.status === 'confirmed') return { text: replies.alreadyConfirmed(appointment), step: idleStep };
-  if (appointment.status !== 'booked') return { text: replies.cannotConfirm(context.voice, appointment), step: idleStep };
+  if (!appointment) return { text: context.say.noUpcoming(context.voice), step: idleStep };
+  if (appointment.status === 'confirmed') return { text: context.say.alreadyConfirmed(appointment), step: idleStep };
+  if (appointment.status !== 'booked') return { text: context.say.cannotConfirm(context.voice, appointment), step: idleStep };
   const outcome = await context.operations.confirmAppointment(appointment.id);
   if (!outcome.ok) return failed(context, outcome.error, { name: 'confirm' });
-  return { text: replies.confirmed(appointment), step: idleStep };
+  return { text: context.say.confirmed(appointment), step: idleStep };
 }
 
 /** Cancel: which one (when several), then an explicit YES. */
@@ -50,13 +49,13 @@ export async function startCancel(context: GuidedContext): Promise<Answer> {
   const found = await upcomingAppointments(context);
   if (!found.ok) return failed(context, found.error, { name: 'cancel' });
   const { appointments } = found.value;
-  if (appointments.length === 0) return { text: replies.noUpcoming(context.voice), step: idleStep };
-  if (appointments.length === 1) return askToCancel(appointments[0]);
-  return { text: replies.chooseAppointment(context.voice, 'cancel', appointments), step: { kind: 'choose_appointment', purpose: 'cancel', options: appointments } };
+  if (appointments.length === 0) return { text: context.say.noUpcoming(context.voice), step: idleStep };
+  if (appointments.length === 1) return askToCancel(context, appointments[0]);
+  return { text: context.say.chooseAppointment(context.voice, 'cancel', appointments), step: { kind: 'choose_appointment', purpose: 'cancel', options: appointments } };
 }
 
-export const askToCancel = (appointment: AppointmentChoice): Answer => ({
-  text: replies.confirmCancel(appointment),
+export const askToCancel = (context: GuidedContext, appointment: AppointmentChoice): Answer => ({
+  text: context.say.confirmCancel(appointment),
   step: { kind: 'confirm_cancel', appointment },
 });
 
@@ -65,5 +64,5 @@ const channelNames: Record<GuidedContext['channel'], string> = { whatsapp: 'What
 export async function cancelAppointment(context: GuidedContext, appointment: AppointmentChoice): Promise<Answer> {
   const outcome = await context.operations.cancelAppointment({ id: appointment.id, reason: `Cancelled by the patient over ${channelNames[context.channel]}` });
   if (!outcome.ok) return failed(context, outcome.error, { name: 'cancel' });
-  return { text: replies.cancelled(context.voice, appointment), step: idleStep };
+  return { text: context.say.cancelled(context.voice, appointment), step: idleStep };
 }

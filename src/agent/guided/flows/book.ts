@@ -1,7 +1,6 @@
 import type { Outcome } from '../calls.js';
 import { idleStep, type Answer, type GuidedContext } from '../context.js';
 import { normalize } from '../intents.js';
-import * as replies from '../replies.js';
 import type { SlotChoice, SlotSearch } from '../state.js';
 import { failed } from './failures.js';
 import { isTimeGone, offerSlots, timeGoneIntro } from './slots.js';
@@ -34,14 +33,14 @@ export async function startBooking(context: GuidedContext, preference: string | 
   if (!preference) return offerSlots(context, { purpose: 'book' });
   const resolved = await resolvePreference(context, preference);
   if (!resolved.ok) return failed(context, resolved.error, { name: 'book', preference });
-  if (!resolved.value) return offerSlots(context, { purpose: 'book' }, { intro: replies.preferenceNotFound(preference) });
+  if (!resolved.value) return offerSlots(context, { purpose: 'book' }, { intro: context.say.preferenceNotFound(preference) });
   return offerSlots(context, { purpose: 'book', ...resolved.value });
 }
 
 /** Books the slot the patient picked; if it was taken meanwhile, says so and offers fresh ones. */
 export async function bookSlot(context: GuidedContext, search: SlotSearch, slot: SlotChoice): Promise<Answer> {
   const outcome = await context.operations.bookAppointment({ practitionerId: slot.practitionerId, startAt: slot.startAt });
-  if (outcome.ok) return { text: replies.booked(slot), step: idleStep };
-  if (isTimeGone(outcome.error)) return offerSlots(context, search, { intro: timeGoneIntro(outcome.error), exclude: [slot] });
+  if (outcome.ok) return { text: context.say.booked(slot), step: idleStep };
+  if (isTimeGone(outcome.error)) return offerSlots(context, search, { intro: timeGoneIntro(context, outcome.error), exclude: [slot] });
   return failed(context, outcome.error, { name: 'book' });
 }

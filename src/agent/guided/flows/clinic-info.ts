@@ -1,5 +1,4 @@
 import { idleStep, type Answer, type GuidedContext } from '../context.js';
-import * as replies from '../replies.js';
 import { knowledgeAnswer } from './knowledge.js';
 
 /**
@@ -10,5 +9,5 @@ export async function clinicInfo(context: GuidedContext): Promise<Answer> {
   const known = await knowledgeAnswer(context);
   if (known) return known;
   const outcome = await context.operations.clinicInfo();
-  return { text: replies.clinicInfo(outcome.ok ? outcome.value : context.clinic), step: idleStep };
+  return { text: context.say.clinicInfo(outcome.ok ? outcome.value : context.clinic), step: idleStep };
 }

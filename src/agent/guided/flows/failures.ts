@@ -1,11 +1,11 @@
 import type { AppError } from '../../../errors.js';
 import { idleStep, type Answer, type GuidedContext } from '../context.js';
-import * as replies from '../replies.js';
 import type { Task } from '../state.js';
+import { join } from '../replies/index.js';
 
 /** Asks for the date of birth, keeping what the patient wanted for after the check. */
 export function askIdentity(context: GuidedContext, task: Task | undefined, intro?: string): Answer {
-  return { text: replies.join(intro, replies.askDateOfBirth(context.voice)), step: { kind: 'ask_date_of_birth', ...(task ? { task } : {}) } };
+  return { text: join(intro, context.say.askDateOfBirth(context.voice)), step: { kind: 'ask_date_of_birth', ...(task ? { task } : {}) } };
 }
 
 /**
@@ -17,13 +17,13 @@ export function failed(context: GuidedContext, error: AppError, task?: Task): An
   switch (error.code) {
     case 'forbidden':
       if (!context.verifiedThisTurn) return askIdentity(context, task);
-      return { text: replies.somethingWentWrong(context.voice, context.clinic.phone), step: idleStep };
+      return { text: context.say.somethingWentWrong(context.voice, context.clinic.phone), step: idleStep };
     case 'not_found':
-      return { text: replies.appointmentGone(context.voice), step: idleStep };
+      return { text: context.say.appointmentGone(context.voice), step: idleStep };
     case 'conflict':
     case 'unprocessable':
-      return { text: replies.changedMeanwhile(context.voice), step: idleStep };
+      return { text: context.say.changedMeanwhile(context.voice), step: idleStep };
     default:
-      return { text: replies.somethingWentWrong(context.voice, context.clinic.phone), step: idleStep };
+      return { text: context.say.somethingWentWrong(context.voice, context.clinic.phone), step: idleStep };
   }
 }

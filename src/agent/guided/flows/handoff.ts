@@ -1,10 +1,13 @@
 import { idleStep, type Answer, type GuidedContext } from '../context.js';
-import { join, when } from '../replies.js';
-import * as replies from '../replies.js';
+import { when as whenIn } from '../replies/blocks.js';
 import type { Step } from '../state.js';
 import { clipText } from '../../../tools/input-text.js';
+import { join } from '../replies/index.js';
 
 /** Passing the conversation to a person: the ticket's reason and a summary for whoever picks it up. */
+
+/** A time as staff read it: tickets are written in English, whatever the patient's language. */
+const when = (localIso: string) => whenIn(localIso, 'en');
 
 /** What the patient was in the middle of, for staff (not shown to the patient). */
 function stepSummary(step: Step): string | undefined {
@@ -31,7 +34,7 @@ function stepSummary(step: Step): string | undefined {
 }
 
 export async function handOff(context: GuidedContext, step: Step, options: { urgent: boolean }): Promise<Answer> {
-  const intro = options.urgent ? replies.emergency : undefined;
+  const intro = options.urgent ? context.say.emergency : undefined;
   const summary = [
     'Answered in guided mode (automatic replies without a language model).',
     `Identity verified: ${context.verified ? 'yes' : 'no'}.`,
@@ -45,6 +48,6 @@ export async function handOff(context: GuidedContext, step: Step, options: { urg
     summary,
     urgent: options.urgent,
   });
-  if (!outcome.ok) return { text: join(intro, replies.handoffFailed(context.clinic.phone)), step: idleStep };
+  if (!outcome.ok) return { text: join(intro, context.say.handoffFailed(context.clinic.phone)), step: idleStep };
   return { text: join(intro, outcome.value.message), step: idleStep, handedOff: true };
 }

@@ -2,10 +2,10 @@ import type { RecordInput } from '../../../modules/intake/record-data.js';
 import type { SessionDetail } from '../../../modules/intake/schema.js';
 import type { z } from 'zod';
 import { idleStep, type Answer, type GuidedContext } from '../context.js';
-import * as replies from '../replies.js';
 import { intakeQuestions, type IntakeQuestion, type StepOf } from '../state.js';
 import { failed } from './failures.js';
 import { clipText } from '../../../tools/input-text.js';
+import { join } from '../replies/index.js';
 
 /**
  * The health questionnaire in chat, for the verified patient: one question at a time into their open
@@ -38,21 +38,21 @@ export async function startIntake(context: GuidedContext): Promise<Answer> {
   if (!existing) {
     const created = await context.operations.createIntake();
     if (!created.ok) return failed(context, created.error, { name: 'intake' });
-    return ask(context, { sessionId: created.value.id, questions: intakeQuestions, skipped: [] }, replies.intakeIntro);
+    return ask(context, { sessionId: created.value.id, questions: intakeQuestions, skipped: [] }, context.say.intakeIntro);
   }
   const session = await context.operations.getIntake(existing.id);
   if (!session.ok) return failed(context, session.error, { name: 'intake' });
-  return ask(context, { sessionId: existing.id, questions: stillToAsk(session.value), skipped: [] }, replies.intakeResumed);
+  return ask(context, { sessionId: existing.id, questions: stillToAsk(session.value), skipped: [] }, context.say.intakeResumed);
 }
 
 /** The patient's answer to the question asked last. */
 export async function answerIntake(context: GuidedContext, step: StepOf<'intake_question'>): Promise<Answer> {
   const text = context.normalized;
   const after = { sessionId: step.sessionId, questions: step.remaining };
-  if (PAUSE.test(text)) return { text: replies.intakePaused, step: idleStep };
+  if (PAUSE.test(text)) return { text: context.say.intakePaused, step: idleStep };
   if (SKIP.test(text)) return ask(context, { ...after, skipped: REQUIRED.includes(step.question) ? [...step.skipped, step.question] : step.skipped });
   const records = recordsFor(context, step.question);
-  if (records === undefined) return { text: replies.join(replies.intakeNotRead(context.voice, step.question), replies.intakeQuestion(context.voice, step.question)), step };
+  if (records === undefined) return { text: join(context.say.intakeNotRead(context.voice, step.question), context.say.intakeQuestion(context.voice, step.question)), step };
   if (records.length > 0) {
     const stored = await context.operations.addIntakeRecords({
       id: step.sessionId,
@@ -70,16 +70,16 @@ function ask(context: GuidedContext, plan: Plan, intro?: string): Promise<Answer
   const [question, ...remaining] = plan.questions;
   if (!question) return submit(context, plan.sessionId, plan.skipped, intro);
   return {
-    text: replies.join(intro, replies.intakeQuestion(context.voice, question)),
+    text: join(intro, context.say.intakeQuestion(context.voice, question)),
     step: { kind: 'intake_question', sessionId: plan.sessionId, question, remaining, skipped: plan.skipped },
   };
 }
 
 async function submit(context: GuidedContext, sessionId: string, skipped: readonly IntakeQuestion[], intro?: string): Promise<Answer> {
-  if (skipped.length > 0) return { text: replies.intakeIncomplete(skipped), step: idleStep };
+  if (skipped.length > 0) return { text: context.say.intakeIncomplete(skipped), step: idleStep };
   const submitted = await context.operations.submitIntake(sessionId);
   if (!submitted.ok) return failed(context, submitted.error, { name: 'intake' });
-  return { text: replies.join(intro, replies.intakeSent), step: idleStep };
+  return { text: join(intro, context.say.intakeSent), step: idleStep };
 }
 
 /**

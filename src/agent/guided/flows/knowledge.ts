@@ -1,5 +1,5 @@
 import { idleStep, type Answer, type GuidedContext } from '../context.js';
-import * as replies from '../replies.js';
+import { join } from '../replies/index.js';
 
 /** A question, rather than a request or a remark: a question mark, or a question word first. */
 const QUESTION = /\?|^(what|where|when|how|who|which|why|can|could|do|does|is|are|should|will|may)\b/;
@@ -21,5 +21,5 @@ export async function knowledgeAnswer(context: GuidedContext): Promise<Answer | 
   const outcome = await context.operations.searchKnowledge({ query: context.text, limit: 1 });
   const best = outcome.ok ? outcome.value.results[0] : undefined;
   if (!best || !(best.matchedAllWords || (best.similarity ?? 0) >= ANSWERING_SIMILARITY)) return undefined;
-  return { text: replies.join(best.text, replies.moreHelp(context.voice)), step: idleStep };
+  return { text: join(best.text, context.say.moreHelp(context.voice)), step: idleStep };
 }

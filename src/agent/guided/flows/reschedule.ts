@@ -1,5 +1,4 @@
 import { idleStep, type Answer, type GuidedContext } from '../context.js';
-import * as replies from '../replies.js';
 import type { AppointmentChoice, SlotChoice, SlotSearch } from '../state.js';
 import { failed } from './failures.js';
 import { upcomingAppointments } from './records.js';
@@ -11,10 +10,10 @@ export async function startReschedule(context: GuidedContext): Promise<Answer> {
   const found = await upcomingAppointments(context);
   if (!found.ok) return failed(context, found.error, { name: 'reschedule' });
   const { appointments } = found.value;
-  if (appointments.length === 0) return { text: replies.noUpcoming(context.voice), step: idleStep };
+  if (appointments.length === 0) return { text: context.say.noUpcoming(context.voice), step: idleStep };
   if (appointments.length === 1) return offerNewTimes(context, appointments[0]);
   return {
-    text: replies.chooseAppointment(context.voice, 'reschedule', appointments),
+    text: context.say.chooseAppointment(context.voice, 'reschedule', appointments),
     step: { kind: 'choose_appointment', purpose: 'reschedule', options: appointments },
   };
 }
@@ -27,9 +26,9 @@ export const offerNewTimes = (context: GuidedContext, appointment: AppointmentCh
  */
 export async function moveToSlot(context: GuidedContext, search: SlotSearch, slot: SlotChoice): Promise<Answer> {
   const appointment = search.appointment;
-  if (!appointment) return { text: replies.changedMeanwhile(context.voice), step: idleStep };
+  if (!appointment) return { text: context.say.changedMeanwhile(context.voice), step: idleStep };
   const outcome = await context.operations.rescheduleAppointment({ id: appointment.id, startAt: slot.startAt, practitionerId: slot.practitionerId });
-  if (outcome.ok) return { text: replies.rescheduled(context.voice, slot), step: { kind: 'offer_confirm', appointmentId: appointment.id } };
-  if (isTimeGone(outcome.error)) return offerSlots(context, search, { intro: timeGoneIntro(outcome.error), exclude: [slot] });
+  if (outcome.ok) return { text: context.say.rescheduled(context.voice, slot), step: { kind: 'offer_confirm', appointmentId: appointment.id } };
+  if (isTimeGone(outcome.error)) return offerSlots(context, search, { intro: timeGoneIntro(context, outcome.error), exclude: [slot] });
   return failed(context, outcome.error, { name: 'reschedule' });
 }

@@ -1,10 +1,10 @@
 import type { AppError } from '../../../errors.js';
 import type { FreeSlot, Outcome } from '../calls.js';
 import { idleStep, type Answer, type GuidedContext } from '../context.js';
-import * as replies from '../replies.js';
 import type { SlotChoice, SlotSearch, Task } from '../state.js';
 import { failed } from './failures.js';
 import { upcomingStatuses } from './records.js';
+import { join } from '../replies/index.js';
 
 /** Finding free slots to offer, for booking and for rescheduling. */
 
@@ -64,9 +64,9 @@ async function findSlots(context: GuidedContext, search: SlotSearch, options: { 
 export async function offerSlots(context: GuidedContext, search: SlotSearch, options: { intro?: string; exclude?: SlotChoice[] } = {}): Promise<Answer> {
   const found = await findSlots(context, search, { from: context.now, exclude: options.exclude ?? [] });
   if (!found.ok) return failed(context, found.error, searchTask(search));
-  if (found.value.length === 0) return { text: replies.join(options.intro, replies.noSlots(context.voice, search.preferenceLabel)), step: idleStep };
+  if (found.value.length === 0) return { text: join(options.intro, context.say.noSlots(context.voice, search.preferenceLabel)), step: idleStep };
   return {
-    text: replies.slotOffer({ voice: context.voice, purpose: search.purpose, slots: found.value, moving: search.appointment, intro: options.intro }),
+    text: context.say.slotOffer({ voice: context.voice, purpose: search.purpose, slots: found.value, moving: search.appointment, intro: options.intro }),
     step: { kind: 'choose_slot', search, options: found.value },
   };
 }
@@ -76,9 +76,9 @@ export async function offerLaterSlots(context: GuidedContext, search: SlotSearch
   const last = offered.reduce((latest, slot) => (Date.parse(slot.startAt) > Date.parse(latest.startAt) ? slot : latest));
   const found = await findSlots(context, search, { from: new Date(last.startAt), exclude: offered });
   if (!found.ok) return failed(context, found.error, searchTask(search));
-  if (found.value.length === 0) return { text: replies.noMoreSlots(context.voice), step: { kind: 'choose_slot', search, options: offered } };
+  if (found.value.length === 0) return { text: context.say.noMoreSlots(context.voice), step: { kind: 'choose_slot', search, options: offered } };
   return {
-    text: replies.slotOffer({ voice: context.voice, purpose: search.purpose, slots: found.value }),
+    text: context.say.slotOffer({ voice: context.voice, purpose: search.purpose, slots: found.value }),
     step: { kind: 'choose_slot', search, options: found.value },
   };
 }
@@ -92,7 +92,7 @@ export function isTimeGone(error: AppError): boolean {
   return error.code === 'conflict' || (error.code === 'unprocessable' && (error.issues ?? []).some((issue) => issue.path === 'startAt'));
 }
 
-export function timeGoneIntro(error: AppError): string {
-  if (error.code !== 'conflict') return replies.slotGone;
-  return error.details?.constraint === 'appointment_patient_no_overlap' ? replies.patientBusy : replies.slotTaken;
+export function timeGoneIntro(context: GuidedContext, error: AppError): string {
+  if (error.code !== 'conflict') return context.say.slotGone;
+  return error.details?.constraint === 'appointment_patient_no_overlap' ? context.say.patientBusy : context.say.slotTaken;
 }

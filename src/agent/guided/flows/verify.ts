@@ -2,11 +2,11 @@ import { DateTime } from 'luxon';
 import { asVerified, idleStep, type Answer, type GuidedContext } from '../context.js';
 import { readDateOfBirth } from '../dates.js';
 import { choiceNumber } from '../intents.js';
-import * as replies from '../replies.js';
 import type { StepOf, Task } from '../state.js';
 import { askIdentity, failed } from './failures.js';
 import { startTask } from './tasks.js';
 import { clipText } from '../../../tools/input-text.js';
+import { join } from '../replies/index.js';
 
 /**
  * Who is writing: the date of birth (and the family name when verify_identity asks for it), or, for
@@ -28,8 +28,8 @@ function dateAnswer(context: GuidedContext, choices: [string, string] | undefine
 
 /** After the check: what the patient asked for, or the menu. */
 async function continueWith(context: GuidedContext, task: Task | undefined, message: string): Promise<Answer> {
-  const next = task ? await startTask(context, task) : { text: replies.menu(context.voice), step: idleStep };
-  return { ...next, text: replies.join(message, next.text) };
+  const next = task ? await startTask(context, task) : { text: context.say.menu(context.voice), step: idleStep };
+  return { ...next, text: join(message, next.text) };
 }
 
 async function verify(context: GuidedContext, task: Task | undefined, dateOfBirth: string, familyName?: string): Promise<Answer> {
@@ -48,12 +48,12 @@ async function verify(context: GuidedContext, task: Task | undefined, dateOfBirt
 export async function answerDateOfBirth(context: GuidedContext, step: StepOf<'ask_date_of_birth'>): Promise<Answer | undefined> {
   const answer = dateAnswer(context, step.dateChoices);
   if (answer && 'date' in answer) return verify(context, step.task, answer.date);
-  if (answer) return { text: replies.whichDate(context.voice, answer.choices), step: { ...step, dateChoices: answer.choices } };
+  if (answer) return { text: context.say.whichDate(context.voice, answer.choices), step: { ...step, dateChoices: answer.choices } };
   const intent = context.intent;
   if (intent.kind === 'register') return startRegistration(context, step.task);
   // Asked for something else meanwhile: that is what waits for the check now.
   if (intent.kind === 'task') return askIdentity(context, intent.task);
-  if (intent.kind === 'unknown') return { text: replies.dateNotRead, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
+  if (intent.kind === 'unknown') return { text: context.say.dateNotRead, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
   return undefined;
 }
 
@@ -64,13 +64,13 @@ export async function answerFamilyName(context: GuidedContext, step: StepOf<'ask
   // A request ("book", "my appointments") is not a name; a name is whatever matches no keyword.
   if (context.intent.kind !== 'unknown') return undefined;
   const familyName = context.text.trim();
-  if (!NAME.test(familyName) || familyName.length > 100) return { text: replies.familyNameNotRead, step };
+  if (!NAME.test(familyName) || familyName.length > 100) return { text: context.say.familyNameNotRead, step };
   return verify(context, step.task, step.dateOfBirth, familyName);
 }
 
 export function startRegistration(context: GuidedContext, task: Task | undefined): Answer {
-  if (context.verified) return { text: replies.join(replies.alreadyVerified(context.givenName), replies.menu(context.voice)), step: idleStep };
-  return { text: replies.askFullName, step: { kind: 'register_name', ...(task ? { task } : {}) } };
+  if (context.verified) return { text: join(context.say.alreadyVerified(context.givenName), context.say.menu(context.voice)), step: idleStep };
+  return { text: context.say.askFullName, step: { kind: 'register_name', ...(task ? { task } : {}) } };
 }
 
 const capitalized = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
@@ -93,14 +93,14 @@ function readFullName(text: string): { givenName: string; familyName: string } |
 export function answerRegistrationName(context: GuidedContext, step: StepOf<'register_name'>): Answer | undefined {
   if (context.intent.kind !== 'unknown') return undefined;
   const name = readFullName(context.text);
-  if (!name) return { text: replies.fullNameNeeded, step };
-  return { text: replies.askRegistrationDateOfBirth(name.givenName), step: { kind: 'register_date_of_birth', ...name, ...(step.task ? { task: step.task } : {}) } };
+  if (!name) return { text: context.say.fullNameNeeded, step };
+  return { text: context.say.askRegistrationDateOfBirth(name.givenName), step: { kind: 'register_date_of_birth', ...name, ...(step.task ? { task: step.task } : {}) } };
 }
 
 export async function answerRegistrationDateOfBirth(context: GuidedContext, step: StepOf<'register_date_of_birth'>): Promise<Answer | undefined> {
   const answer = dateAnswer(context, step.dateChoices);
-  if (answer && 'choices' in answer) return { text: replies.whichDate(context.voice, answer.choices), step: { ...step, dateChoices: answer.choices } };
-  if (!answer) return context.intent.kind === 'unknown' ? { text: replies.dateNotRead, step } : undefined;
+  if (answer && 'choices' in answer) return { text: context.say.whichDate(context.voice, answer.choices), step: { ...step, dateChoices: answer.choices } };
+  if (!answer) return context.intent.kind === 'unknown' ? { text: context.say.dateNotRead, step } : undefined;
   const outcome = await context.operations.registerPatient({ givenName: step.givenName, familyName: step.familyName, dateOfBirth: answer.date });
   if (!outcome.ok) return failed(context, outcome.error, step.task);
   if (outcome.value.nextStep === 'none') return continueWith(context, step.task, outcome.value.message);

@@ -1,0 +1,73 @@
+import { DateTime } from 'luxon';
+import type { Language } from '../../language.js';
+import type { AppointmentChoice, SlotChoice } from '../state.js';
+
+/** What the replies of every language are built from: dates in the reply's language, lists, joining. */
+
+/** "Tuesday 1 December at 9:30 AM" / "martes 1 de diciembre a las 9:30 a. m.", from a clinic-local ISO time. */
+export function when(localIso: string, language: Language): string {
+  const time = DateTime.fromISO(localIso, { setZone: true }).setLocale(language);
+  if (language === 'es') return time.toFormat(`cccc d 'de' LLLL '${time.hour % 12 === 1 ? 'a la' : 'a las'}' h:mm a`);
+  return time.toFormat("cccc d LLLL 'at' h:mm a");
+}
+
+/** "12 March 1984" / "12 de marzo de 1984". */
+export function dayText(isoDate: string, language: Language): string {
+  return DateTime.fromISO(isoDate).setLocale(language).toFormat(language === 'es' ? "d 'de' LLLL 'de' yyyy" : 'd LLLL yyyy');
+}
+
+/** Numbered lines in writing; "Option 1, ... Option 2, ..." (in the language's word) on the phone. */
+export function numbered(voice: boolean, lines: string[], optionWord: string): string {
+  return voice ? lines.map((line, index) => `${optionWord} ${index + 1}, ${line}.`).join(' ') : lines.map((line, index) => `${index + 1}. ${line}`).join('\n');
+}
+
+export const join = (...parts: (string | undefined)[]): string => parts.filter((part) => part !== undefined && part !== '').join('\n');
+
+/** The text as one sentence: a full stop unless it already ends with one. */
+export const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+
+/**
+ * A reply made for the phone: one paragraph, the language's word for "say" for its word for "reply",
+ * ISO dates in words. Applied to every voice reply, including the operations' own messages.
+ */
+export function spoken(text: string, language: Language, replyWords: [RegExp, string][]): string {
+  let said = text.replace(/\b(\d{4}-\d{2}-\d{2})\b/g, (date) => dayText(date, language));
+  for (const [word, replacement] of replyWords) said = said.replace(word, replacement);
+  return (
+    said
+      // A line break is a pause in writing; spoken, a line without an ending needs a full stop.
+      .replace(/([^.!?:,\s])\s*\n+\s*/g, '$1. ')
+      .replace(/\s*\n+\s*/g, ' ')
+      .trim()
+  );
+}
+
+/** The few words the shared pieces of a reply need, in one language. */
+export type BlockWords = {
+  /** "option" in "reply option 2" on the phone. */
+  option: string;
+  /** What to say to confirm on the phone ("confirm"); in writing it is C in every language. */
+  confirm: string;
+  /** "with" in "9:00 AM with Dr. Hart". */
+  with: string;
+  /** Marks a confirmed appointment in a list: "(confirmed)". */
+  confirmed: string;
+};
+
+/** The pieces every language builds its replies from: dates, lists, option numbers, appointments and slots. */
+export function blocksIn(language: Language, words: BlockWords) {
+  const whenThere = (localIso: string) => when(localIso, language);
+  const appointmentName = (appointment: AppointmentChoice) => `${whenThere(appointment.startLocal)}${appointment.practitionerName ? ` ${words.with} ${appointment.practitionerName}` : ''}`;
+  const optionWord = words.option.charAt(0).toUpperCase() + words.option.slice(1);
+  return {
+    when: whenThere,
+    day: (isoDate: string) => dayText(isoDate, language),
+    numbered: (voice: boolean, lines: string[]) => numbered(voice, lines, optionWord),
+    /** A menu number as the patient should send it: "2" in writing, "option 2" on the phone. */
+    option: (voice: boolean, number: number) => (voice ? `${words.option} ${number}` : `${number}`),
+    confirmKey: (voice: boolean) => (voice ? words.confirm : 'C'),
+    appointmentName,
+    appointmentLine: (appointment: AppointmentChoice) => `${appointmentName(appointment)}${appointment.status === 'confirmed' ? ` ${words.confirmed}` : ''}`,
+    slotLine: (slot: SlotChoice) => `${whenThere(slot.startLocal)} ${words.with} ${slot.practitionerName}`,
+  };
+}

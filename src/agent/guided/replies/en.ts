@@ -1,0 +1,148 @@
+import type { AppointmentChoice, IntakeQuestion, SlotChoice } from '../state.js';
+import { blocksIn, join, sentence, spoken } from './blocks.js';
+
+/** English: the source. Every other language is typed `Replies`, the shape of this object (see index.ts). */
+
+const { when, day, numbered, option, confirmKey, appointmentName, appointmentLine, slotLine } = blocksIn('en', { option: 'option', confirm: 'confirm', with: 'with', confirmed: '(confirmed)' });
+
+const INTAKE_QUESTIONS: Record<IntakeQuestion, (voice: boolean) => string> = {
+  chief_complaint: () => 'What is the main reason for your visit? Tell me in your own words.',
+  allergies: () => 'Do you have any allergies (medicines, foods, latex…)? Reply NONE if you have none, or list them separated by commas, for example: penicillin - rash, peanuts.',
+  medications: () => 'Which medicines do you take now? Reply NONE if you take none, or list them separated by commas, for example: metformin 500 mg twice a day.',
+  conditions: () => 'Any illnesses or operations, now or in the past (asthma, diabetes…)? Reply NONE, or list them separated by commas.',
+  family_history: () => 'Any illnesses in your close family? Reply NONE, or list them, for example: mother - diabetes, father - heart disease.',
+  tobacco: (voice) => join('Do you smoke or use tobacco?', numbered(voice, ['Never', 'In the past', 'Yes, now'])),
+};
+const INTAKE_TOPICS: Record<IntakeQuestion, string> = {
+  chief_complaint: 'the reason for your visit',
+  allergies: 'your allergies (or NONE)',
+  medications: 'your medicines (or NONE)',
+  conditions: 'your illnesses',
+  family_history: 'your family’s illnesses',
+  tobacco: 'tobacco',
+};
+
+export const en = {
+  // ---- building blocks ------------------------------------------------------------------------
+  when,
+  dayText: day,
+  numbered,
+  /** A reply made for the phone (see blocks.ts): "Say" for "Reply". */
+  spoken: (text: string) => spoken(text, 'en', [[/\bReply\b/g, 'Say'], [/\breply\b/g, 'say']]),
+
+  // ---- menu and small talk ----------------------------------------------------------------------
+  menu(voice: boolean): string {
+    if (voice) {
+      return 'How can I help? Say option 1 to hear your appointments, option 2 to book, option 3 to reschedule, option 4 to cancel, or option 5 to talk to a person. To confirm your next appointment, say confirm.';
+    }
+    return join(
+      'How can I help? Reply with a number:',
+      numbered(false, ['My appointments', 'Book an appointment', 'Reschedule', 'Cancel an appointment', 'Talk to a person']),
+      'Or reply C to confirm your next appointment.',
+    );
+  },
+  greeting: (clinicName: string, givenName: string | null) => `Hello${givenName ? ` ${givenName}` : ''}, this is ${clinicName}.`,
+  notUnderstood: (voice: boolean, misses: number): string =>
+    misses >= 2 ? `Sorry, I still did not understand. I can only help with the options below; for anything else, reply ${option(voice, 5)} to talk to a person.` : 'Sorry, I did not understand that.',
+  stopped: 'OK, I stopped that.',
+  moreHelp: (voice: boolean): string => (voice ? 'Anything else? Say menu to hear the options.' : 'Anything else? Reply MENU for the options.'),
+  welcome: 'You are welcome. Reply MENU any time.',
+  acknowledged: 'OK. Reply MENU any time.',
+  confirmWhat: (voice: boolean) => `Do you want to confirm your next appointment? Reply ${confirmKey(voice)} to confirm it, or MENU to see what I can do.`,
+  expired: 'Sorry, that was a while ago and things may have changed.',
+
+  // ---- identity -------------------------------------------------------------------------------
+  askDateOfBirth: (voice: boolean): string =>
+    voice
+      ? 'First, to keep your information private, please say your date of birth, for example 12 March 1984. If you are a new patient, say new.'
+      : 'First, to keep your information private: what is your date of birth? (for example 1984-03-12)\nNew patient? Reply NEW.',
+  dateNotRead: 'Sorry, I could not read that date. Please send your date of birth like 1984-03-12 or 12 March 1984.',
+  whichDate: (voice: boolean, dates: [string, string]) =>
+    join(`Did you mean ${day(dates[0])} or ${day(dates[1])}?`, numbered(voice, dates.map(day)), voice ? 'Say option 1 or option 2.' : 'Reply 1 or 2.'),
+  familyNameNotRead: 'Please send your family name (last name) as it is on your records.',
+  askFullName: 'Welcome! To register you, what is your full name (first and last name)?',
+  fullNameNeeded: 'Please send your first and last name, for example Ana Ruiz.',
+  askRegistrationDateOfBirth: (givenName: string) => `Thanks, ${givenName}. What is your date of birth? (for example 1984-03-12)`,
+  alreadyVerified: (givenName: string | null) => `You are already verified${givenName ? ` as ${givenName}` : ''}, so there is nothing to register.`,
+
+  // ---- appointments ---------------------------------------------------------------------------
+  noUpcoming: (voice: boolean) => `You have no upcoming appointments. Reply ${option(voice, 2)} to book one.`,
+  appointmentList: (voice: boolean, appointments: AppointmentChoice[], more: boolean, nextNeedsConfirming: boolean) =>
+    join(
+      appointments.length === 1 ? 'Your upcoming appointment:' : 'Your upcoming appointments:',
+      numbered(voice, appointments.map(appointmentLine)),
+      more ? `There are more later; reply ${option(voice, 5)} if you need help with those.` : undefined,
+      nextNeedsConfirming
+        ? `Reply ${confirmKey(voice)} to confirm the next one, RESCHEDULE to move one, or CANCEL to cancel one.`
+        : 'Reply RESCHEDULE to move one, CANCEL to cancel one, or MENU.',
+    ),
+  confirmed: (appointment: AppointmentChoice) => `Thank you, your appointment on ${appointmentName(appointment)} is confirmed.`,
+  alreadyConfirmed: (appointment: AppointmentChoice) => `Your appointment on ${appointmentName(appointment)} is already confirmed. See you then!`,
+  cannotConfirm: (voice: boolean, appointment: AppointmentChoice) =>
+    `Your appointment on ${appointmentName(appointment)} can no longer be confirmed. Reply ${option(voice, 1)} to see your appointments, or ${option(voice, 5)} to talk to a person.`,
+  chooseAppointment: (voice: boolean, purpose: 'cancel' | 'reschedule', appointments: AppointmentChoice[]) =>
+    join(
+      purpose === 'cancel' ? 'Which appointment do you want to cancel?' : 'Which appointment do you want to move?',
+      numbered(voice, appointments.map(appointmentLine)),
+      voice ? 'Say the option number.' : 'Reply with its number.',
+    ),
+  confirmCancel: (appointment: AppointmentChoice) => `Cancel your appointment on ${appointmentName(appointment)}? Reply YES to cancel it, or NO to keep it.`,
+  cancelled: (voice: boolean, appointment: AppointmentChoice) =>
+    `Your appointment on ${appointmentName(appointment)} is cancelled. Reply ${option(voice, 2)} if you would like to book another time.`,
+  kept: 'OK, your appointment stays as it is.',
+  yesOrNo: 'Please reply YES or NO.',
+  pickNumber: (voice: boolean, count: number): string => (voice ? `Please say an option from 1 to ${count}, or say menu.` : `Please reply with a number from 1 to ${count}, or MENU.`),
+
+  // ---- free slots -----------------------------------------------------------------------------
+  slotOffer(options: { voice: boolean; purpose: 'book' | 'reschedule'; slots: SlotChoice[]; moving?: AppointmentChoice; intro?: string }): string {
+    const heading = options.moving ? `Your appointment is on ${appointmentName(options.moving)}. Free times to move it to:` : 'The next free times:';
+    const action = options.purpose === 'book' ? 'book it' : 'move your appointment there';
+    return join(
+      options.intro,
+      heading,
+      numbered(options.voice, options.slots.map(slotLine)),
+      options.voice ? `Say the option number to ${action}, or say more for later times.` : `Reply with a number to ${action}, MORE for later times, or MENU.`,
+    );
+  },
+  preferenceNotFound: (preference: string) => `I could not find a practitioner matching "${preference}", so here are the times with anyone.`,
+  noSlots: (voice: boolean, label: string | undefined) =>
+    `Sorry, there are no free times in the next two weeks${label ? ` with ${label}` : ''}. Reply ${option(voice, 5)} to talk to a person, who can help find a time.`,
+  noMoreSlots: (voice: boolean) => `There are no later free times in the two weeks after those. Reply with a number from the list, or ${option(voice, 5)} to talk to a person.`,
+  slotTaken: 'Sorry, that time was just taken by someone else.',
+  slotGone: 'Sorry, that time is no longer available.',
+  patientBusy: 'You already have another appointment at that time.',
+  booked: (slot: SlotChoice) => `You are booked: ${slotLine(slot)} (${slot.locationName}). Reply MENU if you need anything else.`,
+  rescheduled: (voice: boolean, slot: SlotChoice) => `Done: your appointment is now on ${slotLine(slot)} (${slot.locationName}). Reply ${confirmKey(voice)} to confirm it.`,
+
+  // ---- clinic, people, failures -----------------------------------------------------------------
+  clinicInfo: (info: { name: string; address: string | null; phone: string | null; hours: string | null }) =>
+    join(
+      sentence(info.name),
+      info.address ? sentence(`Address: ${info.address}`) : undefined,
+      info.hours ? sentence(`Opening hours: ${info.hours}`) : undefined,
+      info.phone ? sentence(`Phone: ${info.phone}`) : undefined,
+      'Reply MENU for appointments.',
+    ),
+  emergency: 'If this is an emergency, call 911 or go to the nearest emergency room now.',
+  handoffFailed: (phone: string | null) =>
+    `Sorry, I could not reach our team from here just now.${phone ? ` Please call us at ${phone}.` : ' Please try again in a few minutes.'} In an emergency, call 911.`,
+  somethingWentWrong: (voice: boolean, phone: string | null) =>
+    `Sorry, something went wrong on our side. Please try again in a moment, or reply ${option(voice, 5)} to talk to a person${phone ? ` (or call ${phone})` : ''}.`,
+  appointmentGone: (voice: boolean) => `I could not find that appointment any more; it may have changed. Reply ${option(voice, 1)} to see your appointments.`,
+  changedMeanwhile: (voice: boolean) =>
+    `That could not be done: something changed in the meantime. Reply ${option(voice, 1)} to see your appointments, or ${option(voice, 5)} to talk to a person.`,
+
+  // ---- the health questionnaire (intake) ----------------------------------------------------------
+  intakeIntro: 'Let’s fill in your health questionnaire for the clinic. Reply SKIP to pass a question, or PAUSE to finish later.',
+  intakeResumed: 'Welcome back to your health questionnaire: your earlier answers are kept.',
+  intakeQuestion: (voice: boolean, question: IntakeQuestion) => INTAKE_QUESTIONS[question](voice),
+  intakeNotRead: (voice: boolean, question: IntakeQuestion): string =>
+    question === 'tobacco' ? `Sorry, please reply ${option(voice, 1)}, ${option(voice, 2)} or ${option(voice, 3)}.` : 'Sorry, I could not read that.',
+  intakePaused: 'OK, I kept your answers. Reply QUESTIONNAIRE any time to go on where you left off.',
+  intakeIncomplete: (skipped: readonly IntakeQuestion[]) =>
+    `Thank you. I kept your answers, but the clinic still needs ${skipped.map((question) => INTAKE_TOPICS[question]).join(' and ')} before I can send them. Reply QUESTIONNAIRE when you are ready.`,
+  intakeSent: 'Thank you, your questionnaire was sent to the clinic. Reply MENU if you need anything else.',
+};
+
+/** Every text guided mode says to a patient, as one language writes it: the shape each language must have. */
+export type Replies = typeof en;
