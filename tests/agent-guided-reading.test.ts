@@ -88,7 +88,7 @@ describe('never an error or silence', () => {
             messageKey: 'SM0000',
             state,
             call: failing,
-            clinic: { name: 'Harbor Clinic', timeZone: 'America/New_York', address: null, phone: '+1 212 555 0100', hours: null, policies: null, verification: 'date_of_birth' },
+            clinic: { name: 'Harbor Clinic', timeZone: 'America/New_York', address: null, phone: '+1 212 555 0100', hours: null, policies: null, verification: 'date_of_birth', locale: 'en' },
             now: new Date('2026-11-25T12:00:00Z'),
             channel: 'sms',
             patientId: verified ? 'patient' : null,

@@ -7,10 +7,14 @@ import { errorSummary } from '../log.js';
 import { Patient } from '../modules/patients/entities.js';
 import { agentTools, type ToolCaller } from '../tools/ai-sdk.js';
 import { guidedTurn } from './guided/engine.js';
+import { repliesIn, type Replies } from './guided/replies/index.js';
+import { keptLanguage } from './guided/state.js';
 import type { GuidedState } from './guided/types.js';
+import { detectLanguage } from './detect-language.js';
 import { filesReceived } from './files-received.js';
 import { conversationHistory } from './history.js';
 import { asksForPerson, carrierKeyword } from './keywords.js';
+import { pickLanguage, type Language } from './language.js';
 import { modelTurn } from './model-turn.js';
 import { systemPrompt } from './prompt.js';
 import { agentCaller } from './tool-caller.js';
@@ -40,35 +44,39 @@ export type TurnInput = {
   call: ToolCaller;
 };
 
-const carrierReplies = {
-  opt_out: (clinic: ClinicProfile) => `You are unsubscribed from ${clinic.name} messages and will get no more. Reply START to subscribe again.`,
-  opt_in: (clinic: ClinicProfile) => `You are subscribed again to ${clinic.name} messages. Reply HELP for help, STOP to stop.`,
-  help: (clinic: ClinicProfile) =>
-    `${clinic.name}: tell us what you need, for example "my appointments", or AGENT for a person.${clinic.phone ? ` Call ${clinic.phone}.` : ''} Reply STOP to opt out.`,
-};
+/** The verified patient as the agent addresses them, read once per turn (null: not verified). */
+type Addressee = { givenName: string; preferredLanguage: string | null } | null;
+
+/** What a turn knows of whom it answers: the patient (read when first needed), and the language to answer in. */
+type Audience = TurnInput & { patient(): Promise<Addressee>; language(): Promise<Language> };
 
 /** Decides the answer to one inbound message: carrier rules, then staff mode, then the model or guided mode. */
-export async function decide(input: TurnInput): Promise<Decision> {
+export async function decide(turn: TurnInput): Promise<Decision> {
+  const input = audience(turn);
   const { conversation, message, clinic } = input;
   const base = { authorKind: 'bot' as const, mode: 'guided' as const, model: null, fallbackReason: null, steps: [] };
+  const say = async (): Promise<Replies> => repliesIn[await input.language()];
 
   const keyword = carrierKeyword(conversation.channel, message.body, conversation.optedOutAt != null);
   if (keyword) {
     const outcome = keyword === 'opt_out' ? 'opted_out' : keyword === 'opt_in' ? 'opted_in' : 'replied';
     const optOut = keyword === 'opt_out' ? 'out' : keyword === 'opt_in' ? 'in' : undefined;
-    return { ...base, authorKind: 'system', reply: carrierReplies[keyword](clinic), outcome, optOut };
+    const replies = await say();
+    const reply = keyword === 'opt_out' ? replies.optedOut(clinic.name) : keyword === 'opt_in' ? replies.optedIn(clinic.name) : replies.carrierHelp(clinic);
+    return { ...base, authorKind: 'system', reply, outcome, optOut };
   }
   if (conversation.optedOutAt || conversation.handledBy === 'staff') return { ...base, reply: null, outcome: 'silent' };
 
   if (asksForPerson(message.body)) {
     const handoff = await input.call('handoff_to_staff', { reason: 'The patient asked for a person.' });
     const steps = [{ toolCalls: [{ tool: 'handoff_to_staff' }], toolResults: [handoff.ok ? handoff.output : { error: handoff.error.message }] }];
-    const reply = handoff.ok ? (handoff.output as { message: string }).message : `Please call us${clinic.phone ? ` at ${clinic.phone}` : ''}; we could not reach the team from here.`;
+    // The operation's message is English; the same news is told in the patient's language.
+    const reply = handoff.ok ? (await say()).handedOff(clinic) : (await say()).handoffFailed(clinic.phone);
     return { ...base, reply, outcome: handoff.ok ? 'handed_off' : 'replied', steps };
   }
 
   // Files are for staff to look at: neither engine reads them, and a photo is no answer to a question.
-  if (message.media.length > 0) return filesReceived(input);
+  if (message.media.length > 0) return filesReceived(input, await say());
 
   const agent = input.services.agentModel;
   if (!agent) return guided(input, clinic, 'no model is configured');
@@ -84,14 +92,33 @@ export async function decide(input: TurnInput): Promise<Decision> {
 const verifiedPatientId = (input: TurnInput): string | null =>
   isVerified(input.conversation, input.services.clock.now()) ? (input.conversation.patientId ?? null) : null;
 
-async function patientFirstName(input: TurnInput): Promise<string | null> {
-  const patientId = verifiedPatientId(input);
-  if (!patientId) return null;
-  const patient = await input.em.findOne(Patient, { id: patientId });
-  return patient ? (patient.preferredName ?? patient.givenName) : null;
+/**
+ * The turn with its patient read at most once, and its language: the message's when it is clearly
+ * written in one, else the one the conversation kept, else the patient's preferred one, else the
+ * clinic's (see pickLanguage; guided mode picks the same way, from its own state).
+ */
+function audience(input: TurnInput): Audience {
+  let patient: Promise<Addressee> | undefined;
+  const readPatient = async (): Promise<Addressee> => {
+    const patientId = verifiedPatientId(input);
+    const found = patientId ? await input.em.findOne(Patient, { id: patientId }) : null;
+    return found ? { givenName: found.preferredName ?? found.givenName, preferredLanguage: found.preferredLanguage ?? null } : null;
+  };
+  const loaded = () => (patient ??= readPatient());
+  return {
+    ...input,
+    patient: loaded,
+    language: async () => {
+      const detected = detectLanguage(input.message.body);
+      const kept = keptLanguage(input.conversation.state.guided as GuidedState | undefined);
+      // The patient is read only when neither the message nor the conversation says the language.
+      const preferred = detected || kept ? null : (await loaded())?.preferredLanguage;
+      return pickLanguage({ detected, kept, preferred, clinic: input.clinic.locale });
+    },
+  };
 }
 
-async function guided(input: TurnInput, clinic: ClinicProfile, fallbackReason: string): Promise<Decision> {
+async function guided(input: Audience, clinic: ClinicProfile, fallbackReason: string): Promise<Decision> {
   const result = await guidedTurn({
     text: input.message.body,
     messageKey: input.message.channelMessageId ?? input.message.id,
@@ -102,7 +129,8 @@ async function guided(input: TurnInput, clinic: ClinicProfile, fallbackReason: s
     channel: input.conversation.channel,
     patientId: verifiedPatientId(input),
     verifiedPatient: async () => (await agentCaller(input.services, input.tenant, input.conversation.id)).subject?.patientId ?? null,
-    givenName: await patientFirstName(input),
+    givenName: (await input.patient())?.givenName ?? null,
+    preferredLanguage: (await input.patient())?.preferredLanguage ?? null,
   });
   return {
     reply: result.reply,
@@ -116,7 +144,7 @@ async function guided(input: TurnInput, clinic: ClinicProfile, fallbackReason: s
   };
 }
 
-async function modelDecision(input: TurnInput, clinic: ClinicProfile): Promise<Decision> {
+async function modelDecision(input: Audience, clinic: ClinicProfile): Promise<Decision> {
   const agent = input.services.agentModel;
   if (!agent) throw new Error('no model');
   const operations = input.services.registry.operations.filter((operation) => operation.access.patientFacing);
@@ -127,7 +155,8 @@ async function modelDecision(input: TurnInput, clinic: ClinicProfile): Promise<D
       now: input.services.clock.now(),
       channel: input.conversation.channel,
       verified: isVerified(input.conversation, input.services.clock.now()),
-      givenName: await patientFirstName(input),
+      givenName: (await input.patient())?.givenName ?? null,
+      language: await input.language(),
     }),
     messages: await conversationHistory(input.services.sql, input.tenant.id, input.message, {
       limit: input.services.config.agent.historyMessages,

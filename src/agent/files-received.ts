@@ -2,26 +2,31 @@ import { DateTime } from 'luxon';
 import type { MediaReference } from '../modules/communications/entities.js';
 import { isVerified } from '../modules/conversations/views.js';
 import type { Decision, TurnInput } from './decide.js';
+import type { Replies } from './guided/replies/index.js';
+import type { FilesSent } from './guided/replies/blocks.js';
 
 /** The category of the tickets that tell staff a patient sent files. */
 export const FILES_TICKET_CATEGORY = 'patient_files';
 
-/** "photo", "document", "voice message", or "files" for a mix, by the types Twilio declared. */
-function whatWasSent(media: readonly MediaReference[]): { noun: string; pronoun: string } {
-  const kinds = new Set(media.map((item) => (item.contentType?.startsWith('image/') ? 'photo' : item.contentType === 'application/pdf' ? 'document' : item.contentType?.startsWith('audio/') ? 'voice message' : 'file')));
+/** A photo, a document, a voice message, another file, or a mix, by the types Twilio declared. */
+function whatWasSent(media: readonly MediaReference[]): FilesSent {
+  const kinds = new Set(
+    media.map((item): FilesSent['kind'] =>
+      item.contentType?.startsWith('image/') ? 'photo' : item.contentType === 'application/pdf' ? 'document' : item.contentType?.startsWith('audio/') ? 'voice message' : 'file',
+    ),
+  );
   const [kind] = kinds;
-  if (kinds.size > 1 || kind === undefined) return { noun: 'files', pronoun: 'them' };
-  return media.length > 1 ? { noun: `${kind}s`, pronoun: 'them' } : { noun: kind, pronoun: 'it' };
+  return { kind: kinds.size > 1 || kind === undefined ? 'mixed' : kind, count: media.length };
 }
 
 /**
- * A message with files (a photo, a scan, a voice note): the agent does not read them. It says they
- * arrived and that staff will look at them, and opens a ticket for staff: one per conversation per
+ * A message with files (a photo, a scan, a voice note): the agent does not read them. It says (in the
+ * patient's language) they arrived and that staff will look at them, and opens a ticket for staff: one per conversation per
  * clinic day while it is open (staff who closed it hear of later files again). The files themselves are
  * fetched and stored by the media module's job. The guided state is left as it was: a photo sent
  * while a date of birth is awaited is not taken for a wrong date.
  */
-export async function filesReceived(input: TurnInput): Promise<Decision> {
+export async function filesReceived(input: TurnInput, say: Replies): Promise<Decision> {
   const { conversation, message } = input;
   const now = input.services.clock.now();
   const startOfDay = DateTime.fromJSDate(now, { zone: input.tenant.timeZone }).startOf('day').toISO();
@@ -40,9 +45,8 @@ export async function filesReceived(input: TurnInput): Promise<Decision> {
     });
     steps.push({ toolCalls: [{ tool: 'create_ticket' }], toolResults: [created.ok ? created.output : { error: created.error.message }] });
   }
-  const { noun, pronoun } = whatWasSent(message.media);
   return {
-    reply: `Thank you, we received your ${noun}. A member of our team will look at ${pronoun} and get back to you here.`,
+    reply: say.filesReceived(whatWasSent(message.media)),
     authorKind: 'bot',
     outcome: 'replied',
     mode: 'guided',

@@ -1,12 +1,13 @@
 import { DateTime } from 'luxon';
 import type { ClinicProfile } from '../modules/conversations/clinic.js';
+import { languageNames, type Language } from './language.js';
 
 /**
  * The model's instructions, from the clinic's profile and the conversation's state. Safety does not
  * rest on it: the runner refuses health information to an unverified conversation, and no tool can
  * name another patient. The prompt only makes the assistant helpful within those walls.
  */
-export function systemPrompt(options: { clinic: ClinicProfile; now: Date; channel: string; verified: boolean; givenName: string | null }): string {
+export function systemPrompt(options: { clinic: ClinicProfile; now: Date; channel: string; verified: boolean; givenName: string | null; language: Language }): string {
   const { clinic } = options;
   const local = DateTime.fromJSDate(options.now, { zone: clinic.timeZone });
   const lines = [
@@ -30,7 +31,7 @@ export function systemPrompt(options: { clinic: ClinicProfile; now: Date; channe
     options.channel === 'voice'
       ? '- You are speaking: short sentences, no lists or symbols, say times in words.'
       : '- Keep replies short: a few lines, plain text, no markdown.',
-    '- Reply in the patient’s language.',
+    `- The patient’s language is ${languageNames[options.language]}: reply in it, unless they write to you in another.`,
   ];
   return lines.filter((line, index) => line !== '' || lines[index - 1] !== '').join('\n');
 }

@@ -45,6 +45,7 @@ export function guidedChat(harness: Harness, clinic: TestTenant, options: { conv
         patientId,
         verifiedPatient: async () => (await agentCaller(harness.services, clinic.tenant, options.conversationId)).subject?.patientId ?? null,
         givenName: patient ? (patient.preferredName ?? patient.givenName) : null,
+        preferredLanguage: patient?.preferredLanguage ?? null,
       });
       // What the orchestrator stores is JSON: a round trip proves the state is.
       state = JSON.parse(JSON.stringify(result.state));

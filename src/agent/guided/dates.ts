@@ -2,18 +2,20 @@ import { DateTime } from 'luxon';
 
 /**
  * Dates of birth as patients write them: 1984-03-12, 12/03/1984, 12.3.84, March 12 1984, 12th of
- * March 1984. A day/month order that cannot be told apart (03/05/1980) is returned as both readings,
+ * March 1984, and in Spanish 12 de marzo de 1984. A day/month order that cannot be told apart (03/05/1980) is returned as both readings,
  * so the patient is asked which one they meant rather than failing a check with a wrong guess.
  */
 
 export type DateReading = { kind: 'date'; date: string } | { kind: 'ambiguous'; dates: [string, string] } | { kind: 'none' };
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const SPANISH_MONTHS = ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre'];
 
-/** 1-12 for a month name or its abbreviation (at least three letters: "mar", "sept"). */
+/** 1-12 for a month name or its abbreviation (at least three letters: "mar", "sept"), in English or Spanish ("setiembre" too). */
 function monthNumber(word: string): number | undefined {
   if (word.length < 3) return undefined;
-  const index = MONTHS.findIndex((month) => month.startsWith(word));
+  const named = (months: string[]) => months.findIndex((month) => month.startsWith(word));
+  const index = word === 'setiembre' ? 8 : named(MONTHS) >= 0 ? named(MONTHS) : named(SPANISH_MONTHS);
   return index >= 0 ? index + 1 : undefined;
 }
 
@@ -57,7 +59,7 @@ export function readDateOfBirth(text: string, today: DateTime): DateReading {
   const monthFirstNumber = monthFirst ? monthNumber(monthFirst[1]) : undefined;
   if (monthFirst && monthFirstNumber) return reading([checked(Number(monthFirst[3]), monthFirstNumber, Number(monthFirst[2]), today)]);
 
-  const dayFirst = lower.match(/\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]+)\.?,?\s+(\d{4})\b/);
+  const dayFirst = lower.match(/\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?([a-z]+)\.?,?\s+(?:de(?:l)?\s+)?(\d{4})\b/);
   const dayFirstNumber = dayFirst ? monthNumber(dayFirst[2]) : undefined;
   if (dayFirst && dayFirstNumber) return reading([checked(Number(dayFirst[3]), dayFirstNumber, Number(dayFirst[1]), today)]);
 

@@ -11,6 +11,8 @@ import { isExpired, readMemory, saveMemory, type Memory, type Step, type Task } 
 import { answerStep } from './steps.js';
 import type { GuidedInput, GuidedResult } from './types.js';
 import { join, repliesIn } from './replies/index.js';
+import { detectLanguage } from '../detect-language.js';
+import { pickLanguage, type Language } from '../language.js';
 
 /**
  * Guided mode: answers one patient message without a language model. It reads the text (keywords,
@@ -21,11 +23,13 @@ export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
   const memory = readMemory(input.state, input.now);
   const normalized = normalize(input.text);
   const verified = input.patientId !== null;
+  const detected = writtenIn(input.text, memory.step);
+  const language = pickLanguage({ detected, kept: memory.language, preferred: input.preferredLanguage, clinic: input.clinic.locale });
   const context: GuidedContext = {
     operations: operations(input.call),
     clinic: input.clinic,
-    language: 'en',
-    say: repliesIn.en,
+    language,
+    say: repliesIn[language],
     now: input.now,
     channel: input.channel,
     voice: input.channel === 'voice',
@@ -45,9 +49,18 @@ export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
       patientId: await optionsOwner(input, answer.step),
       offeredAt: input.now.toISOString(),
       misses: answer.misunderstood ? memory.misses + 1 : 0,
+      language: detected ?? memory.language,
     }),
     handedOff: answer.handedOff ?? false,
   };
+}
+
+/**
+ * The language the message is clearly written in, except a name given when asked for one: "Ana de la
+ * Cruz" says nothing about the language its writer wants answers in.
+ */
+function writtenIn(text: string, step: Step): Language | undefined {
+  return step.kind === 'register_name' || step.kind === 'ask_family_name' ? undefined : detectLanguage(text);
 }
 
 /**

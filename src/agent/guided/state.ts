@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { languages, type Language } from '../language.js';
 import type { GuidedState } from './types.js';
 
 /**
@@ -106,6 +107,8 @@ const Memory = z.object({
   offeredAt: z.string(),
   /** Messages in a row that were not understood, to offer a person sooner. */
   misses: z.number().int().min(0).default(0),
+  /** The language the patient last clearly wrote in: kept so that "1" or "sí" later is answered in it. */
+  language: z.enum(languages).optional(),
 });
 export type Memory = z.infer<typeof Memory>;
 
@@ -115,11 +118,16 @@ export const idleStep: Step = { kind: 'idle' };
 
 export function readMemory(state: GuidedState | undefined, now: Date): Memory {
   const parsed = Memory.safeParse(state ?? {});
-  return parsed.success ? parsed.data : { step: idleStep, patientId: null, offeredAt: now.toISOString(), misses: 0 };
+  return parsed.success ? parsed.data : { step: idleStep, patientId: null, offeredAt: now.toISOString(), misses: 0, language: keptLanguage(state) };
 }
 
 export function saveMemory(memory: Memory): GuidedState {
-  return { step: memory.step, patientId: memory.patientId, offeredAt: memory.offeredAt, misses: memory.misses };
+  return { step: memory.step, patientId: memory.patientId, offeredAt: memory.offeredAt, misses: memory.misses, ...(memory.language ? { language: memory.language } : {}) };
+}
+
+/** The language the state kept (see Memory), read on its own: a state that does not parse may still say it. */
+export function keptLanguage(state: GuidedState | undefined): Language | undefined {
+  return z.object({ language: z.enum(languages) }).safeParse(state ?? {}).data?.language;
 }
 
 /**

@@ -22,6 +22,8 @@ export type GuidedInput = {
   /** The patient the conversation is verified as at the start of the turn (null: not verified), and their first name. */
   patientId: string | null;
   givenName: string | null;
+  /** The verified patient's preferred language (BCP 47), if they have one. */
+  preferredLanguage?: string | null;
   /**
    * Who the conversation is verified as now, read again: a check in this turn may have changed it.
    * Asked only when the turn verified and then offered options from the patient's records.

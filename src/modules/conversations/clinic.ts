@@ -17,6 +17,8 @@ export type ClinicProfile = {
   policies: string | null;
   /** How a conversation proves who it is: the date of birth alone, or with the family name. */
   verification: 'date_of_birth' | 'date_of_birth_and_family_name';
+  /** The language the clinic writes to patients in when nothing says otherwise (BCP 47; see clinicLocale). */
+  locale: string;
 };
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value : null);
@@ -36,6 +38,7 @@ export function clinicFromTenant(tenant: Pick<Tenant, 'name' | 'timeZone' | 'pro
     hours: text(profile.hours),
     policies: text(profile.policies),
     verification: profile.verification === 'date_of_birth_and_family_name' ? 'date_of_birth_and_family_name' : 'date_of_birth',
+    locale: clinicLocale(tenant),
   };
 }
 

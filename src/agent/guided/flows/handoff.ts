@@ -49,5 +49,6 @@ export async function handOff(context: GuidedContext, step: Step, options: { urg
     urgent: options.urgent,
   });
   if (!outcome.ok) return { text: join(intro, context.say.handoffFailed(context.clinic.phone)), step: idleStep };
-  return { text: join(intro, outcome.value.message), step: idleStep, handedOff: true };
+  // The operation's message is English; the same news is told in the patient's language.
+  return { text: join(intro, context.say.handedOff(context.clinic)), step: idleStep, handedOff: true };
 }

@@ -26,9 +26,11 @@ const ANSWERED_BY: Record<IntakeQuestion, readonly RecordInput['kind'][]> = {
 /** What the clinic needs before the questionnaire can be sent (see the intake module's submit). */
 const REQUIRED: readonly IntakeQuestion[] = ['chief_complaint', 'allergies', 'medications'];
 
-const SKIP = /^(skip|skip it|pass|next|next question|i don't know|don't know|dont know|not sure|prefer not to say)$/;
-const PAUSE = /^(pause|later|stop the questions|stop questions|stop the questionnaire|continue later)$/;
-const NONE = /^(none|no|nope|nothing|n a|na|nil|no allergies|no known allergies|nka|nkda|no medications?|no medicines?|no meds|none at all|i don't have any|i don't take any)$/;
+/** The answers that mean skip, pause or none, in English and in Spanish (with or without accents). */
+const SKIP = /^(skip|skip it|pass|next|next question|i don't know|don't know|dont know|not sure|prefer not to say|saltar|paso|siguiente|siguiente pregunta|no s[eé]|no estoy segur[oa]|prefiero no decir)$/;
+const PAUSE = /^(pause|later|stop the questions|stop questions|stop the questionnaire|continue later|pausa|pausar|despu[eé]s|luego|m[aá]s tarde|seguir despu[eé]s|continuar despu[eé]s)$/;
+const NONE =
+  /^(none|no|nope|nothing|n a|na|nil|no allergies|no known allergies|nka|nkda|no medications?|no medicines?|no meds|none at all|i don't have any|i don't take any|ningun[oa]|nada|no tengo|no tengo ninguna?|ninguna alergia|no tengo alergias|no tomo|no tomo nada|no tomo medicamentos|ningún medicamento|ningun medicamento)$/;
 
 /** Starts the questionnaire, or goes on with the one the patient left at its unanswered questions. */
 export async function startIntake(context: GuidedContext): Promise<Answer> {
@@ -117,11 +119,10 @@ function recordsFor(context: GuidedContext, question: IntakeQuestion): NewRecord
   }
 }
 
-
-/** "penicillin - rash, peanuts; latex" → the items, at most 20. */
+/** "penicillin - rash, peanuts; latex" (or "penicilina y látex") → the items, at most 20. */
 const items = (text: string) =>
   text
-    .split(/[,;\n]|\band\b/)
+    .split(/[,;\n]|\b(?:and|y)\b/)
     .map((item) => item.trim())
     .filter((item) => item !== '')
     .slice(0, 20);
@@ -134,16 +135,16 @@ function allergy(item: string): Record<string, string> {
   return what ? { substance: named, reaction: clipText(what, 500) } : { substance: named };
 }
 
-/** "mother - diabetes", "father: heart disease", "sister has asthma": the relative and the condition. */
+/** "mother - diabetes", "father: heart disease", "sister has asthma", "madre tiene diabetes": the relative and the condition. */
 function relative(item: string): Record<string, string> {
-  const [relation, condition] = item.split(/\s*(?:[-–:]|\bhas\b|\bhad\b|\bwith\b)\s*/, 2);
+  const [relation, condition] = item.split(/\s*(?:[-–:]|\bhas\b|\bhad\b|\bwith\b|\btiene\b|\btuvo\b|\bcon\b)\s*/, 2);
   return condition?.trim() ? { relation: clipText(relation.trim(), 100), condition: clipText(condition.trim(), 200) } : { relation: 'not said', condition: clipText(item, 200) };
 }
 
-/** 1 or "never", 2 or "used to", 3 or "yes": never, former or current. */
+/** 1 or "never" ("nunca"), 2 or "used to" ("antes"), 3 or "yes" ("sí"): never, former or current. */
 function tobaccoAnswer(normalized: string): string | undefined {
-  if (/^(1|never|no|nope|i don't|i do not|non smoker|nonsmoker)$/.test(normalized)) return 'never';
-  if (/^2$|\b(used to|former|quit|stopped|in the past|ex smoker)\b/.test(normalized)) return 'former';
-  if (/^(3|yes|y|yeah|daily|sometimes|occasionally)$|\b(i smoke|smoker|cigarettes?|vape|vaping)\b/.test(normalized)) return 'current';
+  if (/^(1|never|no|nope|i don't|i do not|non smoker|nonsmoker|nunca|no fumo)$/.test(normalized)) return 'never';
+  if (/^2$|\b(used to|former|quit|stopped|in the past|ex smoker|antes|en el pasado|dej[eé]|ex fumador[a]?)\b/.test(normalized)) return 'former';
+  if (/^(3|yes|y|yeah|daily|sometimes|occasionally|s[ií]|a veces|diario)$|\b(i smoke|smoker|cigarettes?|vape|vaping|fumo|fumador[a]?|cigarrillos?|vapeo)\b/.test(normalized)) return 'current';
   return undefined;
 }

@@ -35,14 +35,15 @@ async function continueWith(context: GuidedContext, task: Task | undefined, mess
 async function verify(context: GuidedContext, task: Task | undefined, dateOfBirth: string, familyName?: string): Promise<Answer> {
   const outcome = await context.operations.verifyIdentity({ dateOfBirth, ...(familyName ? { familyName } : {}) });
   if (!outcome.ok) return failed(context, outcome.error, task);
+  // The operation's message is English: what it answered is said from its outcome, in the patient's language.
   const result = outcome.value;
-  if (result.verified) return continueWith(asVerified(context, result.givenName), task, result.message);
+  if (result.verified) return continueWith(asVerified(context, result.givenName), task, context.say.verified(result.givenName));
   // The operation asks for the family name when the clinic wants it or the number is shared.
   if (!familyName && result.outcome === 'needs_family_name') {
-    return { text: result.message, step: { kind: 'ask_family_name', dateOfBirth, ...(task ? { task } : {}) } };
+    return { text: context.say.askFamilyName, step: { kind: 'ask_family_name', dateOfBirth, ...(task ? { task } : {}) } };
   }
-  // A mismatch or a lockout: the operation's message says what to do; another date may be tried.
-  return { text: result.message, step: { kind: 'ask_date_of_birth', ...(task ? { task } : {}) } };
+  // A mismatch or a lockout: the reply says what to do; another date may be tried.
+  return { text: result.outcome === 'locked' ? context.say.locked : context.say.detailsDoNotMatch, step: { kind: 'ask_date_of_birth', ...(task ? { task } : {}) } };
 }
 
 export async function answerDateOfBirth(context: GuidedContext, step: StepOf<'ask_date_of_birth'>): Promise<Answer | undefined> {
@@ -103,8 +104,8 @@ export async function answerRegistrationDateOfBirth(context: GuidedContext, step
   if (!answer) return context.intent.kind === 'unknown' ? { text: context.say.dateNotRead, step } : undefined;
   const outcome = await context.operations.registerPatient({ givenName: step.givenName, familyName: step.familyName, dateOfBirth: answer.date });
   if (!outcome.ok) return failed(context, outcome.error, step.task);
-  if (outcome.value.nextStep === 'none') return continueWith(context, step.task, outcome.value.message);
+  if (outcome.value.nextStep === 'none') return continueWith(context, step.task, context.say.alreadyVerified(context.givenName));
   // Registered or not (the answer does not say, so as not to tell a stranger who is on file), the
   // date of birth is asked again and checked like any other: that finds the new record, or theirs.
-  return { text: outcome.value.message, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
+  return { text: context.say.confirmToFinish, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
 }

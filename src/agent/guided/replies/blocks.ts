@@ -7,8 +7,9 @@ import type { AppointmentChoice, SlotChoice } from '../state.js';
 /** "Tuesday 1 December at 9:30 AM" / "martes 1 de diciembre a las 9:30 a. m.", from a clinic-local ISO time. */
 export function when(localIso: string, language: Language): string {
   const time = DateTime.fromISO(localIso, { setZone: true }).setLocale(language);
-  if (language === 'es') return time.toFormat(`cccc d 'de' LLLL '${time.hour % 12 === 1 ? 'a la' : 'a las'}' h:mm a`);
-  return time.toFormat("cccc d LLLL 'at' h:mm a");
+  const format = language === 'es' ? `cccc d 'de' LLLL '${time.hour % 12 === 1 ? 'a la' : 'a las'}' h:mm a` : "cccc d LLLL 'at' h:mm a";
+  // ICU writes "a. m." with a narrow no-break space, which an SMS cannot carry in its 7-bit alphabet.
+  return time.toFormat(format).replace(/[\u00a0\u202f]/g, ' ');
 }
 
 /** "12 March 1984" / "12 de marzo de 1984". */
@@ -41,6 +42,12 @@ export function spoken(text: string, language: Language, replyWords: [RegExp, st
       .trim()
   );
 }
+
+/** What a patient sent with a message, as Twilio declared it: one kind of file or a mix. */
+export type FilesSent = { kind: 'photo' | 'document' | 'voice message' | 'file' | 'mixed'; count: number };
+
+/** What a clinic's profile says about reaching it: named in replies about handing over to staff. */
+export type ClinicContact = { name: string; hours: string | null; phone: string | null };
 
 /** The few words the shared pieces of a reply need, in one language. */
 export type BlockWords = {

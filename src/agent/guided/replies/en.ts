@@ -1,5 +1,5 @@
 import type { AppointmentChoice, IntakeQuestion, SlotChoice } from '../state.js';
-import { blocksIn, join, sentence, spoken } from './blocks.js';
+import { blocksIn, join, sentence, spoken, type ClinicContact, type FilesSent } from './blocks.js';
 
 /** English: the source. Every other language is typed `Replies`, the shape of this object (see index.ts). */
 
@@ -64,6 +64,13 @@ export const en = {
   fullNameNeeded: 'Please send your first and last name, for example Ana Ruiz.',
   askRegistrationDateOfBirth: (givenName: string) => `Thanks, ${givenName}. What is your date of birth? (for example 1984-03-12)`,
   alreadyVerified: (givenName: string | null) => `You are already verified${givenName ? ` as ${givenName}` : ''}, so there is nothing to register.`,
+  // What verify_identity and register_patient answered, in the patient's language (their own messages are English).
+  verified: (givenName: string | null) => `Thank you${givenName ? `, ${givenName}` : ''}, you are verified.`,
+  askFamilyName: 'Thanks. To be sure it is you, what is your family name (last name)?',
+  detailsDoNotMatch: 'Those details do not match our records for this number. Please check the date of birth (for example 1984-03-12), or reply NEW to register, or AGENT for a person.',
+  locked: 'Too many attempts. For your security, please try again in 30 minutes, or reply AGENT to talk to our team.',
+  confirmToFinish:
+    'Thank you. To finish, please confirm your date of birth (for example 1984-03-12), so we can check it against our records for this number. If it cannot be matched, reply AGENT and our team will help.',
 
   // ---- appointments ---------------------------------------------------------------------------
   noUpcoming: (voice: boolean) => `You have no upcoming appointments. Reply ${option(voice, 2)} to book one.`,
@@ -123,6 +130,9 @@ export const en = {
       info.phone ? sentence(`Phone: ${info.phone}`) : undefined,
       'Reply MENU for appointments.',
     ),
+  handedOff: (clinic: ClinicContact) =>
+    `I have passed your message to our team at ${clinic.name}. Someone will reply here${clinic.hours ? ` during opening hours (${clinic.hours}).` : ' as soon as they can.'}` +
+    `${clinic.phone ? ` If it is urgent, please call ${clinic.phone}.` : ''} In an emergency, call 911.`,
   emergency: 'If this is an emergency, call 911 or go to the nearest emergency room now.',
   handoffFailed: (phone: string | null) =>
     `Sorry, I could not reach our team from here just now.${phone ? ` Please call us at ${phone}.` : ' Please try again in a few minutes.'} In an emergency, call 911.`,
@@ -131,6 +141,17 @@ export const en = {
   appointmentGone: (voice: boolean) => `I could not find that appointment any more; it may have changed. Reply ${option(voice, 1)} to see your appointments.`,
   changedMeanwhile: (voice: boolean) =>
     `That could not be done: something changed in the meantime. Reply ${option(voice, 1)} to see your appointments, or ${option(voice, 5)} to talk to a person.`,
+
+  // ---- carrier keywords and files (answered before either engine) ----------------------------------
+  optedOut: (clinicName: string) => `You are unsubscribed from ${clinicName} messages and will get no more. Reply START to subscribe again.`,
+  optedIn: (clinicName: string) => `You are subscribed again to ${clinicName} messages. Reply HELP for help, STOP to stop.`,
+  carrierHelp: (clinic: ClinicContact) =>
+    `${clinic.name}: tell us what you need, for example "my appointments", or AGENT for a person.${clinic.phone ? ` Call ${clinic.phone}.` : ''} Reply STOP to opt out.`,
+  filesReceived(files: FilesSent): string {
+    const many = files.count > 1 || files.kind === 'mixed';
+    const noun = files.kind === 'mixed' ? 'files' : `${files.kind}${many ? 's' : ''}`;
+    return `Thank you, we received your ${noun}. A member of our team will look at ${many ? 'them' : 'it'} and get back to you here.`;
+  },
 
   // ---- the health questionnaire (intake) ----------------------------------------------------------
   intakeIntro: 'Let’s fill in your health questionnaire for the clinic. Reply SKIP to pass a question, or PAUSE to finish later.',

@@ -1,5 +1,5 @@
 import type { AppointmentChoice, IntakeQuestion, SlotChoice } from '../state.js';
-import { blocksIn, join, sentence, spoken } from './blocks.js';
+import { blocksIn, join, sentence, spoken, type ClinicContact, type FilesSent } from './blocks.js';
 import type { Replies } from './en.js';
 
 /**
@@ -70,6 +70,13 @@ export const es: Replies = {
   fullNameNeeded: 'Envíe su nombre y su apellido, por ejemplo Ana Ruiz.',
   askRegistrationDateOfBirth: (givenName: string) => `Gracias, ${givenName}. ¿Cuál es su fecha de nacimiento? (por ejemplo 12/03/1984)`,
   alreadyVerified: (givenName: string | null) => `Usted ya está verificado${givenName ? ` como ${givenName}` : ''}, así que no hay nada que registrar.`,
+  verified: (givenName: string | null) => `Gracias${givenName ? `, ${givenName}` : ''}, ya está verificado.`,
+  askFamilyName: 'Gracias. Para asegurarnos de que es usted, ¿cuál es su apellido?',
+  detailsDoNotMatch:
+    'Esos datos no coinciden con nuestros registros para este número. Revise la fecha de nacimiento (por ejemplo 12/03/1984), o responda NUEVO para registrarse, o AGENTE para hablar con una persona.',
+  locked: 'Demasiados intentos. Por su seguridad, inténtelo de nuevo en 30 minutos, o responda AGENTE para hablar con nuestro equipo.',
+  confirmToFinish:
+    'Gracias. Para terminar, confirme su fecha de nacimiento (por ejemplo 12/03/1984), para que podamos compararla con nuestros registros de este número. Si no coincide, responda AGENTE y nuestro equipo le ayudará.',
 
   // ---- appointments ---------------------------------------------------------------------------
   noUpcoming: (voice: boolean) => `No tiene citas próximas. Responda ${option(voice, 2)} para pedir una.`,
@@ -130,6 +137,9 @@ export const es: Replies = {
       info.phone ? sentence(`Teléfono: ${info.phone}`) : undefined,
       'Responda MENÚ para sus citas.',
     ),
+  handedOff: (clinic: ClinicContact) =>
+    `Pasé su mensaje a nuestro equipo de ${clinic.name}. Alguien le responderá por aquí${clinic.hours ? ` en horario de atención (${clinic.hours}).` : ' lo antes posible.'}` +
+    `${clinic.phone ? ` Si es urgente, llame al ${clinic.phone}.` : ''} En una emergencia, llame al 911.`,
   emergency: 'Si es una emergencia, llame al 911 o vaya a la sala de emergencias más cercana ahora.',
   handoffFailed: (phone: string | null) =>
     `Disculpe, no pude comunicarme con nuestro equipo desde aquí en este momento.${phone ? ` Llámenos al ${phone}.` : ' Inténtelo de nuevo en unos minutos.'} En una emergencia, llame al 911.`,
@@ -138,6 +148,18 @@ export const es: Replies = {
   appointmentGone: (voice: boolean) => `No encontré esa cita; puede que haya cambiado. Responda ${option(voice, 1)} para ver sus citas.`,
   changedMeanwhile: (voice: boolean) =>
     `No se pudo hacer: algo cambió mientras tanto. Responda ${option(voice, 1)} para ver sus citas, o ${option(voice, 5)} para hablar con una persona.`,
+
+  // ---- carrier keywords and files (answered before either engine) ----------------------------------
+  optedOut: (clinicName: string) => `Se dio de baja de los mensajes de ${clinicName} y no recibirá más. Responda START para suscribirse de nuevo.`,
+  optedIn: (clinicName: string) => `Está suscrito de nuevo a los mensajes de ${clinicName}. Responda AYUDA para obtener ayuda, o PARAR para dejar de recibirlos.`,
+  carrierHelp: (clinic: ClinicContact) =>
+    `${clinic.name}: díganos qué necesita, por ejemplo "mis citas", o AGENTE para hablar con una persona.${clinic.phone ? ` Llame al ${clinic.phone}.` : ''} Responda PARAR para darse de baja.`,
+  filesReceived(files: FilesSent): string {
+    const many = files.count > 1 || files.kind === 'mixed';
+    const nouns = { photo: ['su foto', 'sus fotos'], document: ['su documento', 'sus documentos'], 'voice message': ['su mensaje de voz', 'sus mensajes de voz'], file: ['su archivo', 'sus archivos'], mixed: ['sus archivos', 'sus archivos'] };
+    const pronoun = files.kind === 'photo' ? (many ? 'las' : 'la') : many ? 'los' : 'lo';
+    return `Gracias, recibimos ${nouns[files.kind][many ? 1 : 0]}. Un miembro de nuestro equipo ${pronoun} revisará y le responderá por aquí.`;
+  },
 
   // ---- the health questionnaire (intake) ----------------------------------------------------------
   intakeIntro: 'Vamos a llenar su cuestionario de salud para la clínica. Responda SALTAR para pasar una pregunta, o PAUSA para terminarlo después.',
