@@ -7,14 +7,14 @@ import { errorSummary } from '../log.js';
 import { Patient } from '../modules/patients/entities.js';
 import { agentTools, type ToolCaller } from '../tools/ai-sdk.js';
 import { guidedTurn } from './guided/engine.js';
-import { repliesIn, type Replies } from './guided/replies/index.js';
+import { join, repliesIn, type Replies } from './guided/replies/index.js';
 import { keptLanguage } from './guided/state.js';
 import type { GuidedState } from './guided/types.js';
-import { detectLanguage } from './detect-language.js';
+import { detectLanguage, otherScript } from './detect-language.js';
 import { filesReceived } from './files-received.js';
 import { conversationHistory } from './history.js';
 import { asksForPerson, carrierKeyword } from './keywords.js';
-import { pickLanguage, type Language } from './language.js';
+import { languages, pickLanguage, type Language } from './language.js';
 import { modelTurn } from './model-turn.js';
 import { systemPrompt } from './prompt.js';
 import { agentCaller } from './tool-caller.js';
@@ -77,6 +77,10 @@ export async function decide(turn: TurnInput): Promise<Decision> {
 
   // Files are for staff to look at: neither engine reads them, and a photo is no answer to a question.
   if (message.media.length > 0) return filesReceived(input, await say());
+
+  // A script neither language is written in (Cyrillic, Chinese, Arabic…): said in both that the
+  // clinic answers in English or Spanish, with a person on offer. A step in progress still waits.
+  if (otherScript(message.body)) return { ...base, reply: join(...languages.map((language) => repliesIn[language].otherLanguage)), outcome: 'replied' };
 
   const agent = input.services.agentModel;
   if (!agent) return guided(input, clinic, 'no model is configured');

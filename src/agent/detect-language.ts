@@ -56,12 +56,13 @@ export function detectLanguage(text: string): Language | undefined {
 }
 
 /**
- * Whether the text is written in a script neither language uses (Cyrillic, Chinese, Arabic, …): most of
- * its letters are not Latin. Emoji, digits and punctuation are not letters, so they count for neither.
+ * Whether the text is written in a script neither language uses (Cyrillic, Chinese, Arabic, …): fewer
+ * than a quarter of its letters are Latin, so "My name is Иван Петров" is still English. Emoji, digits
+ * and punctuation are not letters, so they count for neither.
  */
 export function otherScript(text: string): boolean {
   const sample = text.length > 2_000 ? text.slice(0, 2_000) : text;
   const letters = sample.match(/\p{L}/gu)?.length ?? 0;
   const latin = sample.match(/\p{Script=Latin}/gu)?.length ?? 0;
-  return letters > 0 && latin * 2 < letters;
+  return letters > 0 && latin * 4 < letters;
 }

@@ -3,6 +3,7 @@ import { idleStep, type Answer, type GuidedContext } from './context.js';
 import { clinicInfo } from './flows/clinic-info.js';
 import { handOff } from './flows/handoff.js';
 import { knowledgeAnswer } from './flows/knowledge.js';
+import { answerOddMessage, oddMessage } from './flows/odd-messages.js';
 import { offerSlots, searchTask } from './flows/slots.js';
 import { startTask } from './flows/tasks.js';
 import { startRegistration } from './flows/verify.js';
@@ -89,6 +90,9 @@ async function respond(context: GuidedContext, memory: Memory, patientId: string
     if (step.kind === 'intake_question') return { text: context.say.intakePaused, step: idleStep };
     return { text: join(memory.step.kind === 'idle' ? undefined : context.say.stopped, context.say.menu(context.voice)), step: idleStep };
   }
+  // Emoji alone, or a letter-length message: said what can be done, and the step still waits.
+  const odd = oddMessage(context, step);
+  if (odd) return answerOddMessage(context, step, odd);
   if (behind && foreign) {
     // A number or yes meant for those options starts the request afresh for whoever is verified now
     // (asking for the date of birth first when nobody is); anything else is read on its own.

@@ -51,6 +51,13 @@ export const en = {
   confirmWhat: (voice: boolean) => `Do you want to confirm your next appointment? Reply ${confirmKey(voice)} to confirm it, or MENU to see what I can do.`,
   expired: 'Sorry, that was a while ago and things may have changed.',
 
+  // ---- messages that are not words (see flows/odd-messages.ts) --------------------------------------
+  onlyWords: 'Sorry, I can only read words and numbers.',
+  replyMenu: (voice: boolean): string => (voice ? 'Say menu to hear what I can do.' : 'Reply MENU to see what I can do.'),
+  tooLong: 'Thank you for your message. It is too long for me to read here: I can help with short requests, such as "my appointments". Reply AGENT and someone from our team will read it.',
+  /** Said in every language at once, to a message in a script the clinic does not answer in. */
+  otherLanguage: 'Sorry, we can only answer in English or Spanish. Reply AGENT to talk to a person.',
+
   // ---- identity -------------------------------------------------------------------------------
   askDateOfBirth: (voice: boolean): string =>
     voice

@@ -57,6 +57,13 @@ export const es: Replies = {
   confirmWhat: (voice: boolean) => `¿Quiere confirmar su próxima cita? Responda ${confirmKey(voice)} para confirmarla, o MENÚ para ver lo que puedo hacer.`,
   expired: 'Disculpe, eso fue hace un rato y puede haber cambiado.',
 
+  // ---- messages that are not words (see flows/odd-messages.ts) --------------------------------------
+  onlyWords: 'Disculpe, solo puedo leer palabras y números.',
+  replyMenu: (voice: boolean): string => (voice ? 'Diga menú para escuchar lo que puedo hacer.' : 'Responda MENÚ para ver lo que puedo hacer.'),
+  tooLong:
+    'Gracias por su mensaje. Es demasiado largo para que yo lo lea aquí: puedo ayudarle con pedidos cortos, como "mis citas". Responda AGENTE y alguien de nuestro equipo lo leerá.',
+  otherLanguage: 'Lo sentimos, solo podemos responder en inglés o en español. Responda AGENTE para hablar con una persona.',
+
   // ---- identity -------------------------------------------------------------------------------
   askDateOfBirth: (voice: boolean) =>
     voice
