@@ -12,6 +12,7 @@ import { keptLanguage } from './guided/state.js';
 import type { GuidedState } from './guided/types.js';
 import { detectLanguage, otherScript } from './detect-language.js';
 import { filesReceived } from './files-received.js';
+import { formatReply } from './format.js';
 import { conversationHistory } from './history.js';
 import { asksForPerson, carrierKeyword } from './keywords.js';
 import { languages, pickLanguage, type Language } from './language.js';
@@ -50,9 +51,18 @@ type Addressee = { givenName: string; preferredLanguage: string | null } | null;
 /** What a turn knows of whom it answers: the patient (read when first needed), and the language to answer in. */
 type Audience = TurnInput & { patient(): Promise<Addressee>; language(): Promise<Language> };
 
-/** Decides the answer to one inbound message: carrier rules, then staff mode, then the model or guided mode. */
+/**
+ * Decides the answer to one inbound message, written for its channel: the one place replies leave
+ * the agent, so guided mode's knowledge answers and the model's replies alike are formatted once
+ * (format.ts), whatever produced them.
+ */
 export async function decide(turn: TurnInput): Promise<Decision> {
-  const input = audience(turn);
+  const decision = await answer(audience(turn));
+  return decision.reply === null ? decision : { ...decision, reply: formatReply(decision.reply, turn.conversation.channel) };
+}
+
+/** The answer: carrier rules, then staff mode, a person asked for, files, another script, then the model or guided mode. */
+async function answer(input: Audience): Promise<Decision> {
   const { conversation, message, clinic } = input;
   const base = { authorKind: 'bot' as const, mode: 'guided' as const, model: null, fallbackReason: null, steps: [] };
   const say = async (): Promise<Replies> => repliesIn[await input.language()];

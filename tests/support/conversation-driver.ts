@@ -8,7 +8,7 @@ import type { Harness, TestTenant } from './harness.js';
  * A patient writing to the clinic: each `say` stores the message as a webhook would, runs the
  * tenant's jobs (the turn, the delivery) and returns what the clinic answered.
  */
-export function patientOn(harness: Harness, clinic: TestTenant, contact: string, channel: 'whatsapp' | 'sms' | 'chat' = 'whatsapp') {
+export function patientOn(harness: Harness, clinic: TestTenant, contact: string, channel: 'whatsapp' | 'sms' | 'chat' | 'voice' = 'whatsapp') {
   const em = () => {
     const fork = harness.services.orm.em.fork();
     fork.setFilterParams('tenant', { tenantId: clinic.tenant.id });

@@ -1,3 +1,4 @@
+import { formatReply } from '../../src/agent/format.js';
 import { guidedTurn } from '../../src/agent/guided/engine.js';
 import type { GuidedInput, GuidedResult, GuidedState } from '../../src/agent/guided/types.js';
 import { agentCaller, conversationToolCaller } from '../../src/agent/tool-caller.js';
@@ -22,7 +23,8 @@ export type Chat = {
 
 /**
  * Drives guided mode turn by turn the way the turn loop does: a fresh message id per turn (it only
- * feeds idempotency keys), the verified patient and their first name read from the conversation row each time.
+ * feeds idempotency keys), the verified patient and their first name read from the conversation row each time,
+ * the reply formatted for the channel.
  */
 export function guidedChat(harness: Harness, clinic: TestTenant, options: { conversationId: string; channel?: GuidedInput['channel'] }): Chat {
   let state: GuidedState | undefined;
@@ -49,7 +51,8 @@ export function guidedChat(harness: Harness, clinic: TestTenant, options: { conv
       });
       // What the orchestrator stores is JSON: a round trip proves the state is.
       state = JSON.parse(JSON.stringify(result.state));
-      return result;
+      // As every reply leaves the agent: written for its channel.
+      return { ...result, reply: formatReply(result.reply, options.channel ?? conversation.channel) };
     },
   };
 }

@@ -21,5 +21,17 @@ export async function knowledgeAnswer(context: GuidedContext): Promise<Answer | 
   const outcome = await context.operations.searchKnowledge({ query: context.text, limit: 1 });
   const best = outcome.ok ? outcome.value.results[0] : undefined;
   if (!best || !(best.matchedAllWords || (best.similarity ?? 0) >= ANSWERING_SIMILARITY)) return undefined;
-  return { text: join(best.text, context.say.moreHelp(context.voice)), step: idleStep };
+  return { text: join(articleText(best), context.say.moreHelp(context.voice)), step: idleStep };
+}
+
+/**
+ * A passage as an answer: an article's first passage starts with its title on a line of its own
+ * (see ingestKnowledge), which becomes a heading unless the article opens with one of its own. The
+ * markdown is left for the channel's formatting (src/agent/format.ts).
+ */
+function articleText(passage: { title: string; text: string }): string {
+  const title = passage.title.trim();
+  if (title === '' || !passage.text.startsWith(`${title}\n`)) return passage.text;
+  const body = passage.text.slice(title.length).trim();
+  return /^#{1,6}\s/.test(body) ? body : `# ${title}\n\n${body}`;
 }

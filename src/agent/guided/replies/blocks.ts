@@ -28,19 +28,15 @@ export const join = (...parts: (string | undefined)[]): string => parts.filter((
 export const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 /**
- * A reply made for the phone: one paragraph, the language's word for "say" for its word for "reply",
- * ISO dates in words. Applied to every voice reply, including the operations' own messages.
+ * A reply's words made for the phone: the language's word for "say" for its word for "reply", ISO
+ * dates in words. Applied to every guided voice reply; its lines become one spoken paragraph where
+ * every reply is made for its channel (src/agent/format.ts), after markdown (a knowledge article's
+ * headings and lists) has been read line by line.
  */
 export function spoken(text: string, language: Language, replyWords: [RegExp, string][]): string {
   let said = text.replace(/\b(\d{4}-\d{2}-\d{2})\b/g, (date) => dayText(date, language));
   for (const [word, replacement] of replyWords) said = said.replace(word, replacement);
-  return (
-    said
-      // A line break is a pause in writing; spoken, a line without an ending needs a full stop.
-      .replace(/([^.!?:,\s])\s*\n+\s*/g, '$1. ')
-      .replace(/\s*\n+\s*/g, ' ')
-      .trim()
-  );
+  return said.trim();
 }
 
 /** What a patient sent with a message, as Twilio declared it: one kind of file or a mix. */
