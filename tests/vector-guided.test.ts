@@ -12,6 +12,7 @@ beforeAll(async () => {
   clinic = await harness.newTenant();
   await addKnowledge(clinic, 'Parking', 'Free parking for patients is in the garage behind the building, entrance on Pine Street.');
   await addKnowledge(clinic, 'What to bring', 'Bring your insurance card and a photo ID to every visit.');
+  await addKnowledge(clinic, 'Insurance plans', 'We work with Medicaid, Medicare, Aetna and Cigna. Other plans: ask the front desk.');
 });
 afterAll(() => harness.close());
 
@@ -32,5 +33,17 @@ describe('guided mode and the clinic’s knowledge', () => {
     expect(uncovered.reply).not.toContain('insurance card');
     const statement = await chat.send('insurance card photo');
     expect(statement.reply).toContain('did not understand');
+  });
+
+  it('answers what a question is about, whatever verb frames it: "Do you accept Medicaid?" of an article that never says "accept"', async () => {
+    // The article's words search required every word of the question but the stop words, "accept" included.
+    const chat = guidedChat(harness, clinic, { conversationId: await openConversation(harness, clinic, '+15550102004') });
+    for (const question of ['Do you accept Medicaid?', 'do you take medicaid', 'Is Medicaid accepted here?', 'Is Medicare covered?']) {
+      expect((await chat.send(question)).reply, question).toContain('We work with Medicaid, Medicare');
+    }
+    const spanish = await chat.send('¿Aceptan Medicaid?');
+    expect(spanish.reply).toContain('We work with Medicaid');
+    expect(spanish.reply).toContain('¿Algo más?');
+    expect((await chat.send('Do you accept Bitcoin?')).reply).toContain('did not understand');
   });
 });
