@@ -78,6 +78,13 @@ describe('the voice webhook', () => {
     expect(twiml).toMatch(/<Gather[^>]*input="speech"[^>]*action="\/channels\/twilio\/voice\?utterance=1"[^>]*><Say>Hello, you have reached/);
   });
 
+  it('speaks and listens in Spanish once the caller is answered in Spanish', async () => {
+    const callSid = randomSid('CA');
+    const twiml = await (await voice(call('+12125550408', callSid, 'quiero ver mis citas'))).text();
+    expect(twiml).toMatch(/<Gather[^>]*language="es-MX"[^>]*><Say language="es-MX">Primero, para proteger su información, diga su fecha de nacimiento/);
+    expect(twiml).toContain('<Say language="es-MX">Disculpe, no escuché nada. Adiós.</Say>');
+  });
+
   it('answers each utterance with speech and the next gather', async () => {
     harness.services.agentModel = undefined;
     const callSid = randomSid('CA');

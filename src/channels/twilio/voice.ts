@@ -3,13 +3,16 @@ import twilio from 'twilio';
 import { z } from 'zod';
 import type { Services, TenantInfo } from '../../context.js';
 import { fromZodError, invalid } from '../../errors.js';
-import { clinicProfile } from '../../modules/conversations/clinic.js';
+import { clinicProfile, type ClinicProfile } from '../../modules/conversations/clinic.js';
 import { awaitAnswer, storedAnswer, type TurnAnswer } from '../../agent/await-turn.js';
 import { Communication } from '../../modules/communications/entities.js';
 import { receiveInbound } from '../../modules/communications/inbound.js';
 import { Id } from '../../schema.js';
 import { tenantEntityManager } from '../../tools/runner.js';
 import { clinicByNumber, bareAddress, readTwilioRequest } from './webhook.js';
+import { detectLanguage } from '../../agent/detect-language.js';
+import { repliesIn, type Replies } from '../../agent/guided/replies/index.js';
+import { supportedLanguage, type Language } from '../../agent/language.js';
 
 const VOICE_PATH = '/channels/twilio/voice';
 /** Twilio waits 15 s for an answer; answer well before, and keep the caller company if the turn is slow. */
@@ -41,11 +44,23 @@ const VoiceQuery = z.object({
 
 const twimlResponse = (c: Context, response: VoiceResponse) => c.body(response.toString(), 200, { 'content-type': 'text/xml' });
 
+/**
+ * The language a call is spoken and heard in at this point: the language of what the agent just said
+ * (its replies are in the caller's language), else the clinic's. Twilio's voices and speech
+ * recognition take a locale; English is Twilio's default and is left unsaid.
+ */
+type CallLanguage = { say: Replies; locale: 'es-MX' | undefined };
+const callLanguage = (language: Language): CallLanguage => ({ say: repliesIn[language], locale: language === 'es' ? 'es-MX' : undefined });
+/** The clinic is read only when the reply does not say (most replies do): every utterance comes through here. */
+const spokenIn = async (reply: string | null, clinic: () => Promise<ClinicProfile>): Promise<CallLanguage> =>
+  callLanguage((reply ? detectLanguage(reply) : undefined) ?? supportedLanguage((await clinic()).locale) ?? 'en');
+
 /** Says `text` inside a speech gather for the call's `utterance`-th utterance, so the caller can answer, or interrupt, and be heard. */
-function sayAndListen(response: VoiceResponse, text: string, utterance: number): void {
-  const gather = response.gather({ input: ['speech'], action: `${VOICE_PATH}?utterance=${utterance}`, method: 'POST', speechTimeout: 'auto' });
-  gather.say(text);
-  response.say('Sorry, I did not hear anything. Goodbye.');
+function sayAndListen(response: VoiceResponse, text: string, utterance: number, language: CallLanguage): void {
+  const listening = language.locale ? { language: language.locale } : {};
+  const gather = response.gather({ input: ['speech'], action: `${VOICE_PATH}?utterance=${utterance}`, method: 'POST', speechTimeout: 'auto', ...listening });
+  gather.say(listening, text);
+  response.say(listening, language.say.callNothingHeard);
 }
 
 type Answering = { messageId: string; utterance: number; waits: number };
@@ -53,23 +68,26 @@ type Answering = { messageId: string; utterance: number; waits: number };
 /** What to say once the turn has answered: its reply, then listen for the next utterance, or connect a person. */
 async function speakAnswer(c: Context, services: Services, tenant: TenantInfo, answering: Answering, result: TurnAnswer | undefined) {
   const response = new twilio.twiml.VoiceResponse();
+  const clinic = () => clinicProfile(tenantEntityManager(services, tenant.id), tenant.id);
+  const language = await spokenIn(result?.reply ?? null, clinic);
+  const speaking = language.locale ? { language: language.locale } : {};
   if (!result) {
     if (answering.waits >= MAX_WAITS) {
-      response.say('Sorry, this is taking too long. Please call again later, or send us a message.');
+      response.say(speaking, language.say.callTooSlow);
       return twimlResponse(c, response);
     }
-    response.say('One moment, please.');
+    response.say(speaking, language.say.callOneMoment);
     response.pause({ length: 1 });
     response.redirect({ method: 'POST' }, `${VOICE_PATH}?pending=${answering.messageId}&waits=${answering.waits + 1}&utterance=${answering.utterance}`);
     return twimlResponse(c, response);
   }
   if (result.outcome === 'handed_off') {
-    const clinic = await clinicProfile(tenantEntityManager(services, tenant.id), tenant.id);
-    response.say(result.reply ?? 'Let me connect you with our team.');
-    if (clinic.phone) response.dial(clinic.phone);
+    response.say(speaking, result.reply ?? language.say.callConnecting);
+    const phone = (await clinic()).phone;
+    if (phone) response.dial(phone);
     return twimlResponse(c, response);
   }
-  sayAndListen(response, result.reply ?? 'How else can I help you?', answering.utterance + 1);
+  sayAndListen(response, result.reply ?? language.say.callAnythingElse, answering.utterance + 1, language);
   return twimlResponse(c, response);
 }
 
@@ -91,7 +109,8 @@ export async function voiceWebhook(c: Context, services: Services): Promise<Resp
   if (!speech) {
     const clinic = await clinicProfile(tenantEntityManager(services, tenant.id), tenant.id);
     const response = new twilio.twiml.VoiceResponse();
-    sayAndListen(response, `Hello, you have reached ${clinic.name}. I am the clinic's assistant. How can I help you?`, utterance);
+    const language = await spokenIn(null, async () => clinic);
+    sayAndListen(response, language.say.callGreeting(clinic.name), utterance, language);
     return twimlResponse(c, response);
   }
   if (!params.CallSid) throw invalid('CallSid is missing.', [{ path: 'CallSid', message: 'required' }]);

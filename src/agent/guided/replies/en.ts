@@ -160,6 +160,14 @@ export const en = {
     return `Thank you, we received your ${noun}. A member of our team will look at ${many ? 'them' : 'it'} and get back to you here.`;
   },
 
+  // ---- the phone line's own words (src/channels/twilio/voice.ts) -----------------------------------
+  callGreeting: (clinicName: string) => `Hello, you have reached ${clinicName}. I am the clinic's assistant. How can I help you?`,
+  callNothingHeard: 'Sorry, I did not hear anything. Goodbye.',
+  callOneMoment: 'One moment, please.',
+  callTooSlow: 'Sorry, this is taking too long. Please call again later, or send us a message.',
+  callConnecting: 'Let me connect you with our team.',
+  callAnythingElse: 'How else can I help you?',
+
   // ---- the health questionnaire (intake) ----------------------------------------------------------
   intakeIntro: 'Let’s fill in your health questionnaire for the clinic. Reply SKIP to pass a question, or PAUSE to finish later.',
   intakeResumed: 'Welcome back to your health questionnaire: your earlier answers are kept.',

@@ -168,6 +168,14 @@ export const es: Replies = {
     return `Gracias, recibimos ${nouns[files.kind][many ? 1 : 0]}. Un miembro de nuestro equipo ${pronoun} revisará y le responderá por aquí.`;
   },
 
+  // ---- the phone line's own words (src/channels/twilio/voice.ts) -----------------------------------
+  callGreeting: (clinicName: string) => `Hola, se ha comunicado con ${clinicName}. Soy el asistente de la clínica. ¿En qué le puedo ayudar?`,
+  callNothingHeard: 'Disculpe, no escuché nada. Adiós.',
+  callOneMoment: 'Un momento, por favor.',
+  callTooSlow: 'Disculpe, esto está tardando demasiado. Llame de nuevo más tarde, o envíenos un mensaje.',
+  callConnecting: 'Le comunico con nuestro equipo.',
+  callAnythingElse: '¿En qué más le puedo ayudar?',
+
   // ---- the health questionnaire (intake) ----------------------------------------------------------
   intakeIntro: 'Vamos a llenar su cuestionario de salud para la clínica. Responda SALTAR para pasar una pregunta, o PAUSA para terminarlo después.',
   intakeResumed: 'Bienvenido de nuevo a su cuestionario de salud: sus respuestas anteriores están guardadas.',
