@@ -25,7 +25,7 @@ async function resolvePreference(context: GuidedContext, preference: string): Pr
   const bySpecialty = practitioners.filter((practitioner) => words(practitioner.specialty ?? '').some((word) => asked.some((askedWord) => sameStem(word, askedWord))));
   const matched = byName.length > 0 ? byName : bySpecialty;
   if (matched.length === 0) return { ok: true, value: undefined };
-  const label = byName.length > 0 ? matched.map((practitioner) => practitioner.name).join(' or ') : (matched[0].specialty ?? preference);
+  const label = byName.length > 0 ? matched.map((practitioner) => practitioner.name).join(' / ') : (matched[0].specialty ?? preference);
   return { ok: true, value: { practitionerIds: matched.map((practitioner) => practitioner.id), preferenceLabel: label } };
 }
 
