@@ -115,6 +115,7 @@ const StateCheck = z.strictObject({
     .array(z.strictObject({ category: Text.optional(), priority: z.enum(ticketPriorities).optional(), status: z.enum(ticketStatuses).optional() }))
     .optional()
     .describe('The conversation’s tickets, all of them, in any order.'),
+  verified: z.boolean().optional().describe('Whether the conversation is verified now (as anyone).'),
   verified_as: Key.nullable().optional().describe('The patient the conversation is verified as now, or null.'),
   handled_by: z.enum(['bot', 'staff']).optional(),
   opted_out: z.boolean().optional(),

@@ -54,9 +54,10 @@ function loadCase(file: string, directory: string): ConversationCase {
   const modes = spec.modes ?? (spec.turns.some((turn) => turn.model?.script) ? [...allModes] : ['guided' as const]);
   const problems = [
     ...(spec.task === folder ? [] : [`task is ${spec.task}, but the file is in the folder ${folder}`]),
-    ...spec.turns.flatMap((turn, index) => modes.flatMap((mode) => (assertsReply(turn, mode) ? [] : [`turn ${index + 1} asserts nothing about the reply in ${mode} mode`]))),
+    ...spec.turns.flatMap((turn, index) => modes.flatMap((mode) => (assertsReply(turn, mode) ? [] : [`turn ${index + 1} asserts nothing about the reply in ${mode} mode (give contains, not_contains or no_reply, or set modes)`]))),
   ];
-  return { id, task: spec.task, file, modes, spec: problems.length === 0 ? spec : null, problems };
+  // A case that is not valid fails once, whatever its modes.
+  return problems.length === 0 ? { id, task: spec.task, file, modes, spec, problems } : { id, task: spec.task, file, modes: [modes[0]], spec: null, problems };
 }
 
 /** Every turn must say something the reply must or must not be, in every mode the case runs in. */

@@ -73,6 +73,8 @@ export async function startConversationRunner(database: SuiteDatabase) {
     const clinic = await harness.newTenant({ name: spec.clinic.name, timeZone: spec.clinic.time_zone });
     const { references, numbers } = await buildClinic(clinic, spec.clinic);
     played.references = references;
+    // What the clinic's setup set going (reminder syncs of its appointments …) is done before the patient writes.
+    await harness.services.jobs.drain({ tenantId: clinic.tenant.id });
     const contact = spec.from.startsWith('+') ? spec.from : spec.clinic.patients[spec.from]?.phone;
     if (!contact) throw new Error(`from names patient "${spec.from}", whom the clinic does not have`);
     const line = clinicLine({ harness, clinic, twilioApi, numbers, channel: spec.channel, contact });

@@ -46,12 +46,13 @@ export async function checkState(state: StateCheck, context: { clinic: TestTenan
     if (!matches) failures.push(`${patientKey}'s appointments are ${show(actual)}; expected ${show(expected)}`);
   }
 
-  const conversationChecked = state.verified_as !== undefined || state.handled_by !== undefined || state.opted_out !== undefined || state.tickets !== undefined;
+  const conversationChecked = state.verified !== undefined || state.verified_as !== undefined || state.handled_by !== undefined || state.opted_out !== undefined || state.tickets !== undefined;
   if (conversationChecked) {
     const page = await clinic.call<{ items: Conversation[] }>('GET', `${API}/conversations?contact=${encodeURIComponent(context.contact)}&channel=${context.channel}`);
     const conversation = page.items[0];
     if (!conversation) return [...failures, `there is no ${context.channel} conversation with ${context.contact}`];
     const verifiedAs = conversation.verified && conversation.patientId ? (keyOf(references, 'patient', conversation.patientId) ?? conversation.patientId) : null;
+    if (state.verified !== undefined && conversation.verified !== state.verified) failures.push(`the conversation is ${conversation.verified ? '' : 'not '}verified; expected the opposite`);
     if (state.verified_as !== undefined && verifiedAs !== state.verified_as) failures.push(`the conversation is verified as ${show(verifiedAs)}; expected ${show(state.verified_as)}`);
     if (state.handled_by !== undefined && conversation.handledBy !== state.handled_by) failures.push(`the conversation is handled by ${conversation.handledBy}; expected ${state.handled_by}`);
     if (state.opted_out !== undefined && conversation.optedOut !== state.opted_out) failures.push(`the conversation is ${conversation.optedOut ? '' : 'not '}opted out; expected the opposite`);
