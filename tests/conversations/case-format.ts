@@ -151,7 +151,7 @@ const ModelTurn = z.strictObject({
     .refine((steps) => 'reply' in steps[steps.length - 1] && steps.slice(0, -1).every((step) => 'call' in step), 'tool calls, then one reply last')
     .optional()
     .describe('What the scripted model answers, one step per request: tool calls, then the reply.'),
-  shown: listOf(Pattern).optional().describe('Text the model was sent in this turn (prompt, history, tool results).'),
+  shown: listOf(Pattern).optional().describe('Text the model was sent in this turn: prompt, conversation, tool results (not its own calls).'),
   never_shown: listOf(Pattern).optional().describe('Text the model was never sent in this turn.'),
 });
 export type ModelTurn = z.output<typeof ModelTurn>;

@@ -86,15 +86,15 @@ export function checkExpectations(blocks: Expectations[], record: TurnRecord): s
 }
 
 /**
- * Model mode's own checks: the script was played out in full and the turn was answered by the model
- * (not guided mode after a failure), and what the model was sent.
+ * Model mode's own checks: the script was played out in full, a turn the model was asked in was
+ * answered by it (not by guided mode after a failure), and what the model was sent.
  */
 export function checkModelTurn(turn: ModelTurn | undefined, record: TurnRecord): string[] {
   const model = record.model;
   if (!model) return [];
   const sent = model.requests.map(requestText).join('\n');
   const answeredByModel =
-    model.scripted && record.agentTurn?.mode !== 'model'
+    model.scripted && model.requests.length > 0 && record.agentTurn?.mode !== 'model'
       ? [`the model was scripted, but the turn was answered in ${record.agentTurn?.mode ?? 'no'} mode${record.agentTurn?.fallbackReason ? ` (${record.agentTurn.fallbackReason})` : ''}`]
       : [];
   return [...model.problems, ...answeredByModel, ...textChecks('what the model was sent', sent, turn?.shown, turn?.never_shown)];

@@ -39,7 +39,10 @@ export function scriptedModel() {
 }
 export type ScriptedModel = ReturnType<typeof scriptedModel>;
 
-/** Everything the agent sent the model in a request: prompt, history, tool calls and their results. */
+/**
+ * What the agent told the model in a request: the prompt, the conversation and the tools' results.
+ * The model's own tool calls are left out: what it asked for is not what it was shown.
+ */
 export function requestText(request: ChatRequest): string {
-  return request.messages.map((message) => [message.content ?? '', ...(message.tool_calls ?? []).map((call) => JSON.stringify(call))].join('\n')).join('\n');
+  return request.messages.map((message) => message.content ?? '').join('\n');
 }
