@@ -26,8 +26,9 @@ if (cases.length === 0 || modes.length === 0) {
   process.exit(2);
 }
 
-const started = performance.now();
+const opening = performance.now();
 const database = await openTestDatabase(process.env.TEST_DATABASE_URL);
+const started = performance.now();
 const runner = await startConversationRunner(database);
 const results: CaseResult[] = [];
 try {
@@ -46,7 +47,8 @@ process.stderr.write('\n');
 
 const failed = results.filter((result) => !result.passed);
 console.log(passRateTable(results, modes));
-console.log(`\n${results.length} runs of ${cases.length} cases on the ${database.kind} database in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(1);
+console.log(`\n${results.length} runs of ${cases.length} cases on the ${database.kind} database in ${seconds(started, performance.now())} s (opening it took ${seconds(opening, started)} s)`);
 for (const result of values.transcripts ? results.filter((result) => result.passed) : []) console.log(`\n${result.transcript}`);
 for (const result of failed) console.log(`\n${failureReport(result)}`);
 process.exitCode = failed.length > 0 ? 1 : 0;
