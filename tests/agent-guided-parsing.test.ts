@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { searchWindows } from '../src/agent/guided/flows/slot-windows.js';
+import { readWhen, withoutSpans } from '../src/agent/guided/when.js';
+
+/** The pure readers of guided mode: when (chrono-node), names (edit distance), dates of birth (conventions). */
+
+// Wednesday 25 November 2026, 07:00 in New York.
+const now = new Date('2026-11-25T12:00:00Z');
+const zone = 'America/New_York';
+const when = (text: string, dayFirst = false) => readWhen(text, { timeZone: zone, now, dayFirst })?.when;
+const day = (date: string) => ({ from: date, to: date });
+
+describe('reading when the patient wants to come', () => {
+  it('reads days, parts of the day and clock times in the clinic’s time zone', () => {
+    expect(when('Can I book with Dr Hart next Tuesday afternoon?')).toEqual({ dates: [day('2026-12-01')], time: { from: '12:00', to: '17:00', kind: 'afternoon' } });
+    expect(when('tomorrow at 3')).toEqual({ dates: [day('2026-11-26')], time: { from: '15:00', to: '16:00', kind: 'at' } });
+    expect(when('the 14th')).toEqual({ dates: [day('2026-12-14')] });
+    expect(when('on the 25th')).toEqual({ dates: [day('2026-11-25')] });
+    expect(when('in two weeks')).toEqual({ dates: [], startDate: '2026-12-09' });
+    expect(when('after 5pm')).toEqual({ dates: [], time: { from: '17:00', to: '24:00', kind: 'after' } });
+    expect(when('I can only come after 5')).toEqual({ dates: [], time: { from: '17:00', to: '24:00', kind: 'after' } });
+    expect(when('before 10am please')).toEqual({ dates: [], time: { from: '00:00', to: '10:00', kind: 'before' } });
+    expect(when('on Friday morning')).toEqual({ dates: [day('2026-11-27')], time: { from: '00:00', to: '12:00', kind: 'morning' } });
+    expect(when('this evening')).toEqual({ dates: [day('2026-11-25')], time: { from: '17:00', to: '24:00', kind: 'evening' } });
+    expect(when('Thursday 3pm')).toEqual({ dates: [day('2026-11-26')], time: { from: '15:00', to: '16:00', kind: 'at' } });
+    expect(when('Dec 14 at 10:30am')).toEqual({ dates: [day('2026-12-14')], time: { from: '10:30', to: '11:30', kind: 'at' } });
+  });
+
+  it('reads ranges: between two times, one day or another, a week', () => {
+    expect(when('between 2 and 4')).toEqual({ dates: [], time: { from: '14:00', to: '16:00', kind: 'between' } });
+    expect(when('from 9 to 11am')).toEqual({ dates: [], time: { from: '09:00', to: '11:00', kind: 'between' } });
+    expect(when('between 11 and 1 on Monday')).toEqual({ dates: [day('2026-11-30')], time: { from: '11:00', to: '13:00', kind: 'between' } });
+    expect(when('Monday or Tuesday')).toEqual({ dates: [day('2026-11-30'), day('2026-12-01')] });
+    expect(when('Monday to Wednesday')).toEqual({ dates: [{ from: '2026-11-30', to: '2026-12-02' }] });
+    expect(when('next week')).toEqual({ dates: [{ from: '2026-11-30', to: '2026-12-06' }] });
+  });
+
+  it('reads Spanish too', () => {
+    expect(when('el martes por la tarde')).toEqual({ dates: [day('2026-12-01')], time: { from: '12:00', to: '17:00', kind: 'afternoon' } });
+    expect(when('mañana a las 3')).toEqual({ dates: [day('2026-11-26')], time: { from: '15:00', to: '16:00', kind: 'at' } });
+    expect(when('el lunes por la mañana')).toEqual({ dates: [day('2026-11-30')], time: { from: '00:00', to: '12:00', kind: 'morning' } });
+    expect(when('entre las 2 y las 4')).toEqual({ dates: [], time: { from: '14:00', to: '16:00', kind: 'between' } });
+  });
+
+  it('reads numeric dates in the clinic’s order', () => {
+    expect(when('on 12/14')).toEqual({ dates: [day('2026-12-14')] });
+    expect(when('on 14/12', true)).toEqual({ dates: [day('2026-12-14')] });
+  });
+
+  it('reads no appointment time in dates of birth, the past, durations and everyday words', () => {
+    for (const text of ['12 March 1984', '03/12/1984', 'my DOB is 1984-03-12', 'last Tuesday', '2 weeks ago', 'yesterday', 'I have a 2 year old', 'I take it twice a day', 'sat down', 'now', '1', 'yes', 'penicillin - rash, latex', 'after 2 weeks']) {
+      expect(when(text), text).toBeUndefined();
+    }
+  });
+
+  it('leaves the rest of the text for the names in it', () => {
+    const text = 'Can I book with Dr Hart next Tuesday afternoon?';
+    const reading = readWhen(text, { timeZone: zone, now, dayFirst: false });
+    expect(withoutSpans(text, reading?.spans ?? []).replace(/\s+/g, ' ')).toBe('Can I book with Dr Hart ?');
+  });
+});
+
+describe('the times a search covers', () => {
+  const windows = (text: string, from = now) =>
+    searchWindows(when(text), { timeZone: zone, from, days: 14 }).map((window) => [window.from.toISOString(), window.to.toISOString()]);
+
+  it('is the part of each day asked, never before now', () => {
+    expect(windows('next Tuesday afternoon')).toEqual([['2026-12-01T17:00:00.000Z', '2026-12-01T22:00:00.000Z']]);
+    expect(windows('Monday or Tuesday')).toEqual([
+      ['2026-11-30T05:00:00.000Z', '2026-12-01T05:00:00.000Z'],
+      ['2026-12-01T05:00:00.000Z', '2026-12-02T05:00:00.000Z'],
+    ]);
+    const evenings = windows('after 5pm');
+    expect(evenings).toHaveLength(14);
+    expect(evenings[0]).toEqual(['2026-11-25T22:00:00.000Z', '2026-11-26T05:00:00.000Z']);
+    // This morning has begun: it is searched from now.
+    expect(windows('this morning')).toEqual([['2026-11-25T12:00:00.000Z', '2026-11-25T17:00:00.000Z']]);
+    expect(windows('in two weeks')).toEqual([['2026-12-09T05:00:00.000Z', '2026-12-23T05:00:00.000Z']]);
+    expect(searchWindows(undefined, { timeZone: zone, from: now, days: 14 })).toEqual([{ from: now, to: new Date('2026-12-09T12:00:00.000Z') }]);
+  });
+});
