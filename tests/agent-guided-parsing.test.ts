@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { searchWindows } from '../src/agent/guided/flows/slot-windows.js';
+import { editDistance, recognizeNames } from '../src/agent/guided/names.js';
 import { readWhen, withoutSpans } from '../src/agent/guided/when.js';
 
 /** The pure readers of guided mode: when (chrono-node), names (edit distance), dates of birth (conventions). */
@@ -77,5 +78,54 @@ describe('the times a search covers', () => {
     expect(windows('this morning')).toEqual([['2026-11-25T12:00:00.000Z', '2026-11-25T17:00:00.000Z']]);
     expect(windows('in two weeks')).toEqual([['2026-12-09T05:00:00.000Z', '2026-12-23T05:00:00.000Z']]);
     expect(searchWindows(undefined, { timeZone: zone, from: now, days: 14 })).toEqual([{ from: now, to: new Date('2026-12-09T12:00:00.000Z') }]);
+  });
+});
+
+describe('recognizing practitioners, specialties and places', () => {
+  const practitioners = [
+    { id: 'hart', name: 'Dr. Amelia Hart', specialty: 'Family medicine' },
+    { id: 'okafor', name: 'Dr. Ben Okafor', specialty: 'Dermatology' },
+    { id: 'will', name: 'Dr. Will Turner', specialty: null },
+  ];
+  const locations = [
+    { id: 'harbor', name: 'Harbor Street' },
+    { id: 'bay', name: 'Bay Road' },
+  ];
+  const names = (text: string, extra: typeof practitioners = []) => {
+    const found = recognizeNames(text, { practitioners: [...practitioners, ...extra], locations });
+    return { practitioners: found.practitioners.map((practitioner) => practitioner.id), ambiguous: found.ambiguous, specialty: found.specialty?.name, location: found.location?.id };
+  };
+
+  it('counts a swap of two letters as one typo', () => {
+    expect(editDistance('hart', 'hrat')).toBe(1);
+    expect(editDistance('dermatolgy', 'dermatology')).toBe(1);
+    expect(editDistance('harbour', 'harbor')).toBe(1);
+    expect(editDistance('okafor', 'smith')).toBeGreaterThan(2);
+  });
+
+  it('finds names with titles, without, misspelt, and places shortened', () => {
+    expect(names('dr hart')).toMatchObject({ practitioners: ['hart'], ambiguous: false });
+    expect(names('Dr. Amelia')).toMatchObject({ practitioners: ['hart'] });
+    expect(names('dr hrat')).toMatchObject({ practitioners: ['hart'] });
+    expect(names('okafer')).toMatchObject({ practitioners: ['okafor'] });
+    expect(names('dermatolgy')).toMatchObject({ practitioners: [], specialty: 'Dermatology' });
+    expect(names('a dermatologist')).toMatchObject({ specialty: 'Dermatology' });
+    expect(names('harbour st')).toMatchObject({ practitioners: [], location: 'harbor' });
+    expect(names('with dr okafor at bay rd')).toMatchObject({ practitioners: ['okafor'], location: 'bay' });
+    expect(names('hart or okafor')).toMatchObject({ practitioners: ['hart', 'okafor'], ambiguous: false });
+  });
+
+  it('does not take everyday words for names, unless a title says so', () => {
+    expect(names('I will come')).toMatchObject({ practitioners: [] });
+    expect(names('dr will')).toMatchObject({ practitioners: ['will'] });
+    expect(names('my heart')).toMatchObject({ practitioners: [] });
+    expect(names('nobody')).toEqual({ practitioners: [], ambiguous: false, specialty: undefined, location: undefined });
+  });
+
+  it('tells an ambiguous name from a full one', () => {
+    const john = [{ id: 'john', name: 'Dr. John Hart', specialty: 'Cardiology' }];
+    expect(names('dr hart', john)).toMatchObject({ practitioners: ['hart', 'john'], ambiguous: true });
+    expect(names('Dr Amelia Hart', john)).toMatchObject({ practitioners: ['hart'], ambiguous: false });
+    expect(names('john', john)).toMatchObject({ practitioners: ['john'], ambiguous: false });
   });
 });
