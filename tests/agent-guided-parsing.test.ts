@@ -1,4 +1,7 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
+import { dateOrder } from '../src/agent/guided/date-order.js';
+import { readDateOfBirth } from '../src/agent/guided/dates.js';
 import { searchWindows } from '../src/agent/guided/flows/slot-windows.js';
 import { editDistance, recognizeNames } from '../src/agent/guided/names.js';
 import { readWhen, withoutSpans } from '../src/agent/guided/when.js';
@@ -127,5 +130,41 @@ describe('recognizing practitioners, specialties and places', () => {
     expect(names('dr hart', john)).toMatchObject({ practitioners: ['hart', 'john'], ambiguous: true });
     expect(names('Dr Amelia Hart', john)).toMatchObject({ practitioners: ['hart'], ambiguous: false });
     expect(names('john', john)).toMatchObject({ practitioners: ['john'], ambiguous: false });
+  });
+});
+
+describe('reading dates of birth by the clinic’s convention', () => {
+  const today = DateTime.fromISO('2026-11-25', { zone });
+
+  it('knows the order from the country', () => {
+    expect(dateOrder('US')).toBe('month_first');
+    expect(dateOrder('GB')).toBe('day_first');
+    expect(dateOrder('MX')).toBe('day_first');
+    expect(dateOrder('CA')).toBe('undecided');
+    expect(dateOrder(null)).toBe('undecided');
+  });
+
+  it('reads 03/12/1984 month first in the United States, day first elsewhere, and asks where it cannot tell', () => {
+    expect(readDateOfBirth('03/12/1984', { today, order: 'month_first' })).toEqual({ kind: 'date', date: '1984-03-12' });
+    expect(readDateOfBirth('03/12/1984', { today, order: 'day_first' })).toEqual({ kind: 'date', date: '1984-12-03' });
+    expect(readDateOfBirth('03/12/1984', { today, order: 'undecided' })).toEqual({ kind: 'ambiguous', dates: ['1984-12-03', '1984-03-12'] });
+    // Only one reading is a date: it is the one meant, whatever the convention.
+    expect(readDateOfBirth('13/03/1984', { today, order: 'month_first' })).toEqual({ kind: 'date', date: '1984-03-13' });
+    expect(readDateOfBirth('12 March 1984', { today, order: 'month_first' })).toEqual({ kind: 'date', date: '1984-03-12' });
+    expect(readDateOfBirth('1984-03-12', { today, order: 'day_first' })).toEqual({ kind: 'date', date: '1984-03-12' });
+  });
+
+  it('asks to confirm the century of a two-digit year', () => {
+    expect(readDateOfBirth('March 12th 84', { today, order: 'month_first' })).toEqual({ kind: 'century', date: '1984-03-12' });
+    expect(readDateOfBirth("12 March '84", { today, order: 'day_first' })).toEqual({ kind: 'century', date: '1984-03-12' });
+    expect(readDateOfBirth('3/12/84', { today, order: 'month_first' })).toEqual({ kind: 'century', date: '1984-03-12' });
+  });
+
+  it('takes a date sent unasked only when it is at least a year ago', () => {
+    const latest = today.minus({ years: 1 });
+    expect(readDateOfBirth('book an appointment, my DOB is 12 March 1984', { today, order: 'month_first', latest })).toEqual({ kind: 'date', date: '1984-03-12' });
+    expect(readDateOfBirth('2026-03-12', { today, order: 'month_first', latest })).toEqual({ kind: 'none' });
+    expect(readDateOfBirth('2026-03-12', { today, order: 'month_first' })).toEqual({ kind: 'date', date: '2026-03-12' });
+    for (const text of ['tomorrow at 3', 'the 14th', '12/14', 'next Tuesday']) expect(readDateOfBirth(text, { today, order: 'month_first', latest }), text).toEqual({ kind: 'none' });
   });
 });

@@ -5,7 +5,7 @@ import { handOff } from './flows/handoff.js';
 import { knowledgeAnswer } from './flows/knowledge.js';
 import { offerSlots, searchTask } from './flows/slots.js';
 import { startTask } from './flows/tasks.js';
-import { startRegistration } from './flows/verify.js';
+import { startRegistration, unpromptedDateOfBirth } from './flows/verify.js';
 import { choiceNumber, classify, normalize } from './intents.js';
 import * as replies from './replies.js';
 import { isExpired, readMemory, saveMemory, type Memory, type Step, type Task } from './state.js';
@@ -97,7 +97,7 @@ async function answerRequest(context: GuidedContext, memory: Memory): Promise<An
   const intent = context.intent;
   switch (intent.kind) {
     case 'task':
-      return startTask(context, intent.task);
+      return (await unpromptedDateOfBirth(context, intent.task)) ?? startTask(context, intent.task);
     case 'register':
       return startRegistration(context, undefined);
     case 'clinic_info':
@@ -115,6 +115,8 @@ async function answerRequest(context: GuidedContext, memory: Memory): Promise<An
       const choice = MENU[choiceNumber(context.normalized) ?? 0];
       if (choice === 'handoff') return handOff(context, memory.step, { urgent: false });
       if (choice) return startTask(context, choice);
+      const checked = await unpromptedDateOfBirth(context, undefined);
+      if (checked) return checked;
       const known = await knowledgeAnswer(context);
       if (known) return known;
       return {

@@ -202,3 +202,8 @@ export const intakePaused = 'OK, I kept your answers. Reply QUESTIONNAIRE any ti
 export const intakeIncomplete = (skipped: readonly IntakeQuestionName[]) =>
   `Thank you. I kept your answers, but the clinic still needs ${skipped.map((question) => INTAKE_TOPICS[question]).join(' and ')} before I can send them. Reply QUESTIONNAIRE when you are ready.`;
 export const intakeSent = 'Thank you, your questionnaire was sent to the clinic. Reply MENU if you need anything else.';
+
+// ---- what the patient asked for: days, times of day, practitioners, places (issue 18) ----------
+
+export const confirmCentury = (voice: boolean, date: string) => `Did you mean ${dayText(date)}? ${voice ? 'Say yes or no.' : 'Reply YES or NO.'}`;
+export const fullYearNeeded = 'Please send your date of birth with the full year, for example 12 March 1984.';

@@ -53,6 +53,8 @@ export const SlotSearch = z.object({
 export type SlotSearch = z.infer<typeof SlotSearch>;
 
 const DateChoices = z.tuple([z.string(), z.string()]);
+/** A date of birth read with a two-digit year ("March 12th 84"): a yes takes it, with the century it names. */
+const DateToConfirm = z.string();
 
 /** The health questionnaire's questions, in the order they are asked (see flows/intake.ts). */
 export const intakeQuestions = ['chief_complaint', 'allergies', 'medications', 'conditions', 'family_history', 'tobacco'] as const;
@@ -61,7 +63,7 @@ export type IntakeQuestion = (typeof intakeQuestions)[number];
 export const Step = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('idle') }),
   /** Waiting for the date of birth; `dateChoices` when the last answer could be read two ways (03/05/1980). */
-  z.object({ kind: z.literal('ask_date_of_birth'), task: Task.optional(), dateChoices: DateChoices.optional() }),
+  z.object({ kind: z.literal('ask_date_of_birth'), task: Task.optional(), dateChoices: DateChoices.optional(), dateToConfirm: DateToConfirm.optional() }),
   /** verify_identity asked for the family name too. */
   z.object({ kind: z.literal('ask_family_name'), task: Task.optional(), dateOfBirth: z.string() }),
   z.object({ kind: z.literal('register_name'), task: Task.optional() }),
@@ -71,6 +73,7 @@ export const Step = z.discriminatedUnion('kind', [
     givenName: z.string(),
     familyName: z.string(),
     dateChoices: DateChoices.optional(),
+    dateToConfirm: DateToConfirm.optional(),
   }),
   z.object({ kind: z.literal('choose_appointment'), purpose: z.enum(['cancel', 'reschedule']), options: z.array(AppointmentChoice).min(1) }),
   z.object({ kind: z.literal('confirm_cancel'), appointment: AppointmentChoice }),
