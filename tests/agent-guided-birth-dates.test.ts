@@ -60,6 +60,13 @@ describe('guided mode: dates of birth as people write them', () => {
     expect((await toolsCalled(clinic, conversationId))[0]).toBe('verify_identity');
   });
 
+  it('checks a date of birth sent with a booking request, and offers times at once', async () => {
+    const { clinic, chat, conversationId } = await openBookingClinic(booking.current());
+    const offered = await chat.send('book an appointment, my DOB is 12 March 1984');
+    expect(offered.reply).toMatch(/^Thank you, Maria, you are verified\.\nThe next free times:\n1\. /);
+    expect((await toolsCalled(clinic, conversationId))[0]).toBe('verify_identity');
+  });
+
   it('still locks the number out after five wrong dates, whatever their format', async () => {
     const { clinic, chat, conversationId } = await openBookingClinic(booking.current());
     await chat.send('1');

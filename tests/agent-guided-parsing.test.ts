@@ -4,6 +4,7 @@ import { dateOrder } from '../src/agent/guided/date-order.js';
 import { readDateOfBirth } from '../src/agent/guided/dates.js';
 import { searchWindows } from '../src/agent/guided/flows/slot-windows.js';
 import { editDistance, recognizeNames } from '../src/agent/guided/names.js';
+import { namedIn } from '../src/agent/guided/request.js';
 import { readWhen, withoutSpans } from '../src/agent/guided/when.js';
 
 /** The pure readers of guided mode: when (chrono-node), names (edit distance), dates of birth (conventions). */
@@ -61,6 +62,9 @@ describe('reading when the patient wants to come', () => {
     const text = 'Can I book with Dr Hart next Tuesday afternoon?';
     const reading = readWhen(text, { timeZone: zone, now, dayFirst: false });
     expect(withoutSpans(text, reading?.spans ?? []).replace(/\s+/g, ' ')).toBe('Can I book with Dr Hart ?');
+    expect(namedIn(text, reading)).toBe('with dr hart');
+    expect(namedIn('anything on Friday?', readWhen('anything on Friday?', { timeZone: zone, now, dayFirst: false }))).toBeUndefined();
+    expect(namedIn('book an appointment, my DOB is 12 March 1984', undefined)).toBeUndefined();
   });
 });
 

@@ -72,13 +72,15 @@ describe('never an error or silence', () => {
     { step: { kind: 'ask_family_name', dateOfBirth: '1984-03-12' }, offeredAt },
     { step: { kind: 'register_date_of_birth', givenName: 'A', familyName: 'B', dateChoices: ['1984-03-12', '1984-12-03'] }, offeredAt },
     { step: { kind: 'choose_slot', search: { purpose: 'reschedule', appointment }, options: [slot] }, offeredAt, patientId: 'patient' },
+    { step: { kind: 'choose_slot', search: { purpose: 'book', when: { dates: [{ from: '2026-11-27', to: '2026-11-27' }], time: { from: '12:00', to: '17:00', kind: 'afternoon' } } }, options: [slot] }, offeredAt, patientId: 'patient' },
+    { step: { kind: 'choose_practitioner', search: { purpose: 'book' }, options: [{ id: 'p', name: 'Dr. X', specialty: null }, { id: 'q', name: 'Dr. Y', specialty: null }] }, offeredAt, patientId: 'patient' },
     { step: { kind: 'ask_date_of_birth', task: { name: 'book' }, dateToConfirm: '1984-03-12' }, offeredAt },
     { step: { kind: 'confirm_cancel', appointment }, offeredAt, patientId: 'patient' },
     { step: { kind: 'offer_confirm', appointmentId: 'a' }, offeredAt, patientId: 'patient' },
     { step: { kind: 'intake_question', sessionId: 's', question: 'allergies' }, offeredAt, patientId: 'patient' },
     { step: { kind: 'intake_question', sessionId: 's', question: 'tobacco', skipped: ['medications'] }, offeredAt, patientId: 'patient' },
   ];
-  const texts = ['', '   ', '🙂', '1', '9', 'yes', 'no', 'more', 'C', '2', '5', 'hours', 'new', 'ann lee', 'skip', 'pause', 'questionnaire', 'penicillin - rash, latex', '1984-03-12', '12/03/1984', 'March 12th 84', "'; drop table patient; --", 'x'.repeat(5000)];
+  const texts = ['', '   ', '🙂', '1', '9', 'yes', 'no', 'more', 'C', '2', '5', 'hours', 'new', 'ann lee', 'skip', 'pause', 'questionnaire', 'penicillin - rash, latex', '1984-03-12', '12/03/1984', 'March 12th 84', 'tomorrow at 3', 'anything on Friday?', 'book with dr hart next tuesday afternoon', "'; drop table patient; --", 'x'.repeat(5000)];
 
   it('answers every text in every state with a plain reply when every operation fails', async () => {
     for (const state of states) {

@@ -1,6 +1,7 @@
 import { asVerified, idleStep, type Answer, type GuidedContext } from '../context.js';
 import * as replies from '../replies.js';
 import type { StepOf, Task } from '../state.js';
+import type { When } from '../when.js';
 import { askAboutDate, dateAnswer } from './date-answer.js';
 import { askIdentity, failed } from './failures.js';
 import { startTask } from './tasks.js';
@@ -39,10 +40,19 @@ export async function answerDateOfBirth(context: GuidedContext, step: StepOf<'as
   if (answer) return askAboutDate(context, { ...step, ...(task ? { task } : {}) }, answer);
   if (intent.kind === 'register') return startRegistration(context, step.task);
   // Asked for something else meanwhile: that is what waits for the check now.
-  if (intent.kind === 'task') return askIdentity(context, intent.task);
-  if (intent.kind === 'unknown') return { text: replies.dateNotRead, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
-  return undefined;
+  if (intent.kind === 'task') return askIdentityFor(context, intent.task);
+  if (intent.kind !== 'unknown') return undefined;
+  // "Tomorrow at 3" is no date of birth but when they want to come: kept for after the check.
+  if (context.when) return askIdentityFor(context, withTime(step.task, context.when.when));
+  return { text: replies.dateNotRead, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
 }
+
+/** The request with the time the patient asked for: a booking unless they were moving an appointment. */
+const withTime = (task: Task | undefined, when: When): Task =>
+  task && (task.name === 'book' || task.name === 'reschedule') ? { ...task, when } : { name: 'book', when };
+
+/** Asks for the date of birth, saying first which times will be looked for once it is checked. */
+export const askIdentityFor = (context: GuidedContext, task: Task): Answer => askIdentity(context, task, task.when ? replies.timeNoted(task.when) : undefined);
 
 /**
  * A date of birth sent before it was asked for, alone or with a request ("book an appointment, my DOB
