@@ -5,12 +5,18 @@ import { handOff } from './flows/handoff.js';
 import { knowledgeAnswer } from './flows/knowledge.js';
 import { offerSlots, searchTask } from './flows/slots.js';
 import { startTask } from './flows/tasks.js';
-import { startRegistration } from './flows/verify.js';
+import { startRegistration, unpromptedDateOfBirth } from './flows/verify.js';
 import { choiceNumber, classify, normalize } from './intents.js';
+import { dateOrder } from './date-order.js';
 import * as replies from './replies.js';
+import { addressedIn, withRequest } from './request.js';
 import { isExpired, readMemory, saveMemory, type Memory, type Step, type Task } from './state.js';
 import { answerStep } from './steps.js';
 import type { GuidedInput, GuidedResult } from './types.js';
+import { readWhen } from './when.js';
+
+/** Dates and times are read in the first this many characters: a request for a time is short. */
+const WHEN_READ = 500;
 
 /**
  * Guided mode: answers one patient message without a language model. It reads the text (keywords,
@@ -21,6 +27,9 @@ export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
   const memory = readMemory(input.state, input.now);
   const normalized = normalize(input.text);
   const verified = input.patientId !== null;
+  const text = input.text.trim();
+  const dayFirst = dateOrder(input.clinic.country) === 'day_first';
+  const when = readWhen(text.slice(0, WHEN_READ), { timeZone: input.clinic.timeZone, now: input.now, dayFirst });
   const context: GuidedContext = {
     operations: operations(input.call),
     clinic: input.clinic,
@@ -30,10 +39,11 @@ export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
     verified,
     verifiedThisTurn: false,
     givenName: verified ? input.givenName : null,
-    text: input.text.trim(),
+    text,
     normalized,
     messageKey: input.messageKey,
-    intent: classify(normalized),
+    intent: withRequest(classify(normalized), text, when),
+    when,
   };
   const answer = await respond(context, memory, input.patientId);
   return {
@@ -97,7 +107,7 @@ async function answerRequest(context: GuidedContext, memory: Memory): Promise<An
   const intent = context.intent;
   switch (intent.kind) {
     case 'task':
-      return startTask(context, intent.task);
+      return (await unpromptedDateOfBirth(context, intent.task)) ?? startTask(context, intent.task);
     case 'register':
       return startRegistration(context, undefined);
     case 'clinic_info':
@@ -115,8 +125,15 @@ async function answerRequest(context: GuidedContext, memory: Memory): Promise<An
       const choice = MENU[choiceNumber(context.normalized) ?? 0];
       if (choice === 'handoff') return handOff(context, memory.step, { urgent: false });
       if (choice) return startTask(context, choice);
+      const checked = await unpromptedDateOfBirth(context, undefined);
+      if (checked) return checked;
       const known = await knowledgeAnswer(context);
       if (known) return known;
+      // A day or time alone ("tomorrow at 3 with Dr Hart?") asks for an appointment then.
+      if (context.when) {
+        const preference = addressedIn(context.text, context.when);
+        return startTask(context, { name: 'book', ...(preference ? { preference } : {}), when: context.when.when });
+      }
       return {
         text: replies.join(replies.notUnderstood(context.voice, memory.misses + 1), replies.menu(context.voice)),
         step: idleStep,
@@ -151,6 +168,7 @@ function taskBehind(step: Step): Task | undefined {
     case 'confirm_cancel':
       return { name: 'cancel' };
     case 'choose_slot':
+    case 'choose_practitioner':
       return searchTask(step.search);
     case 'offer_confirm':
       return { name: 'confirm' };

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
-import type { AppointmentChoice, SlotChoice } from './state.js';
+import type { AppointmentChoice, PractitionerChoice, SlotChoice, SlotSearch } from './state.js';
+import type { TimeOfDay, When } from './when.js';
 
 /**
  * Every text guided mode says to a patient, in one place: short, plain, no codes or ids. Texts are
@@ -127,8 +128,8 @@ export const pickNumber = (voice: boolean, count: number) =>
 
 // ---- free slots -------------------------------------------------------------------------------
 
-export function slotOffer(options: { voice: boolean; purpose: 'book' | 'reschedule'; slots: SlotChoice[]; moving?: AppointmentChoice; intro?: string }): string {
-  const heading = options.moving ? `Your appointment is on ${appointmentName(options.moving)}. Free times to move it to:` : 'The next free times:';
+export function slotOffer(options: { voice: boolean; purpose: 'book' | 'reschedule'; slots: SlotChoice[]; moving?: AppointmentChoice; intro?: string; heading?: string }): string {
+  const heading = options.heading ?? (options.moving ? `Your appointment is on ${appointmentName(options.moving)}. Free times to move it to:` : 'The next free times:');
   const action = options.purpose === 'book' ? 'book it' : 'move your appointment there';
   return join(
     options.intro,
@@ -202,3 +203,77 @@ export const intakePaused = 'OK, I kept your answers. Reply QUESTIONNAIRE any ti
 export const intakeIncomplete = (skipped: readonly IntakeQuestionName[]) =>
   `Thank you. I kept your answers, but the clinic still needs ${skipped.map((question) => INTAKE_TOPICS[question]).join(' and ')} before I can send them. Reply QUESTIONNAIRE when you are ready.`;
 export const intakeSent = 'Thank you, your questionnaire was sent to the clinic. Reply MENU if you need anything else.';
+
+// ---- what the patient asked for: days, times of day, practitioners, places (issue 18) ----------
+
+const dayName = (isoDate: string) => DateTime.fromISO(isoDate).setLocale('en').toFormat('cccc d LLLL');
+const clockText = (clock: string) => DateTime.fromFormat(clock, 'HH:mm').setLocale('en').toFormat('h:mm a');
+
+function daysText(when: When): string | undefined {
+  if (when.startDate) return `from ${dayName(when.startDate)} on`;
+  if (when.dates.length === 0) return undefined;
+  if (when.dates.every((range) => range.from === range.to)) return `on ${when.dates.map((range) => dayName(range.from)).join(' or ')}`;
+  return when.dates.map((range) => (range.from === range.to ? `on ${dayName(range.from)}` : `from ${dayName(range.from)} to ${dayName(range.to)}`)).join(' or ');
+}
+
+function timeText(time: TimeOfDay, oneDay: boolean): string {
+  switch (time.kind) {
+    case 'morning':
+    case 'afternoon':
+    case 'evening':
+      return oneDay ? time.kind : `in the ${time.kind}`;
+    case 'at':
+      return `at ${clockText(time.from)}`;
+    case 'after':
+      return `after ${clockText(time.from)}`;
+    case 'before':
+      return `before ${clockText(time.to)}`;
+    case 'between':
+      return `between ${clockText(time.from)} and ${clockText(time.to)}`;
+  }
+}
+
+/** "on Tuesday 1 December afternoon", "on Monday 30 November or Tuesday 1 December", "after 5:00 PM". */
+export function whenText(when: When): string {
+  const days = daysText(when);
+  const oneDay = when.dates.length === 1 && when.dates[0].from === when.dates[0].to;
+  return [days, when.time ? timeText(when.time, oneDay) : undefined].filter(Boolean).join(' ');
+}
+
+type Asked = Pick<SlotSearch, 'when' | 'preferenceLabel' | 'specialty' | 'locationLabel'>;
+
+/** Who and where, as asked: "with Dr. Amelia Hart", "for Dermatology", "at Harbor Street". */
+const whoText = (search: Asked) =>
+  [search.preferenceLabel ? (search.specialty ? `for ${search.preferenceLabel}` : `with ${search.preferenceLabel}`) : undefined, search.locationLabel ? `at ${search.locationLabel}` : undefined];
+
+/** The whole request said back: "on Tuesday 1 December afternoon with Dr. Amelia Hart at Harbor Street". */
+export const askedText = (search: Asked) => [search.when ? whenText(search.when) : undefined, ...whoText(search)].filter(Boolean).join(' ');
+
+/** The heading of times that match what was asked. */
+export const matchingHeading = (search: Asked, moving?: AppointmentChoice) =>
+  moving ? `Your appointment is on ${appointmentName(moving)}. Free times ${askedText(search)} to move it to:` : `Free times ${askedText(search)}:`;
+
+/** "Dr. Amelia Hart has no free time on Tuesday 1 December afternoon." */
+export function noFreeTime(search: Asked): string {
+  const [who, where] = whoText(search);
+  const when = search.when ? ` ${whenText(search.when)}` : ' in the next two weeks';
+  const place = where ? ` ${where}` : '';
+  if (search.preferenceLabel && !search.specialty) return `${search.preferenceLabel} has no free time${place}${when}.`;
+  return `Sorry, there is no free time${who ? ` ${who}` : ''}${place}${when}.`;
+}
+
+export const nearestTimes = 'The nearest free times:';
+export const othersThen = 'Other practitioners are free then:';
+export const noMoreMatching = (voice: boolean, search: Asked) =>
+  `There are no more free times ${askedText(search)}. Reply with a number from the list, or ${option(voice, 5)} to talk to a person.`;
+export const whichPractitioner = (voice: boolean, options: PractitionerChoice[]) =>
+  join(
+    'Which one do you mean?',
+    numbered(voice, options.map((practitioner) => (practitioner.specialty ? `${practitioner.name} (${practitioner.specialty})` : practitioner.name))),
+    voice ? 'Say the option number.' : 'Reply with its number.',
+  );
+/** Asked for a time before the identity check: it is kept for after. */
+export const timeNoted = (when: When) => `I will look for times ${whenText(when)} once I know who you are.`;
+
+export const confirmCentury = (voice: boolean, date: string) => `Did you mean ${dayText(date)}? ${voice ? 'Say yes or no.' : 'Reply YES or NO.'}`;
+export const fullYearNeeded = 'Please send your date of birth with the full year, for example 12 March 1984.';

@@ -17,6 +17,13 @@ export type ClinicProfile = {
   policies: string | null;
   /** How a conversation proves who it is: the date of birth alone, or with the family name. */
   verification: 'date_of_birth' | 'date_of_birth_and_family_name';
+  /**
+   * The clinic's country (ISO 3166, "US"), for how its patients write dates (03/12 is 12 March or 3
+   * December): the region of its language when that names one ("es-MX"), else its default phone
+   * region, the country its patients' local numbers are read in. Not the time zone: a zone does not
+   * name one country (America/Toronto and America/New_York write dates differently).
+   */
+  country: string;
 };
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value : null);
@@ -26,7 +33,7 @@ export async function clinicProfile(em: EntityManager, tenantId: string): Promis
 }
 
 /** The profile from a tenant's row (for callers that read the tenant with something else). */
-export function clinicFromTenant(tenant: Pick<Tenant, 'name' | 'timeZone' | 'profile'>): ClinicProfile {
+export function clinicFromTenant(tenant: Pick<Tenant, 'name' | 'timeZone' | 'defaultCountry' | 'profile'>): ClinicProfile {
   const profile = tenant.profile;
   return {
     name: tenant.name,
@@ -36,7 +43,17 @@ export function clinicFromTenant(tenant: Pick<Tenant, 'name' | 'timeZone' | 'pro
     hours: text(profile.hours),
     policies: text(profile.policies),
     verification: profile.verification === 'date_of_birth_and_family_name' ? 'date_of_birth_and_family_name' : 'date_of_birth',
+    country: localeRegion(clinicLocale(tenant)) ?? tenant.defaultCountry,
   };
+}
+
+/** "MX" for "es-MX"; undefined for a language alone ("es") or a tag that does not parse. */
+function localeRegion(locale: string): string | undefined {
+  try {
+    return new Intl.Locale(locale).region;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
