@@ -4,7 +4,7 @@
 //   BENCH_DATABASE_URL=postgres://...  use this database as it is instead of a fresh prm_bench_<timestamp>
 //   BENCH_LOAD_SECONDS=20              length of each REST load run
 //   BENCH_SECTIONS=slot,runner         only the sections whose title contains one of these words
-//   BENCH_AGENT_MODES=guided,model     the agent section's modes (default both)
+//   BENCH_AGENT_MODES=guided,model     the agent section's modes (default both; empty: only its in-process rows)
 //   BENCH_AGENT_RATE=100               the agent section's offered messages/s (its goal is at 100)
 //   BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"  node options for the services the bench starts (profiling)
 import { writeFile } from 'node:fs/promises';

@@ -15,15 +15,15 @@ describe('reading dates of birth', () => {
   it('reads the usual ways of writing one', () => {
     for (const text of ['1984-03-12', '1984/3/12', 'March 12 1984', 'march 12th, 1984', 'Mar. 12, 1984', '12 March 1984', '12th of March 1984', 'born on 12 march 1984 thanks', '13/03/1984', '3/13/1984']) {
       const expected = text.includes('13') ? '1984-03-13' : '1984-03-12';
-      expect(readDateOfBirth(text, today), text).toEqual({ kind: 'date', date: expected });
+      expect(readDateOfBirth(text, { today, order: 'month_first' }), text).toEqual({ kind: 'date', date: expected });
     }
-    expect(readDateOfBirth('12.3.84', today)).toEqual({ kind: 'ambiguous', dates: ['1984-03-12', '1984-12-03'] });
-    expect(readDateOfBirth('05/05/05', today)).toEqual({ kind: 'date', date: '2005-05-05' });
+    expect(readDateOfBirth('12.3.84', { today, order: 'undecided' })).toEqual({ kind: 'ambiguous', dates: ['1984-03-12', '1984-12-03'] });
+    expect(readDateOfBirth('05/05/05', { today, order: 'month_first' })).toEqual({ kind: 'century', date: '2005-05-05' });
   });
 
   it('refuses what is not a real past date', () => {
     for (const text of ['1984-02-30', '2027-01-01', '31/31/1984', 'Smarch 12 1984', '12 13', 'tomorrow', '', '1850-01-01']) {
-      expect(readDateOfBirth(text, today), text).toEqual({ kind: 'none' });
+      expect(readDateOfBirth(text, { today, order: 'month_first' }), text).toEqual({ kind: 'none' });
     }
   });
 });
@@ -72,12 +72,15 @@ describe('never an error or silence', () => {
     { step: { kind: 'ask_family_name', dateOfBirth: '1984-03-12' }, offeredAt },
     { step: { kind: 'register_date_of_birth', givenName: 'A', familyName: 'B', dateChoices: ['1984-03-12', '1984-12-03'] }, offeredAt },
     { step: { kind: 'choose_slot', search: { purpose: 'reschedule', appointment }, options: [slot] }, offeredAt, patientId: 'patient' },
+    { step: { kind: 'choose_slot', search: { purpose: 'book', when: { dates: [{ from: '2026-11-27', to: '2026-11-27' }], time: { from: '12:00', to: '17:00', kind: 'afternoon' } } }, options: [slot] }, offeredAt, patientId: 'patient' },
+    { step: { kind: 'choose_practitioner', search: { purpose: 'book' }, options: [{ id: 'p', name: 'Dr. X', specialty: null }, { id: 'q', name: 'Dr. Y', specialty: null }] }, offeredAt, patientId: 'patient' },
+    { step: { kind: 'ask_date_of_birth', task: { name: 'book' }, dateToConfirm: '1984-03-12' }, offeredAt },
     { step: { kind: 'confirm_cancel', appointment }, offeredAt, patientId: 'patient' },
     { step: { kind: 'offer_confirm', appointmentId: 'a' }, offeredAt, patientId: 'patient' },
     { step: { kind: 'intake_question', sessionId: 's', question: 'allergies' }, offeredAt, patientId: 'patient' },
     { step: { kind: 'intake_question', sessionId: 's', question: 'tobacco', skipped: ['medications'] }, offeredAt, patientId: 'patient' },
   ];
-  const texts = ['', '   ', '🙂', '1', '9', 'yes', 'no', 'more', 'C', '2', '5', 'hours', 'new', 'ann lee', 'skip', 'pause', 'questionnaire', 'penicillin - rash, latex', '1984-03-12', '12/03/1984', "'; drop table patient; --", 'x'.repeat(5000)];
+  const texts = ['', '   ', '🙂', '1', '9', 'yes', 'no', 'more', 'C', '2', '5', 'hours', 'new', 'ann lee', 'skip', 'pause', 'questionnaire', 'penicillin - rash, latex', '1984-03-12', '12/03/1984', 'March 12th 84', 'tomorrow at 3', 'anything on Friday?', 'book with dr hart next tuesday afternoon', "'; drop table patient; --", 'x'.repeat(5000)];
 
   it('answers every text in every state with a plain reply when every operation fails', async () => {
     for (const state of states) {
@@ -88,7 +91,7 @@ describe('never an error or silence', () => {
             messageKey: 'SM0000',
             state,
             call: failing,
-            clinic: { name: 'Harbor Clinic', timeZone: 'America/New_York', address: null, phone: '+1 212 555 0100', hours: null, policies: null, verification: 'date_of_birth', locale: 'en' },
+            clinic: { name: 'Harbor Clinic', timeZone: 'America/New_York', address: null, phone: '+1 212 555 0100', hours: null, policies: null, verification: 'date_of_birth', locale: 'en', country: 'US' },
             now: new Date('2026-11-25T12:00:00Z'),
             channel: 'sms',
             patientId: verified ? 'patient' : null,

@@ -84,6 +84,31 @@ describe('telling Spanish from English', () => {
     expect(es.when('2026-12-01T13:00:00-05:00')).toBe('martes 1 de diciembre a la 1:00 p. m.');
     expect(es.dayText('1984-03-12')).toBe('12 de marzo de 1984');
   });
+
+  it('says back in Spanish the days, times and people asked for', () => {
+    const { en, es } = repliesIn;
+    const tuesday = { from: '2026-12-01', to: '2026-12-01' };
+    const monday = { from: '2026-11-30', to: '2026-11-30' };
+    const afternoon = { dates: [tuesday], time: { from: '12:00', to: '17:00', kind: 'afternoon' as const } };
+    expect(es.whenText(afternoon)).toBe('el martes 1 de diciembre por la tarde');
+    expect(en.whenText(afternoon)).toBe('on Tuesday 1 December afternoon');
+    expect(es.whenText({ dates: [monday, tuesday] })).toBe('el lunes 30 de noviembre o el martes 1 de diciembre');
+    expect(es.whenText({ dates: [{ from: '2026-11-30', to: '2026-12-06' }] })).toBe('del lunes 30 de noviembre al domingo 6 de diciembre');
+    expect(es.whenText({ dates: [], startDate: '2026-12-09' })).toBe('a partir del miércoles 9 de diciembre');
+    expect(es.whenText({ dates: [], time: { from: '13:00', to: '14:00', kind: 'at' } })).toBe('a la 1:00 p. m.');
+    expect(es.whenText({ dates: [], time: { from: '17:00', to: '24:00', kind: 'after' } })).toBe('después de las 5:00 p. m.');
+    expect(es.whenText({ dates: [], time: { from: '00:00', to: '10:00', kind: 'before' } })).toBe('antes de las 10:00 a. m.');
+    expect(es.whenText({ dates: [], time: { from: '14:00', to: '16:00', kind: 'between' } })).toBe('entre las 2:00 p. m. y las 4:00 p. m.');
+    const hart = { when: afternoon, preferenceLabel: 'Dr. Amelia Hart', locationLabel: 'Harbor Street' };
+    expect(es.matchingHeading(hart)).toBe('Horas libres el martes 1 de diciembre por la tarde con Dr. Amelia Hart en Harbor Street:');
+    expect(es.noFreeTime(hart)).toBe('Dr. Amelia Hart no tiene horas libres en Harbor Street el martes 1 de diciembre por la tarde.');
+    expect(es.noFreeTime({ specialty: 'Dermatology', preferenceLabel: 'Dermatology' })).toBe('Disculpe, no hay horas libres para Dermatology en las próximas dos semanas.');
+    expect(es.timeNoted(afternoon)).toBe('Buscaré horas el martes 1 de diciembre por la tarde en cuanto sepa quién es usted.');
+    expect(es.confirmCentury(false, '1984-03-12')).toBe('¿Quiso decir 12 de marzo de 1984? Responda SÍ o NO.');
+    expect(es.whichPractitioner(false, [{ id: 'a', name: 'Dr. Amelia Hart', specialty: 'Family medicine' }, { id: 'b', name: 'Dr. John Hart', specialty: null }])).toBe(
+      '¿A cuál se refiere?\n1. Dr. Amelia Hart (Family medicine)\n2. Dr. John Hart\nResponda con su número.',
+    );
+  });
 });
 
 describe('guided mode in Spanish', () => {

@@ -117,6 +117,24 @@ describe('appointment reminders', () => {
     expect(await remindersOf(setup)).toHaveLength(4);
   });
 
+  it('replace only reminders while the appointment stays booked: a staff message about it is left to its own send-time check', async () => {
+    const setup = await clinicWithReminders();
+    await grantConsent(setup.clinic, setup.patient.id, 'whatsapp', 'care_messages');
+    const appointment = await setup.clinic.call<{ id: string; startAt: string }>('POST', `${API}/appointments`, { patientId: setup.patient.id, practitionerId: setup.practitionerId, startAt: daysAhead(3, '15:00') });
+    // Sent before the booking's reminders were made (their job has not run yet).
+    const staff = await setup.clinic.call<{ id: string }>('POST', `${API}/notifications`, {
+      patientId: setup.patient.id, channel: 'whatsapp', purpose: 'care_messages', appointmentId: appointment.id, body: 'Please bring your insurance card.', sendAt: daysAhead(2, '09:00'),
+    });
+    await settle(setup.clinic);
+    await setup.clinic.call('POST', `${API}/appointments/${appointment.id}/reschedule`, { startAt: daysAhead(4, '15:00') });
+    await settle(setup.clinic);
+    expect(await setup.clinic.call<{ state: string }>('GET', `${API}/notifications/${staff.id}`)).toMatchObject({ state: 'scheduled' });
+
+    await setup.clinic.call('POST', `${API}/appointments/${appointment.id}/cancel`, { reason: 'Patient is travelling' });
+    await settle(setup.clinic);
+    expect(await setup.clinic.call<{ state: string }>('GET', `${API}/notifications/${staff.id}`)).toMatchObject({ state: 'cancelled' });
+  });
+
   it('are cancelled with the appointment', async () => {
     const setup = await clinicWithReminders();
     const appointment = await book(setup, daysAhead(3, '11:00'));

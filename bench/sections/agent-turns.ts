@@ -8,6 +8,7 @@ import type { Goal, Row, Section } from '../section.js';
 import { sendRequest } from '../load.js';
 import { startService, type RunningService } from '../service.js';
 import { count, ms, percentile, rate, summarize } from '../stats.js';
+import { measureWhenParsing } from './when-parsing.js';
 
 const ACCOUNT_SID = `AC${'b'.repeat(32)}`;
 const AUTH_TOKEN = 'bench-auth-token-0123456789abcdef';
@@ -141,9 +142,10 @@ export const agentTurns: Section = {
     `the time measured runs from sending it to the reply reaching the Twilio stand-in: the webhook, its transaction, the turn (guided engine, or the AI SDK loop with`,
     `the clinic's tools and an immediate model answer), storing the reply, and its delivery job — our overhead, with no model time to speak of. First ${WARMUP_MESSAGES} messages`,
     `one at a time to warm the service up (the first is reported), then ${LATENCY_MESSAGES} measured one at a time; then ${RATE} messages/s for ${SECONDS} s from ${CONTACTS} patients (open loop), checking that every message is answered exactly once.`,
+    'The first row times, in the bench process, the dates-and-times reading each guided turn does (part of the turn times below).',
   ].join(' '),
   async run(database, progress) {
-    const rows: Row[] = [];
+    const rows: Row[] = [measureWhenParsing()];
     const goals: Goal[] = [];
     const modes = (['guided', 'model'] as const).filter((mode) => (process.env.BENCH_AGENT_MODES ?? 'guided,model').split(',').includes(mode));
     for (const mode of modes) {

@@ -21,19 +21,24 @@ export async function openClinic(harness: Harness, clinic: TestTenant, options: 
   const rules = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, startTime: '09:00', endTime: '17:00', slotMinutes: 30, locationId: location.id }));
   await clinic.call('PUT', `${API}/practitioners/${practitioner.id}/schedule`, { rules });
   const patient = await addPatient(clinic, { givenName: 'Maria', familyName: 'Gonzalez', dateOfBirth: '1984-03-12', phone: options.phone ?? '+12125550123' });
-  const numbers = { phone: '', whatsapp: '' };
-  for (let attempt = 0; options.twilio !== false && numbers.phone === '' && attempt < 10; attempt += 1) {
+  const numbers = options.twilio === false ? { phone: '', whatsapp: '' } : await connectTwilio(clinic);
+  return { practitionerId: practitioner.id, locationId: location.id, patient, numbers };
+}
+
+/** Sets the clinic's Twilio account with an SMS/voice and a WhatsApp number of its own (drawn until free). */
+export async function connectTwilio(clinic: TestTenant): Promise<{ phone: string; whatsapp: string }> {
+  for (let attempt = 0; attempt < 10; attempt += 1) {
     const candidate = { phone: randomNumber('646'), whatsapp: randomNumber('415') };
     const response = await clinic.request('PUT', `${API}/channels/twilio`, {
       body: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, phoneNumber: candidate.phone, whatsappNumber: candidate.whatsapp },
     });
-    if (response.status === 200) Object.assign(numbers, candidate);
-    else if (response.status !== 409) throw new Error(`Setting the Twilio account answered ${response.status}: ${await response.text()}`);
+    if (response.status === 200) return candidate;
+    if (response.status !== 409) throw new Error(`Setting the Twilio account answered ${response.status}: ${await response.text()}`);
   }
-  return { practitionerId: practitioner.id, locationId: location.id, patient, numbers };
+  throw new Error('No free pair of clinic numbers after 10 draws');
 }
 
-export async function addPatient(clinic: TestTenant, patient: Omit<TestPatient, 'id'>): Promise<TestPatient> {
+export async function addPatient(clinic: TestTenant, patient: Omit<TestPatient, 'id'> & { preferredLanguage?: string }): Promise<TestPatient> {
   const created = await clinic.call<{ id: string }>('POST', `${API}/patients`, { ...patient, allowDuplicate: true });
   return { ...patient, id: created.id };
 }

@@ -40,16 +40,27 @@ export type Harness = {
   close(): Promise<void>;
 };
 
-/** The real app on the run's database (see global-setup), with helpers to make tenants and keys. */
+/**
+ * The real app on the run's database (see global-setup), with helpers to make tenants and keys.
+ * Outside vitest (a script), `databaseUrl` and `databaseKind` say which database that is.
+ */
 export async function createHarness(
-  options: { clock?: Clock; agentModel?: AgentModel; embedder?: Embedder; config?: Record<string, string>; log?: Logger; databaseUrl?: string } = {},
+  options: {
+    clock?: Clock;
+    agentModel?: AgentModel;
+    embedder?: Embedder;
+    config?: Record<string, string>;
+    log?: Logger;
+    databaseUrl?: string;
+    databaseKind?: 'server' | 'embedded';
+  } = {},
 ): Promise<Harness> {
   // The run's database (see global-setup), or one of the test's own (already migrated).
   const orm = await createOrm({ url: options.databaseUrl ?? inject('databaseUrl'), poolMax: 5 });
   // No model unless a test brings one (tests/support/embedding-model.ts): nothing is fetched from the hub.
   const config = loadConfig({ LOG_LEVEL: 'silent', PRM_EMBEDDING_MODEL_PATH: join(tmpdir(), 'prm-tests-no-embedding-model'), ...options.config });
   const log = options.log ?? createLogger({ level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent' });
-  const databaseKind = inject('databaseKind') === 'server' ? 'server' : 'embedded';
+  const databaseKind = options.databaseKind ?? (inject('databaseKind') === 'server' ? 'server' : 'embedded');
   const sql = new DirectSql(orm);
   const services: Services = {
     config,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ListAppointmentsOutput, AppointmentView, SearchSlotsOutput } from '../../modules/appointments/appointment-schema.js';
-import { ListPractitionersOutput } from '../../modules/appointments/schema.js';
+import { ListLocationsOutput, ListPractitionersOutput } from '../../modules/appointments/schema.js';
 import { ClinicInfoOutput, HandoffOutput, RegisterPatientOutput, VerifyIdentityOutput } from '../../modules/conversations/schema.js';
 import { AppError, toAppError } from '../../errors.js';
 import { SearchKnowledgeOutput } from '../../modules/vector/schema.js';
@@ -43,8 +43,10 @@ export const operations = (call: ToolCaller) => ({
   cancelAppointment: (input: { id: string; reason: string }) => invoke(call, 'cancel_appointment', input, AppointmentView),
   rescheduleAppointment: (input: { id: string; startAt: string; practitionerId: string }) => invoke(call, 'reschedule_appointment', input, AppointmentView),
   bookAppointment: (input: { practitionerId: string; startAt: string }) => invoke(call, 'book_appointment', input, AppointmentView),
-  searchSlots: (input: { from: string; to: string; practitionerId?: string[]; specialty?: string; limit: number }) => invoke(call, 'search_slots', input, SearchSlotsOutput),
+  searchSlots: (input: { from: string; to: string; practitionerId?: string[]; specialty?: string; locationId?: string; limit: number }) =>
+    invoke(call, 'search_slots', input, SearchSlotsOutput),
   listPractitioners: (input: { active?: boolean }) => invoke(call, 'list_practitioners', input, ListPractitionersOutput),
+  listLocations: (input: { active?: boolean }) => invoke(call, 'list_locations', input, ListLocationsOutput),
   searchKnowledge: (input: { query: string; limit: number }) => invoke(call, 'search_knowledge', input, SearchKnowledgeOutput),
   openIntakes: () => invoke(call, 'list_intake_sessions', { status: ['open'], limit: 1 }, ListSessionsOutput),
   createIntake: () => invoke(call, 'create_intake_session', {}, SessionView),

@@ -5,6 +5,7 @@ import type { Intent } from './intents.js';
 import type { Replies } from './replies/index.js';
 import type { Step } from './state.js';
 import type { GuidedInput } from './types.js';
+import type { WhenReading } from './when.js';
 
 /** What every flow works with during one turn. */
 export type GuidedContext = {
@@ -28,6 +29,8 @@ export type GuidedContext = {
   /** The message's channel id (Twilio's MessageSid), else its id: the key of what it adds (intake records). */
   messageKey: string;
   intent: Intent;
+  /** A day or time of day the text asks for ("next Tuesday afternoon"), read once a turn. */
+  when: WhenReading | undefined;
 };
 
 /** A flow's answer: what to say and the step to remember. */

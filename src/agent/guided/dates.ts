@@ -1,12 +1,21 @@
 import { DateTime } from 'luxon';
+import type { DateOrder } from './date-order.js';
 
 /**
  * Dates of birth as patients write them: 1984-03-12, 12/03/1984, 12.3.84, March 12 1984, 12th of
- * March 1984, and in Spanish 12 de marzo de 1984. A day/month order that cannot be told apart (03/05/1980) is returned as both readings,
- * so the patient is asked which one they meant rather than failing a check with a wrong guess.
+ * March 1984, March 12th 84, and in Spanish 12 de marzo de 1984. Numbers alone are read in the clinic's
+ * order (03/12/1984 is 3 December in the United States, 12 March elsewhere); where the clinic's
+ * convention cannot tell (03/05/1980 in Canada) both readings are returned, so the patient is asked
+ * which one they meant rather than failing a check with a wrong guess. A two-digit year is returned as
+ * `century`: the patient confirms it.
  */
 
-export type DateReading = { kind: 'date'; date: string } | { kind: 'ambiguous'; dates: [string, string] } | { kind: 'none' };
+export type DateReading =
+  | { kind: 'date'; date: string }
+  | { kind: 'ambiguous'; dates: [string, string] }
+  /** Read with a two-digit year: `date` has the century guessed (84 → 1984), to be confirmed. */
+  | { kind: 'century'; date: string }
+  | { kind: 'none' };
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 const SPANISH_MONTHS = ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre'];
@@ -27,41 +36,65 @@ function fullYear(text: string, today: DateTime): number {
   return century + year > today.year ? century - 100 + year : century + year;
 }
 
-/** YYYY-MM-DD when the parts make a real date between 1900 and today, else undefined. */
-function checked(year: number, month: number, day: number, today: DateTime): string | undefined {
+/** YYYY-MM-DD when the parts make a real date between 1900 and `latest`, else undefined. */
+function checked(year: number, month: number, day: number, latest: string): string | undefined {
   const date = DateTime.fromObject({ year, month, day }, { zone: 'utc' }).toISODate();
-  if (!date || year < 1900 || date > (today.toISODate() ?? '')) return undefined;
+  if (!date || year < 1900 || date > latest) return undefined;
   return date;
 }
 
-function reading(dates: (string | undefined)[]): DateReading {
+/** The reading of the real dates among `dates` (in the clinic's order of preference, see `numericReadings`). */
+function reading(dates: (string | undefined)[], twoDigitYear: boolean): DateReading {
   const found = [...new Set(dates.filter((date): date is string => date !== undefined))];
-  if (found.length === 1) return { kind: 'date', date: found[0] };
+  if (found.length === 1) return twoDigitYear ? { kind: 'century', date: found[0] } : { kind: 'date', date: found[0] };
+  // Both readings name the full year, so choosing one confirms the century too.
   if (found.length === 2) return { kind: 'ambiguous', dates: [found[0], found[1]] };
   return { kind: 'none' };
 }
 
-/** Reads a date of birth out of the patient's text; `today` bounds it (nobody is born tomorrow). */
-export function readDateOfBirth(text: string, today: DateTime): DateReading {
+/**
+ * 12/03 read in the clinic's order: only its reading when that is a real date (13/03 in the United
+ * States can only be 13 March, so it is read so); both where the convention cannot tell.
+ */
+function numericReadings(first: number, second: number, year: number, order: DateOrder, latest: string): (string | undefined)[] {
+  const dayFirst = checked(year, second, first, latest);
+  const monthFirst = checked(year, first, second, latest);
+  if (order === 'day_first') return [dayFirst ?? monthFirst];
+  if (order === 'month_first') return [monthFirst ?? dayFirst];
+  return [dayFirst, monthFirst];
+}
+
+/**
+ * Reads a date of birth out of the patient's text. `today` makes two-digit years; `latest` bounds the
+ * date: today when answering the question (nobody is born tomorrow), earlier for a date sent unasked.
+ */
+export function readDateOfBirth(text: string, options: { today: DateTime; order: DateOrder; latest?: DateTime }): DateReading {
   const lower = text.toLowerCase();
+  const today = options.today;
+  const latest = (options.latest ?? today).toISODate() ?? '';
 
   const isoLike = lower.match(/\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b/);
-  if (isoLike) return reading([checked(Number(isoLike[1]), Number(isoLike[2]), Number(isoLike[3]), today)]);
+  if (isoLike) return reading([checked(Number(isoLike[1]), Number(isoLike[2]), Number(isoLike[3]), latest)], false);
 
   const numeric = lower.match(/\b(\d{1,2})[-/.\s](\d{1,2})[-/.\s](\d{4}|\d{2})\b/);
   if (numeric) {
-    const [first, second, year] = [Number(numeric[1]), Number(numeric[2]), fullYear(numeric[3], today)];
-    // Day first (12/03 = 12 March) and month first (12/03 = December 3): keep whichever are real dates.
-    return reading([checked(year, second, first, today), checked(year, first, second, today)]);
+    const year = fullYear(numeric[3], today);
+    return reading(numericReadings(Number(numeric[1]), Number(numeric[2]), year, options.order, latest), numeric[3].length === 2);
   }
 
-  const monthFirst = lower.match(/\b([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b/);
+  const monthFirst = lower.match(/\b([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4}|'?\d{2})\b/);
   const monthFirstNumber = monthFirst ? monthNumber(monthFirst[1]) : undefined;
-  if (monthFirst && monthFirstNumber) return reading([checked(Number(monthFirst[3]), monthFirstNumber, Number(monthFirst[2]), today)]);
+  if (monthFirst && monthFirstNumber) {
+    const year = monthFirst[3].replace("'", '');
+    return reading([checked(fullYear(year, today), monthFirstNumber, Number(monthFirst[2]), latest)], year.length === 2);
+  }
 
-  const dayFirst = lower.match(/\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?([a-z]+)\.?,?\s+(?:de(?:l)?\s+)?(\d{4})\b/);
+  const dayFirst = lower.match(/\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?([a-z]+)\.?,?\s+(?:de(?:l)?\s+)?(\d{4}|'?\d{2})\b/);
   const dayFirstNumber = dayFirst ? monthNumber(dayFirst[2]) : undefined;
-  if (dayFirst && dayFirstNumber) return reading([checked(Number(dayFirst[3]), dayFirstNumber, Number(dayFirst[1]), today)]);
+  if (dayFirst && dayFirstNumber) {
+    const year = dayFirst[3].replace("'", '');
+    return reading([checked(fullYear(year, today), dayFirstNumber, Number(dayFirst[1]), latest)], year.length === 2);
+  }
 
   return { kind: 'none' };
 }

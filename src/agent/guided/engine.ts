@@ -6,14 +6,20 @@ import { knowledgeAnswer } from './flows/knowledge.js';
 import { answerOddMessage, oddMessage } from './flows/odd-messages.js';
 import { offerSlots, searchTask } from './flows/slots.js';
 import { startTask } from './flows/tasks.js';
-import { startRegistration } from './flows/verify.js';
+import { startRegistration, unpromptedDateOfBirth } from './flows/verify.js';
 import { choiceNumber, classify, normalize } from './intents.js';
+import { dateOrder } from './date-order.js';
+import { addressedIn, withRequest } from './request.js';
 import { isExpired, readMemory, saveMemory, type Memory, type Step, type Task } from './state.js';
 import { answerStep } from './steps.js';
 import type { GuidedInput, GuidedResult } from './types.js';
+import { readWhen } from './when.js';
 import { join, repliesIn } from './replies/index.js';
 import { detectLanguage } from '../detect-language.js';
 import { pickLanguage, type Language } from '../language.js';
+
+/** Dates and times are read in the first this many characters: a request for a time is short. */
+const WHEN_READ = 500;
 
 /**
  * Guided mode: answers one patient message without a language model. It reads the text (keywords,
@@ -26,6 +32,9 @@ export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
   const verified = input.patientId !== null;
   const detected = writtenIn(input.text, memory.step);
   const language = pickLanguage({ detected, kept: memory.language, preferred: input.preferredLanguage, clinic: input.clinic.locale });
+  const text = input.text.trim();
+  const dayFirst = dateOrder(input.clinic.country) === 'day_first';
+  const when = readWhen(text.slice(0, WHEN_READ), { timeZone: input.clinic.timeZone, now: input.now, dayFirst });
   const context: GuidedContext = {
     operations: operations(input.call),
     clinic: input.clinic,
@@ -37,10 +46,11 @@ export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
     verified,
     verifiedThisTurn: false,
     givenName: verified ? input.givenName : null,
-    text: input.text.trim(),
+    text,
     normalized,
     messageKey: input.messageKey,
-    intent: classify(normalized),
+    intent: withRequest(classify(normalized), text, when),
+    when,
   };
   const answer = await respond(context, memory, input.patientId);
   return {
@@ -116,7 +126,7 @@ async function answerRequest(context: GuidedContext, memory: Memory): Promise<An
   const intent = context.intent;
   switch (intent.kind) {
     case 'task':
-      return startTask(context, intent.task);
+      return (await unpromptedDateOfBirth(context, intent.task)) ?? startTask(context, intent.task);
     case 'register':
       return startRegistration(context, undefined);
     case 'clinic_info':
@@ -134,8 +144,15 @@ async function answerRequest(context: GuidedContext, memory: Memory): Promise<An
       const choice = MENU[choiceNumber(context.normalized) ?? 0];
       if (choice === 'handoff') return handOff(context, memory.step, { urgent: false });
       if (choice) return startTask(context, choice);
+      const checked = await unpromptedDateOfBirth(context, undefined);
+      if (checked) return checked;
       const known = await knowledgeAnswer(context);
       if (known) return known;
+      // A day or time alone ("tomorrow at 3 with Dr Hart?") asks for an appointment then.
+      if (context.when) {
+        const preference = addressedIn(context.text, context.when);
+        return startTask(context, { name: 'book', ...(preference ? { preference } : {}), when: context.when.when });
+      }
       return {
         text: join(context.say.notUnderstood(context.voice, memory.misses + 1), context.say.menu(context.voice)),
         step: idleStep,
@@ -170,6 +187,7 @@ function taskBehind(step: Step): Task | undefined {
     case 'confirm_cancel':
       return { name: 'cancel' };
     case 'choose_slot':
+    case 'choose_practitioner':
       return searchTask(step.search);
     case 'offer_confirm':
       return { name: 'confirm' };

@@ -64,7 +64,7 @@ const INTAKE = /\b(intake|questionnaire|health (form|questions|questionnaire)|me
 const LIST = /\b(appointments?|appts?|when is|upcoming|my booking)\b/;
 
 /** Words that say "book" rather than what to book: what is left over names a practitioner or specialty. */
-const BOOKING_WORDS = new Set(
+export const BOOKING_WORDS = new Set(
   `2 a an the i i'd id would like want need to make get book booking schedule new appointment appt visit please me my with for see dr doctor
    another one some time soon asap next week tomorrow today can could you`.split(/\s+/).concat(SPANISH_BOOKING_WORDS),
 );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { languages, type Language } from '../language.js';
 import type { GuidedState } from './types.js';
+import { When } from './when.js';
 
 /**
  * What guided mode remembers between turns, as a zod schema: the state comes back from the
@@ -13,8 +14,10 @@ export const taskNames = ['list', 'confirm', 'cancel', 'reschedule', 'book', 'in
 /** Something the patient asked for that needs their record: kept while their identity is checked. */
 export const Task = z.object({
   name: z.enum(taskNames),
-  /** For book: the practitioner or specialty the patient named ("with Dr Ruiz", "dermatology"). */
+  /** For book and reschedule: the practitioner, specialty or place the patient named ("with Dr Ruiz", "dermatology", "harbour st"). */
   preference: z.string().max(200).optional(),
+  /** For book and reschedule: when the patient wants to come ("next Tuesday afternoon"), read when they asked. */
+  when: When.optional(),
 });
 export type Task = z.infer<typeof Task>;
 
@@ -45,15 +48,26 @@ export const SlotSearch = z.object({
   purpose: z.enum(['book', 'reschedule']),
   /** reschedule: the appointment being moved; its practitioner's slots come first. */
   appointment: AppointmentChoice.optional(),
-  /** book: only these practitioners, or this specialty (from the patient's preference). */
+  /** Only these practitioners, or this specialty (from the patient's preference). */
   practitionerIds: z.array(z.string()).optional(),
   specialty: z.string().optional(),
   /** What the patient asked for, to name it in replies. */
   preferenceLabel: z.string().optional(),
+  /** Only this place, and its name for replies. */
+  locationId: z.string().optional(),
+  locationLabel: z.string().optional(),
+  /** Only these days and times of day. */
+  when: When.optional(),
 });
 export type SlotSearch = z.infer<typeof SlotSearch>;
 
 const DateChoices = z.tuple([z.string(), z.string()]);
+/** A date of birth read with a two-digit year ("March 12th 84"): a yes takes it, with the century it names. */
+const DateToConfirm = z.string();
+
+/** A practitioner offered by name when the patient's words fit several. */
+export const PractitionerChoice = z.object({ id: z.string(), name: z.string(), specialty: z.string().nullable() });
+export type PractitionerChoice = z.infer<typeof PractitionerChoice>;
 
 /** The health questionnaire's questions, in the order they are asked (see flows/intake.ts). */
 export const intakeQuestions = ['chief_complaint', 'allergies', 'medications', 'conditions', 'family_history', 'tobacco'] as const;
@@ -62,7 +76,7 @@ export type IntakeQuestion = (typeof intakeQuestions)[number];
 export const Step = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('idle') }),
   /** Waiting for the date of birth; `dateChoices` when the last answer could be read two ways (03/05/1980). */
-  z.object({ kind: z.literal('ask_date_of_birth'), task: Task.optional(), dateChoices: DateChoices.optional() }),
+  z.object({ kind: z.literal('ask_date_of_birth'), task: Task.optional(), dateChoices: DateChoices.optional(), dateToConfirm: DateToConfirm.optional() }),
   /** verify_identity asked for the family name too. */
   z.object({ kind: z.literal('ask_family_name'), task: Task.optional(), dateOfBirth: z.string() }),
   z.object({ kind: z.literal('register_name'), task: Task.optional() }),
@@ -72,10 +86,14 @@ export const Step = z.discriminatedUnion('kind', [
     givenName: z.string(),
     familyName: z.string(),
     dateChoices: DateChoices.optional(),
+    dateToConfirm: DateToConfirm.optional(),
   }),
-  z.object({ kind: z.literal('choose_appointment'), purpose: z.enum(['cancel', 'reschedule']), options: z.array(AppointmentChoice).min(1) }),
+  /** `task`: for reschedule, what the patient asked for with it (a day, a practitioner). */
+  z.object({ kind: z.literal('choose_appointment'), purpose: z.enum(['cancel', 'reschedule']), options: z.array(AppointmentChoice).min(1), task: Task.optional() }),
   z.object({ kind: z.literal('confirm_cancel'), appointment: AppointmentChoice }),
   z.object({ kind: z.literal('choose_slot'), search: SlotSearch, options: z.array(SlotChoice).min(1) }),
+  /** The patient's words fit several practitioners ("Dr Hart", two Harts): which one, then `search` with them. */
+  z.object({ kind: z.literal('choose_practitioner'), search: SlotSearch, options: z.array(PractitionerChoice).min(2) }),
   /**
    * A yes now confirms this appointment. `validUntil` lets a reminder sent by the clinic keep the
    * question open longer than the engine's own 30 minutes (see `awaitingConfirmation`).

@@ -3,11 +3,13 @@ import { askToCancel, cancelAppointment, confirmAppointment } from './flows/appo
 import { bookSlot } from './flows/book.js';
 import { answerIntake } from './flows/intake.js';
 import { moveToSlot, offerNewTimes } from './flows/reschedule.js';
-import { offerLaterSlots } from './flows/slots.js';
+import { offerLaterSlots, offerSlots, searchTask } from './flows/slots.js';
+import { offerNamed, withPractitioner } from './flows/who.js';
 import { answerDateOfBirth, answerFamilyName, answerRegistrationDateOfBirth, answerRegistrationName } from './flows/verify.js';
 import { choiceNumber } from './intents.js';
-import type { Step, StepOf } from './state.js';
 import { join } from './replies/index.js';
+import { namedIn } from './request.js';
+import type { SlotSearch, Step, StepOf } from './state.js';
 
 /**
  * Answers to the question the engine asked last turn: a number from the options, yes or no, a date.
@@ -32,6 +34,8 @@ export async function answerStep(context: GuidedContext, step: Step): Promise<An
       return answerConfirmCancel(context, step);
     case 'choose_slot':
       return answerChooseSlot(context, step);
+    case 'choose_practitioner':
+      return answerChoosePractitioner(context, step);
     case 'offer_confirm':
       return answerOfferConfirm(context, step);
     case 'intake_question':
@@ -46,7 +50,7 @@ async function answerChooseAppointment(context: GuidedContext, step: StepOf<'cho
   if (number !== undefined) {
     const appointment = step.options.at(number - 1);
     if (number < 1 || !appointment) return { text: context.say.pickNumber(context.voice, step.options.length), step };
-    return step.purpose === 'cancel' ? askToCancel(context, appointment) : offerNewTimes(context, appointment);
+    return step.purpose === 'cancel' ? askToCancel(context, appointment) : offerNewTimes(context, appointment, step.task ?? { name: 'reschedule' });
   }
   if (context.intent.kind === 'no') return noneOfThese(context);
   if (context.intent.kind === 'unknown') return { text: context.say.pickNumber(context.voice, step.options.length), step };
@@ -68,6 +72,31 @@ async function answerChooseSlot(context: GuidedContext, step: StepOf<'choose_slo
     return step.search.purpose === 'book' ? bookSlot(context, step.search, slot) : moveToSlot(context, step.search, slot);
   }
   if (context.intent.kind === 'more') return offerLaterSlots(context, step.search, step.options);
+  if (context.intent.kind === 'no') return noneOfThese(context);
+  if (context.intent.kind === 'unknown') return (await searchAgain(context, step.search)) ?? { text: context.say.pickNumber(context.voice, step.options.length), step };
+  return undefined;
+}
+
+/**
+ * Another day, time or practitioner asked for while times are offered ("anything on Friday?", "what
+ * about Dr Ruiz?"): the search again with that changed and the rest kept. Undefined when the text
+ * asks for neither.
+ */
+async function searchAgain(context: GuidedContext, search: SlotSearch): Promise<Answer | undefined> {
+  const when = context.when?.when;
+  const words = namedIn(context.text, context.when);
+  const changed: SlotSearch = when ? { ...search, when } : search;
+  const sameWho = async () => (when ? offerSlots(context, changed) : undefined);
+  return words ? offerNamed(context, { search: changed, words, task: searchTask(search) }, sameWho) : sameWho();
+}
+
+async function answerChoosePractitioner(context: GuidedContext, step: StepOf<'choose_practitioner'>): Promise<Answer | undefined> {
+  const number = choiceNumber(context.normalized);
+  if (number !== undefined) {
+    const practitioner = step.options.at(number - 1);
+    if (number < 1 || !practitioner) return { text: context.say.pickNumber(context.voice, step.options.length), step };
+    return offerSlots(context, withPractitioner(step.search, practitioner));
+  }
   if (context.intent.kind === 'no') return noneOfThese(context);
   if (context.intent.kind === 'unknown') return { text: context.say.pickNumber(context.voice, step.options.length), step };
   return undefined;

@@ -84,7 +84,7 @@ export const TURN_CONVERSATION_PROPERTIES = [
 ] as const;
 export type AnsweredCommunication = Pick<Communication, (typeof ANSWERED_PROPERTIES)[number]>;
 export type TurnConversation = Pick<Conversation, (typeof TURN_CONVERSATION_PROPERTIES)[number]>;
-export type TurnInputRow = { answered: AnsweredCommunication; conversation: TurnConversation; clinic: { name: string; timeZone: string; profile: Record<string, unknown> } };
+export type TurnInputRow = { answered: AnsweredCommunication; conversation: TurnConversation; clinic: { name: string; timeZone: string; defaultCountry: string; profile: Record<string, unknown> } };
 
 const LOCKED_PROPERTIES = ['handledBy', 'state', 'patientId', 'verifiedUntil'] as const;
 
@@ -99,7 +99,7 @@ const turnColumns = perOrm((orm) => ({
 export function turnInput(orm: Metadata, ids: { tenantId: string; conversationId: string; messageId: string }): Statement {
   const columns = turnColumns(orm);
   return {
-    sql: `select ${columns.answered.sql}, ${columns.conversation.sql}, t.name as "t.name", t.time_zone as "t.timeZone", t.profile as "t.profile"
+    sql: `select ${columns.answered.sql}, ${columns.conversation.sql}, t.name as "t.name", t.time_zone as "t.timeZone", t.default_country as "t.defaultCountry", t.profile as "t.profile"
       from communication m join conversation c on c.id = m.conversation_id join tenant t on t.id = m.tenant_id
       where m.tenant_id = ? and m.id = ? and m.conversation_id = ?`,
     params: [ids.tenantId, ids.messageId, ids.conversationId],
@@ -111,7 +111,12 @@ export function readTurnInput(orm: Metadata, row: Record<string, unknown>): Turn
   return {
     answered: columns.answered.read(row),
     conversation: columns.conversation.read(row),
-    clinic: { name: String(row['t.name']), timeZone: String(row['t.timeZone']), profile: row['t.profile'] as Record<string, unknown> },
+    clinic: {
+      name: String(row['t.name']),
+      timeZone: String(row['t.timeZone']),
+      defaultCountry: String(row['t.defaultCountry']),
+      profile: row['t.profile'] as Record<string, unknown>,
+    },
   };
 }
 

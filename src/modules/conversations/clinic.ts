@@ -19,6 +19,13 @@ export type ClinicProfile = {
   verification: 'date_of_birth' | 'date_of_birth_and_family_name';
   /** The language the clinic writes to patients in when nothing says otherwise (BCP 47; see clinicLocale). */
   locale: string;
+  /**
+   * The clinic's country (ISO 3166, "US"), for how its patients write dates (03/12 is 12 March or 3
+   * December): the region of its language when that names one ("es-MX"), else its default phone
+   * region, the country its patients' local numbers are read in. Not the time zone: a zone does not
+   * name one country (America/Toronto and America/New_York write dates differently).
+   */
+  country: string;
 };
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value : null);
@@ -28,8 +35,9 @@ export async function clinicProfile(em: EntityManager, tenantId: string): Promis
 }
 
 /** The profile from a tenant's row (for callers that read the tenant with something else). */
-export function clinicFromTenant(tenant: Pick<Tenant, 'name' | 'timeZone' | 'profile'>): ClinicProfile {
+export function clinicFromTenant(tenant: Pick<Tenant, 'name' | 'timeZone' | 'defaultCountry' | 'profile'>): ClinicProfile {
   const profile = tenant.profile;
+  const locale = clinicLocale(tenant);
   return {
     name: tenant.name,
     timeZone: tenant.timeZone,
@@ -38,8 +46,18 @@ export function clinicFromTenant(tenant: Pick<Tenant, 'name' | 'timeZone' | 'pro
     hours: text(profile.hours),
     policies: text(profile.policies),
     verification: profile.verification === 'date_of_birth_and_family_name' ? 'date_of_birth_and_family_name' : 'date_of_birth',
-    locale: clinicLocale(tenant),
+    locale,
+    country: localeRegion(locale) ?? tenant.defaultCountry,
   };
+}
+
+/** "MX" for "es-MX"; undefined for a language alone ("es") or a tag that does not parse. */
+function localeRegion(locale: string): string | undefined {
+  try {
+    return new Intl.Locale(locale).region;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

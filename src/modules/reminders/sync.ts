@@ -25,15 +25,17 @@ export function reminderChannel(patient: Pick<Patient, 'phone' | 'email' | 'pref
 }
 
 /** A reminder's key: the event that made it (so a re-run of that event changes nothing) and its offset. */
-const reminderKey = (appointmentId: string, eventId: string, hoursBefore: number) => `reminder:${appointmentId}:${eventId}:${hoursBefore}h`;
+const REMINDER_KEY_PREFIX = 'reminder:';
+const reminderKey = (appointmentId: string, eventId: string, hoursBefore: number) => `${REMINDER_KEY_PREFIX}${appointmentId}:${eventId}:${hoursBefore}h`;
 
 /**
  * Brings the appointment's reminders in line with it, in one transaction (the `reminders.sync` job of
  * an appointment's event, one appointment at a time, in order): the reminders this event wants are
  * scheduled (one per offset of the clinic's settings still ahead, on the patient's channel, while the
- * appointment is booked or confirmed), and every other notification about the appointment that has
- * not left is cancelled: a moved appointment's old reminders, a cancelled one's all. A notification
- * that is due before this runs is refused at send time anyway: it names the start it was written for.
+ * appointment is booked or confirmed), and what no longer fits is cancelled before it leaves: while the
+ * appointment stays booked, its earlier reminders (a staff message about it stays: one written for
+ * an earlier start is refused at send time, as is any notification due before this runs); once it
+ * is cancelled, missed or done, every notification about it.
  * A reminder that cannot be written (no template for the channel, a variable missing) is recorded as
  * `reminder.not_scheduled` with its reason; the others go on.
  */
@@ -44,7 +46,12 @@ export const syncReminders: JobHandler = async ({ services, tenant, job }) => {
     const appointment = await em.findOne(Appointment, { id: appointmentId });
     if (!appointment) return;
     const wanted = await scheduleWanted(ctx, appointment, eventId);
-    const others = await em.find(Notification, { appointmentId, state: { $in: ['scheduled', 'dispatched'] }, id: { $nin: wanted } }, { orderBy: [{ id: 'asc' }] });
+    const stillOn = ['booked', 'confirmed'].includes(appointment.status);
+    const others = await em.find(
+      Notification,
+      { appointmentId, state: { $in: ['scheduled', 'dispatched'] }, id: { $nin: wanted }, ...(stillOn ? { dedupeKey: { $like: `${REMINDER_KEY_PREFIX}%` } } : {}) },
+      { orderBy: [{ id: 'asc' }] },
+    );
     for (const notification of others) {
       await cancelNotification(ctx, notification.id, { reason: 'The appointment was moved, cancelled or ended.' }).catch((error: unknown) => {
         // Already on its way (sending, sent): it is the provider's now, and the send-time check did what it could.

@@ -3,6 +3,7 @@ import { recordEvent } from '../../events.js';
 import { newId } from '../../ids.js';
 import { chunkText } from './chunking.js';
 import type { SourceType } from './entities.js';
+import { vectorStorage } from './storage.js';
 
 /** A source's whole text and what its chunks are filtered by. */
 export type SourceText = {
@@ -19,13 +20,15 @@ const ROWS_PER_INSERT = 200;
 const COLUMNS = 12;
 
 /**
- * Replaces the source's chunks with the chunks of its current text, without vectors (the embedding
- * runs after the commit: see embedding.ts). Idempotent: ingesting a source again replaces it.
+ * Replaces the source's chunks with the chunks of its current text, without vectors: where pgvector
+ * is, each chunk's row in `text_chunk_vector` waits for its vector, in the same statement (the
+ * embedding runs after the commit: see embedding.ts). Idempotent: ingesting a source again replaces it.
  */
 export async function replaceChunks(ctx: AppContext, source: SourceText): Promise<number> {
   const { tokens, overlap } = ctx.services.config.chunking;
   const chunks = await chunkText(source.text, { tokens, overlap, countTokens: (text) => ctx.services.embedder.countTokens(text) });
   await deleteChunks(ctx, source.type, source.id);
+  const vectors = await vectorStorage(ctx.em);
   const now = ctx.clock.now();
   for (let start = 0; start < chunks.length; start += ROWS_PER_INSERT) {
     const batch = chunks.slice(start, start + ROWS_PER_INSERT);
@@ -33,11 +36,9 @@ export async function replaceChunks(ctx: AppContext, source: SourceText): Promis
     const params = batch.flatMap((chunk) => [
       newId(), ctx.tenant.id, source.type, source.id, source.patientId, source.channel, chunk.index, chunk.text, chunk.tokenCount, source.sourceAt, now, now,
     ]);
-    await ctx.em.execute(
-      `insert into text_chunk (id, tenant_id, source_type, source_id, patient_id, channel, chunk_index, text, token_count, source_at, created_at, updated_at) values ${values}`,
-      params,
-      'run',
-    );
+    const insert = `insert into text_chunk (id, tenant_id, source_type, source_id, patient_id, channel, chunk_index, text, token_count, source_at, created_at, updated_at) values ${values}`;
+    const sql = vectors ? `with chunk as (${insert} returning id, tenant_id) insert into text_chunk_vector (chunk_id, tenant_id) select id, tenant_id from chunk` : insert;
+    await ctx.em.execute(sql, params, 'run');
   }
   recordEvent(ctx, { type: 'vector.source_indexed', entityType: source.type, entityId: source.id, payload: { chunks: chunks.length } });
   return chunks.length;

@@ -23,14 +23,15 @@ export async function embedPending(services: Services, tenantId: string, options
   // A batch being embedded still has no vectors: the next read leaves it out.
   const read = (embedding: readonly ChunkText[]) =>
     em.execute<ChunkText[]>(
-      `select id, text from text_chunk where tenant_id = ? and embedding is null and id <> all(?::uuid[]) ${options.sourceIds ? 'and source_id = any(?::uuid[])' : ''}
-        order by created_at, id limit ?`,
+      `select v.chunk_id as id, c.text from text_chunk_vector v join text_chunk c on c.id = v.chunk_id
+        where v.tenant_id = ? and v.embedding is null and v.chunk_id <> all(?::uuid[]) ${options.sourceIds ? 'and c.source_id = any(?::uuid[])' : ''}
+        order by v.chunk_id limit ?`,
       [tenantId, `{${embedding.map((row) => row.id).join(',')}}`, ...(options.sourceIds ? [`{${options.sourceIds.join(',')}}`] : []), batchSize],
     );
   const write = async (rows: readonly ChunkText[], vectors: readonly Float32Array[]) => {
     const values = rows.map(() => '(?::uuid, ?)').join(', ');
     await em.execute(
-      `update text_chunk c set embedding = v.embedding::vector from (values ${values}) v(id, embedding) where c.tenant_id = ? and c.id = v.id`,
+      `update text_chunk_vector v set embedding = x.embedding::vector from (values ${values}) x(id, embedding) where v.tenant_id = ? and v.chunk_id = x.id`,
       [...rows.flatMap((row, index) => [row.id, vectorLiteral(vectors[index])]), tenantId],
       'run',
     );
@@ -76,7 +77,7 @@ export async function requestBackfill(em: EntityManager, tenantId: string): Prom
 export async function backfillAtStart(services: Services): Promise<void> {
   if (!(await vectorStorage(services.orm.em.fork()))) return;
   const em = services.orm.em.fork();
-  const tenants = await em.execute<{ tenant_id: string }[]>(`select distinct tenant_id from text_chunk where embedding is null`);
+  const tenants = await em.execute<{ tenant_id: string }[]>(`select distinct tenant_id from text_chunk_vector where embedding is null`);
   for (const { tenant_id: tenantId } of tenants) await requestBackfill(em, tenantId);
   if (tenants.length > 0) services.log.info({ tenants: tenants.length }, 'chunks without vectors found: backfill queued');
 }

@@ -58,8 +58,8 @@ export async function searchText(ctx: AppContext, options: SearchOptions): Promi
   const params: unknown[] = [options.query, options.query, `{${words.join(',')}}`];
   if (queryVector) {
     lists.push(`select id, row_number() over (order by distance, id) as position, distance from (
-        select c.id, c.embedding <=> ?::vector as distance from text_chunk c
-         where c.embedding is not null and ${filter.sql} order by c.embedding <=> ?::vector limit ?) nearest`);
+        select c.id, v.embedding <=> ?::vector as distance from text_chunk_vector v join text_chunk c on c.id = v.chunk_id
+         where v.embedding is not null and v.tenant_id = c.tenant_id and ${filter.sql} order by v.embedding <=> ?::vector limit ?) nearest`);
     params.push(queryVector, ...filter.params, queryVector, pool);
   }
   const sql = `with q as (select websearch_to_tsquery('english', ?) as query, websearch_to_tsquery('english', ?) as every_word),

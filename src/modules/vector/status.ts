@@ -14,8 +14,10 @@ async function searchMode(ctx: AppContext): Promise<{ mode: 'hybrid' | 'lexical'
 export async function vectorStats(ctx: AppContext) {
   const state = await searchMode(ctx);
   const rows = await ctx.em.execute<{ source_type: SourceType; chunks: number; with_vectors: number }[]>(
-    `select source_type, count(*)::int as chunks, ${state.pgvector ? 'count(embedding)::int' : '0'} as with_vectors
-       from text_chunk where tenant_id = ? group by source_type`,
+    state.pgvector
+      ? `select c.source_type, count(*)::int as chunks, count(v.embedding)::int as with_vectors
+           from text_chunk c left join text_chunk_vector v on v.chunk_id = c.id where c.tenant_id = ? group by c.source_type`
+      : `select source_type, count(*)::int as chunks, 0 as with_vectors from text_chunk where tenant_id = ? group by source_type`,
     [ctx.tenant.id],
   );
   const sources = sourceTypes.map((sourceType) => {

@@ -26,6 +26,8 @@ function stepSummary(step: Step): string | undefined {
       return step.search.appointment
         ? `Was choosing a new time for the appointment on ${when(step.search.appointment.startLocal)}.`
         : 'Was choosing a time to book a new appointment.';
+    case 'choose_practitioner':
+      return `Was choosing which practitioner they meant: ${step.options.map((practitioner) => practitioner.name).join(' or ')}.`;
     case 'offer_confirm':
       return 'Was asked to confirm an appointment.';
     case 'idle':

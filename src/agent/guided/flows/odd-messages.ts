@@ -1,6 +1,6 @@
 import { type Answer, type GuidedContext } from '../context.js';
 import { join } from '../replies/index.js';
-import type { Step } from '../state.js';
+import type { Step, StepOf } from '../state.js';
 
 /**
  * Messages guided mode cannot read as words: nothing but emoji (or marks, joiners, symbols, or
@@ -32,6 +32,13 @@ export function answerOddMessage(context: GuidedContext, step: Step, odd: OddMes
   return { text: join(said, waiting ?? (odd === 'no_words' ? context.say.replyMenu(context.voice) : undefined)), step };
 }
 
+/** The question about a date of birth read before: which of two readings, or whether the century is right. */
+function dateQuestion(context: GuidedContext, step: StepOf<'ask_date_of_birth'> | StepOf<'register_date_of_birth'>): string | undefined {
+  if (step.dateChoices) return context.say.whichDate(context.voice, step.dateChoices);
+  if (step.dateToConfirm) return context.say.confirmCentury(context.voice, step.dateToConfirm);
+  return undefined;
+}
+
 /** The question a step is waiting on, asked again; undefined at rest. */
 function waitingFor(context: GuidedContext, step: Step): string | undefined {
   const { say, voice } = context;
@@ -39,15 +46,16 @@ function waitingFor(context: GuidedContext, step: Step): string | undefined {
     case 'idle':
       return undefined;
     case 'ask_date_of_birth':
-      return step.dateChoices ? say.whichDate(voice, step.dateChoices) : say.askDateOfBirth(voice);
+      return dateQuestion(context, step) ?? say.askDateOfBirth(voice);
     case 'register_date_of_birth':
-      return step.dateChoices ? say.whichDate(voice, step.dateChoices) : say.askRegistrationDateOfBirth(step.givenName);
+      return dateQuestion(context, step) ?? say.askRegistrationDateOfBirth(step.givenName);
     case 'ask_family_name':
       return say.askFamilyName;
     case 'register_name':
       return say.fullNameNeeded;
     case 'choose_appointment':
     case 'choose_slot':
+    case 'choose_practitioner':
       return say.pickNumber(voice, step.options.length);
     case 'confirm_cancel':
       return say.yesOrNo;

@@ -1,24 +1,29 @@
 import { idleStep, type Answer, type GuidedContext } from '../context.js';
-import type { AppointmentChoice, SlotChoice, SlotSearch } from '../state.js';
+import type { AppointmentChoice, SlotChoice, SlotSearch, Task } from '../state.js';
 import { failed } from './failures.js';
 import { upcomingAppointments } from './records.js';
 import { isTimeGone, offerSlots, timeGoneIntro } from './slots.js';
+import { offerWithNamed } from './who.js';
 
-/** Moving an appointment: which one (when several), then a free slot, the same practitioner's first. */
+/**
+ * Moving an appointment: which one (when several), then a free slot, the same practitioner's first;
+ * on the day and with whom the patient asked for, when they did ("move it to Friday afternoon").
+ */
 
-export async function startReschedule(context: GuidedContext): Promise<Answer> {
+export async function startReschedule(context: GuidedContext, task: Task): Promise<Answer> {
   const found = await upcomingAppointments(context);
-  if (!found.ok) return failed(context, found.error, { name: 'reschedule' });
+  if (!found.ok) return failed(context, found.error, task);
   const { appointments } = found.value;
   if (appointments.length === 0) return { text: context.say.noUpcoming(context.voice), step: idleStep };
-  if (appointments.length === 1) return offerNewTimes(context, appointments[0]);
+  if (appointments.length === 1) return offerNewTimes(context, appointments[0], task);
   return {
     text: context.say.chooseAppointment(context.voice, 'reschedule', appointments),
-    step: { kind: 'choose_appointment', purpose: 'reschedule', options: appointments },
+    step: { kind: 'choose_appointment', purpose: 'reschedule', options: appointments, ...(task.when || task.preference ? { task } : {}) },
   };
 }
 
-export const offerNewTimes = (context: GuidedContext, appointment: AppointmentChoice) => offerSlots(context, { purpose: 'reschedule', appointment });
+export const offerNewTimes = (context: GuidedContext, appointment: AppointmentChoice, task: Task) =>
+  offerWithNamed(context, { purpose: 'reschedule', appointment, ...(task.when ? { when: task.when } : {}) }, task.preference, task);
 
 /**
  * Moves the appointment to the slot the patient picked; if it was taken meanwhile, says so and offers

@@ -3,7 +3,7 @@ import type { Task } from '../state.js';
 import { confirmAppointment, listAppointments, startCancel } from './appointments.js';
 import { startBooking } from './book.js';
 import { startIntake } from './intake.js';
-import { askIdentity } from './failures.js';
+import { askIdentityFor } from './verify.js';
 import { startReschedule } from './reschedule.js';
 
 /**
@@ -11,7 +11,7 @@ import { startReschedule } from './reschedule.js';
  * unverified conversation is asked for the date of birth first and the task waits in the state.
  */
 export async function startTask(context: GuidedContext, task: Task): Promise<Answer> {
-  if (!context.verified) return askIdentity(context, task);
+  if (!context.verified) return askIdentityFor(context, task);
   switch (task.name) {
     case 'list':
       return listAppointments(context);
@@ -20,9 +20,9 @@ export async function startTask(context: GuidedContext, task: Task): Promise<Ans
     case 'cancel':
       return startCancel(context);
     case 'reschedule':
-      return startReschedule(context);
+      return startReschedule(context, task);
     case 'book':
-      return startBooking(context, task.preference);
+      return startBooking(context, task);
     case 'intake':
       return startIntake(context);
   }

@@ -1,8 +1,7 @@
-import { DateTime } from 'luxon';
 import { asVerified, idleStep, type Answer, type GuidedContext } from '../context.js';
-import { readDateOfBirth } from '../dates.js';
-import { choiceNumber } from '../intents.js';
 import type { StepOf, Task } from '../state.js';
+import type { When } from '../when.js';
+import { askAboutDate, dateAnswer } from './date-answer.js';
 import { askIdentity, failed } from './failures.js';
 import { startTask } from './tasks.js';
 import { clipText } from '../../../tools/input-text.js';
@@ -13,18 +12,6 @@ import { join } from '../replies/index.js';
  * someone new, registration with name and date of birth followed by the same date-of-birth check.
  * Then what they asked for continues.
  */
-
-type DateAnswer = { date: string } | { choices: [string, string] } | undefined;
-
-/** The date in the text, or the option picked among two readings offered before. */
-function dateAnswer(context: GuidedContext, choices: [string, string] | undefined): DateAnswer {
-  const picked = choices ? choiceNumber(context.normalized) : undefined;
-  if (choices && (picked === 1 || picked === 2)) return { date: choices[picked - 1] };
-  const reading = readDateOfBirth(context.text, DateTime.fromJSDate(context.now, { zone: context.clinic.timeZone }));
-  if (reading.kind === 'date') return { date: reading.date };
-  if (reading.kind === 'ambiguous') return { choices: reading.dates };
-  return undefined;
-}
 
 /** After the check: what the patient asked for, or the menu. */
 async function continueWith(context: GuidedContext, task: Task | undefined, message: string): Promise<Answer> {
@@ -47,15 +34,39 @@ async function verify(context: GuidedContext, task: Task | undefined, dateOfBirt
 }
 
 export async function answerDateOfBirth(context: GuidedContext, step: StepOf<'ask_date_of_birth'>): Promise<Answer | undefined> {
-  const answer = dateAnswer(context, step.dateChoices);
-  if (answer && 'date' in answer) return verify(context, step.task, answer.date);
-  if (answer) return { text: context.say.whichDate(context.voice, answer.choices), step: { ...step, dateChoices: answer.choices } };
   const intent = context.intent;
+  // A request sent with the date ("book an appointment, my DOB is ...") is what waits for the check now.
+  const task = intent.kind === 'task' ? intent.task : step.task;
+  const answer = dateAnswer(context, step, { unprompted: false });
+  if (answer && 'date' in answer) return verify(context, task, answer.date);
+  if (answer) return askAboutDate(context, { ...step, ...(task ? { task } : {}) }, answer);
   if (intent.kind === 'register') return startRegistration(context, step.task);
   // Asked for something else meanwhile: that is what waits for the check now.
-  if (intent.kind === 'task') return askIdentity(context, intent.task);
-  if (intent.kind === 'unknown') return { text: context.say.dateNotRead, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
-  return undefined;
+  if (intent.kind === 'task') return askIdentityFor(context, intent.task);
+  if (intent.kind !== 'unknown') return undefined;
+  // "Tomorrow at 3" is no date of birth but when they want to come: kept for after the check.
+  if (context.when) return askIdentityFor(context, withTime(step.task, context.when.when));
+  return { text: context.say.dateNotRead, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
+}
+
+/** The request with the time the patient asked for: a booking unless they were moving an appointment. */
+const withTime = (task: Task | undefined, when: When): Task =>
+  task && (task.name === 'book' || task.name === 'reschedule') ? { ...task, when } : { name: 'book', when };
+
+/** Asks for the date of birth, saying first which times will be looked for once it is checked. */
+export const askIdentityFor = (context: GuidedContext, task: Task): Answer => askIdentity(context, task, task.when ? context.say.timeNoted(task.when) : undefined);
+
+/**
+ * A date of birth sent before it was asked for, alone or with a request ("book an appointment, my DOB
+ * is 12 March 1984"): checked at once, for `task`. Undefined when the conversation is verified or the
+ * text holds no full date at least a year old.
+ */
+export async function unpromptedDateOfBirth(context: GuidedContext, task: Task | undefined): Promise<Answer | undefined> {
+  if (context.verified) return undefined;
+  const answer = dateAnswer(context, {}, { unprompted: true });
+  if (!answer) return undefined;
+  if ('date' in answer) return verify(context, task, answer.date);
+  return askAboutDate(context, { kind: 'ask_date_of_birth', ...(task ? { task } : {}) }, answer);
 }
 
 /** A name as a person writes it: letters, spaces, hyphens, apostrophes, dots. */
@@ -99,9 +110,9 @@ export function answerRegistrationName(context: GuidedContext, step: StepOf<'reg
 }
 
 export async function answerRegistrationDateOfBirth(context: GuidedContext, step: StepOf<'register_date_of_birth'>): Promise<Answer | undefined> {
-  const answer = dateAnswer(context, step.dateChoices);
-  if (answer && 'choices' in answer) return { text: context.say.whichDate(context.voice, answer.choices), step: { ...step, dateChoices: answer.choices } };
+  const answer = dateAnswer(context, step, { unprompted: false });
   if (!answer) return context.intent.kind === 'unknown' ? { text: context.say.dateNotRead, step } : undefined;
+  if (!('date' in answer)) return askAboutDate(context, step, answer);
   const outcome = await context.operations.registerPatient({ givenName: step.givenName, familyName: step.familyName, dateOfBirth: answer.date });
   if (!outcome.ok) return failed(context, outcome.error, step.task);
   if (outcome.value.nextStep === 'none') return continueWith(context, step.task, context.say.alreadyVerified(context.givenName));

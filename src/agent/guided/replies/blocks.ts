@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Language } from '../../language.js';
-import type { AppointmentChoice, SlotChoice } from '../state.js';
+import type { AppointmentChoice, SlotChoice, SlotSearch } from '../state.js';
 
 /** What the replies of every language are built from: dates in the reply's language, lists, joining. */
 
@@ -21,6 +21,19 @@ export function dayText(isoDate: string, language: Language): string {
 export function numbered(voice: boolean, lines: string[], optionWord: string): string {
   return voice ? lines.map((line, index) => `${optionWord} ${index + 1}, ${line}.`).join(' ') : lines.map((line, index) => `${index + 1}. ${line}`).join('\n');
 }
+
+/** "Tuesday 1 December" / "martes 1 de diciembre": a clinic-local date with its weekday, without the year. */
+export function weekdayText(isoDate: string, language: Language): string {
+  return DateTime.fromISO(isoDate).setLocale(language).toFormat(language === 'es' ? "cccc d 'de' LLLL" : 'cccc d LLLL');
+}
+
+/** "3:00 PM" / "3:00 p. m.", from a clinic-local "HH:MM". */
+export function clockText(clock: string, language: Language): string {
+  return DateTime.fromFormat(clock, 'HH:mm').setLocale(language).toFormat('h:mm a').replace(/[\u00a0\u202f]/g, ' ');
+}
+
+/** What a patient asked for in a slot search, to say it back: when, who, where. */
+export type Asked = Pick<SlotSearch, 'when' | 'preferenceLabel' | 'specialty' | 'locationLabel'>;
 
 export const join = (...parts: (string | undefined)[]): string => parts.filter((part) => part !== undefined && part !== '').join('\n');
 
@@ -51,8 +64,12 @@ export type BlockWords = {
   option: string;
   /** What to say to confirm on the phone ("confirm"); in writing it is C in every language. */
   confirm: string;
-  /** "with" in "9:00 AM with Dr. Hart". */
+  /** "with" in "9:00 AM with Dr. Hart" and in "free times with Dr. Hart". */
   with: string;
+  /** "for" in "free times for Dermatology" (a specialty asked for). */
+  for: string;
+  /** "at" in "free times at Harbor Street" (a place asked for). */
+  at: string;
   /** Marks a confirmed appointment in a list: "(confirmed)". */
   confirmed: string;
 };
@@ -65,6 +82,8 @@ export function blocksIn(language: Language, words: BlockWords) {
   return {
     when: whenThere,
     day: (isoDate: string) => dayText(isoDate, language),
+    weekday: (isoDate: string) => weekdayText(isoDate, language),
+    clock: (clock: string) => clockText(clock, language),
     numbered: (voice: boolean, lines: string[]) => numbered(voice, lines, optionWord),
     /** A menu number as the patient should send it: "2" in writing, "option 2" on the phone. */
     option: (voice: boolean, number: number) => (voice ? `${words.option} ${number}` : `${number}`),
@@ -72,5 +91,10 @@ export function blocksIn(language: Language, words: BlockWords) {
     appointmentName,
     appointmentLine: (appointment: AppointmentChoice) => `${appointmentName(appointment)}${appointment.status === 'confirmed' ? ` ${words.confirmed}` : ''}`,
     slotLine: (slot: SlotChoice) => `${whenThere(slot.startLocal)} ${words.with} ${slot.practitionerName}`,
+    /** Who and where, as asked: ["with Dr. Amelia Hart" or "for Dermatology", "at Harbor Street"], each undefined when not asked. */
+    whoText: (search: Asked): [string | undefined, string | undefined] => [
+      search.preferenceLabel ? `${search.specialty ? words.for : words.with} ${search.preferenceLabel}` : undefined,
+      search.locationLabel ? `${words.at} ${search.locationLabel}` : undefined,
+    ],
   };
 }

@@ -1,9 +1,10 @@
-import type { AppointmentChoice, IntakeQuestion, SlotChoice } from '../state.js';
-import { blocksIn, join, sentence, spoken, type ClinicContact, type FilesSent } from './blocks.js';
+import type { AppointmentChoice, IntakeQuestion, PractitionerChoice, SlotChoice } from '../state.js';
+import type { TimeOfDay, When } from '../when.js';
+import { blocksIn, join, sentence, spoken, type Asked, type ClinicContact, type FilesSent } from './blocks.js';
 
 /** English: the source. Every other language is typed `Replies`, the shape of this object (see index.ts). */
 
-const { when, day, numbered, option, confirmKey, appointmentName, appointmentLine, slotLine } = blocksIn('en', { option: 'option', confirm: 'confirm', with: 'with', confirmed: '(confirmed)' });
+const { when, day, weekday, clock, numbered, option, confirmKey, appointmentName, appointmentLine, slotLine, whoText } = blocksIn('en', { option: 'option', confirm: 'confirm', with: 'with', for: 'for', at: 'at', confirmed: '(confirmed)' });
 
 const INTAKE_QUESTIONS: Record<IntakeQuestion, (voice: boolean) => string> = {
   chief_complaint: () => 'What is the main reason for your visit? Tell me in your own words.',
@@ -21,6 +22,41 @@ const INTAKE_TOPICS: Record<IntakeQuestion, string> = {
   family_history: 'your family’s illnesses',
   tobacco: 'tobacco',
 };
+
+/** The days asked for: "on Tuesday 1 December", "from Monday 30 November to Friday 4 December", "from Tuesday 1 December on". */
+function daysText(asked: When): string | undefined {
+  if (asked.startDate) return `from ${weekday(asked.startDate)} on`;
+  if (asked.dates.length === 0) return undefined;
+  if (asked.dates.every((range) => range.from === range.to)) return `on ${asked.dates.map((range) => weekday(range.from)).join(' or ')}`;
+  return asked.dates.map((range) => (range.from === range.to ? `on ${weekday(range.from)}` : `from ${weekday(range.from)} to ${weekday(range.to)}`)).join(' or ');
+}
+
+/** The time of day asked for: "afternoon" after one day, "in the afternoon", "at 3:00 PM", "between 2:00 PM and 4:00 PM". */
+function timeText(time: TimeOfDay, oneDay: boolean): string {
+  switch (time.kind) {
+    case 'morning':
+    case 'afternoon':
+    case 'evening':
+      return oneDay ? time.kind : `in the ${time.kind}`;
+    case 'at':
+      return `at ${clock(time.from)}`;
+    case 'after':
+      return `after ${clock(time.from)}`;
+    case 'before':
+      return `before ${clock(time.to)}`;
+    case 'between':
+      return `between ${clock(time.from)} and ${clock(time.to)}`;
+  }
+}
+
+/** "on Tuesday 1 December afternoon", "on Monday 30 November or Tuesday 1 December", "after 5:00 PM". */
+function whenText(asked: When): string {
+  const oneDay = asked.dates.length === 1 && asked.dates[0].from === asked.dates[0].to;
+  return [daysText(asked), asked.time ? timeText(asked.time, oneDay) : undefined].filter(Boolean).join(' ');
+}
+
+/** The whole request said back: "on Tuesday 1 December afternoon with Dr. Amelia Hart at Harbor Street". */
+const askedText = (search: Asked) => [search.when ? whenText(search.when) : undefined, ...whoText(search)].filter(Boolean).join(' ');
 
 export const en = {
   // ---- building blocks ------------------------------------------------------------------------
@@ -108,8 +144,9 @@ export const en = {
   pickNumber: (voice: boolean, count: number): string => (voice ? `Please say an option from 1 to ${count}, or say menu.` : `Please reply with a number from 1 to ${count}, or MENU.`),
 
   // ---- free slots -----------------------------------------------------------------------------
-  slotOffer(options: { voice: boolean; purpose: 'book' | 'reschedule'; slots: SlotChoice[]; moving?: AppointmentChoice; intro?: string }): string {
-    const heading = options.moving ? `Your appointment is on ${appointmentName(options.moving)}. Free times to move it to:` : 'The next free times:';
+  /** `heading`: instead of the usual one, when the times match what the patient asked for (see matchingHeading). */
+  slotOffer(options: { voice: boolean; purpose: 'book' | 'reschedule'; slots: SlotChoice[]; moving?: AppointmentChoice; intro?: string; heading?: string }): string {
+    const heading = options.heading ?? (options.moving ? `Your appointment is on ${appointmentName(options.moving)}. Free times to move it to:` : 'The next free times:');
     const action = options.purpose === 'book' ? 'book it' : 'move your appointment there';
     return join(
       options.intro,
@@ -178,6 +215,36 @@ export const en = {
   intakeIncomplete: (skipped: readonly IntakeQuestion[]) =>
     `Thank you. I kept your answers, but the clinic still needs ${skipped.map((question) => INTAKE_TOPICS[question]).join(' and ')} before I can send them. Reply QUESTIONNAIRE when you are ready.`,
   intakeSent: 'Thank you, your questionnaire was sent to the clinic. Reply MENU if you need anything else.',
+
+  // ---- what the patient asked for: days, times of day, practitioners, places (issue 18) ----------
+  whenText,
+  askedText,
+  /** The heading of times that match what was asked. */
+  matchingHeading: (search: Asked, moving?: AppointmentChoice) =>
+    moving ? `Your appointment is on ${appointmentName(moving)}. Free times ${askedText(search)} to move it to:` : `Free times ${askedText(search)}:`,
+  /** "Dr. Amelia Hart has no free time on Tuesday 1 December afternoon." */
+  noFreeTime(search: Asked): string {
+    const [who, where] = whoText(search);
+    const asked = search.when ? ` ${whenText(search.when)}` : ' in the next two weeks';
+    const place = where ? ` ${where}` : '';
+    if (search.preferenceLabel && !search.specialty) return `${search.preferenceLabel} has no free time${place}${asked}.`;
+    return `Sorry, there is no free time${who ? ` ${who}` : ''}${place}${asked}.`;
+  },
+  nearestTimes: 'The nearest free times:',
+  othersThen: 'Other practitioners are free then:',
+  noMoreMatching: (voice: boolean, search: Asked) =>
+    `There are no more free times ${askedText(search)}. Reply with a number from the list, or ${option(voice, 5)} to talk to a person.`,
+  whichPractitioner: (voice: boolean, options: PractitionerChoice[]) =>
+    join(
+      'Which one do you mean?',
+      numbered(voice, options.map((practitioner) => (practitioner.specialty ? `${practitioner.name} (${practitioner.specialty})` : practitioner.name))),
+      voice ? 'Say the option number.' : 'Reply with its number.',
+    ),
+  /** Asked for a time before the identity check: it is kept for after. */
+  timeNoted: (asked: When) => `I will look for times ${whenText(asked)} once I know who you are.`,
+  /** A date of birth read with a two-digit year ("March 12th 84"): is the century right? */
+  confirmCentury: (voice: boolean, date: string) => `Did you mean ${day(date)}? ${voice ? 'Say yes or no.' : 'Reply YES or NO.'}`,
+  fullYearNeeded: 'Please send your date of birth with the full year, for example 12 March 1984.',
 };
 
 /** Every text guided mode says to a patient, as one language writes it: the shape each language must have. */

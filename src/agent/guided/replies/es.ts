@@ -1,5 +1,6 @@
-import type { AppointmentChoice, IntakeQuestion, SlotChoice } from '../state.js';
-import { blocksIn, join, sentence, spoken, type ClinicContact, type FilesSent } from './blocks.js';
+import type { AppointmentChoice, IntakeQuestion, PractitionerChoice, SlotChoice } from '../state.js';
+import type { TimeOfDay, When } from '../when.js';
+import { blocksIn, join, sentence, spoken, type Asked, type ClinicContact, type FilesSent } from './blocks.js';
 import type { Replies } from './en.js';
 
 /**
@@ -8,7 +9,7 @@ import type { Replies } from './en.js';
  * CUESTIONARIO, SALTAR, PAUSA, NINGUNO, AGENTE; C confirms in both languages.
  */
 
-const { when, day, numbered, option, confirmKey, appointmentName, appointmentLine, slotLine } = blocksIn('es', { option: 'opción', confirm: 'confirmar', with: 'con', confirmed: '(confirmada)' });
+const { when, day, weekday, clock, numbered, option, confirmKey, appointmentName, appointmentLine, slotLine, whoText } = blocksIn('es', { option: 'opción', confirm: 'confirmar', with: 'con', for: 'para', at: 'en', confirmed: '(confirmada)' });
 
 const INTAKE_QUESTIONS: Record<IntakeQuestion, (voice: boolean) => string> = {
   chief_complaint: () => '¿Cuál es el motivo principal de su visita? Cuéntemelo con sus propias palabras.',
@@ -26,6 +27,44 @@ const INTAKE_TOPICS: Record<IntakeQuestion, string> = {
   family_history: 'las enfermedades de su familia',
   tobacco: 'el tabaco',
 };
+
+/** "el martes 1 de diciembre", "del lunes 30 de noviembre al viernes 4 de diciembre", "a partir del martes 1 de diciembre". */
+function daysText(asked: When): string | undefined {
+  if (asked.startDate) return `a partir del ${weekday(asked.startDate)}`;
+  if (asked.dates.length === 0) return undefined;
+  return asked.dates.map((range) => (range.from === range.to ? `el ${weekday(range.from)}` : `del ${weekday(range.from)} al ${weekday(range.to)}`)).join(' o ');
+}
+
+/** "las 3:00 p. m.", but "la 1:00 p. m.". */
+const theHour = (time: string) => `${Number(time.slice(0, 2)) % 12 === 1 ? 'la' : 'las'} ${clock(time)}`;
+
+/** "por la tarde", "a las 3:00 p. m.", "entre las 2:00 p. m. y las 4:00 p. m.". */
+function timeText(time: TimeOfDay): string {
+  switch (time.kind) {
+    case 'morning':
+      return 'por la mañana';
+    case 'afternoon':
+      return 'por la tarde';
+    case 'evening':
+      return 'por la noche';
+    case 'at':
+      return `a ${theHour(time.from)}`;
+    case 'after':
+      return `después de ${theHour(time.from)}`;
+    case 'before':
+      return `antes de ${theHour(time.to)}`;
+    case 'between':
+      return `entre ${theHour(time.from)} y ${theHour(time.to)}`;
+  }
+}
+
+/** "el martes 1 de diciembre por la tarde", "el lunes 30 de noviembre o el martes 1 de diciembre", "después de las 5:00 p. m.". */
+function whenText(asked: When): string {
+  return [daysText(asked), asked.time ? timeText(asked.time) : undefined].filter(Boolean).join(' ');
+}
+
+/** "el martes 1 de diciembre por la tarde con Dr. Amelia Hart en Harbor Street". */
+const askedText = (search: Asked) => [search.when ? whenText(search.when) : undefined, ...whoText(search)].filter(Boolean).join(' ');
 
 export const es: Replies = {
   // ---- building blocks ------------------------------------------------------------------------
@@ -114,8 +153,8 @@ export const es: Replies = {
   pickNumber: (voice: boolean, count: number) => (voice ? `Por favor, diga una opción del 1 al ${count}, o diga menú.` : `Por favor, responda con un número del 1 al ${count}, o MENÚ.`),
 
   // ---- free slots -----------------------------------------------------------------------------
-  slotOffer(options: { voice: boolean; purpose: 'book' | 'reschedule'; slots: SlotChoice[]; moving?: AppointmentChoice; intro?: string }): string {
-    const heading = options.moving ? `Su cita es el ${appointmentName(options.moving)}. Horas libres para moverla:` : 'Las próximas horas libres:';
+  slotOffer(options: { voice: boolean; purpose: 'book' | 'reschedule'; slots: SlotChoice[]; moving?: AppointmentChoice; intro?: string; heading?: string }): string {
+    const heading = options.heading ?? (options.moving ? `Su cita es el ${appointmentName(options.moving)}. Horas libres para moverla:` : 'Las próximas horas libres:');
     const action = options.purpose === 'book' ? 'reservarla' : 'mover su cita a esa hora';
     return join(
       options.intro,
@@ -186,4 +225,30 @@ export const es: Replies = {
   intakeIncomplete: (skipped: readonly IntakeQuestion[]) =>
     `Gracias. Guardé sus respuestas, pero la clínica todavía necesita ${skipped.map((question) => INTAKE_TOPICS[question]).join(' y ')} antes de que pueda enviarlas. Responda CUESTIONARIO cuando esté listo.`,
   intakeSent: 'Gracias, su cuestionario se envió a la clínica. Responda MENÚ si necesita algo más.',
+
+  // ---- what the patient asked for: days, times of day, practitioners, places (issue 18) ----------
+  whenText,
+  askedText,
+  matchingHeading: (search: Asked, moving?: AppointmentChoice) =>
+    moving ? `Su cita es el ${appointmentName(moving)}. Horas libres ${askedText(search)} para moverla:` : `Horas libres ${askedText(search)}:`,
+  noFreeTime(search: Asked): string {
+    const [who, where] = whoText(search);
+    const asked = search.when ? ` ${whenText(search.when)}` : ' en las próximas dos semanas';
+    const place = where ? ` ${where}` : '';
+    if (search.preferenceLabel && !search.specialty) return `${search.preferenceLabel} no tiene horas libres${place}${asked}.`;
+    return `Disculpe, no hay horas libres${who ? ` ${who}` : ''}${place}${asked}.`;
+  },
+  nearestTimes: 'Las horas libres más cercanas:',
+  othersThen: 'Otros profesionales tienen horas libres entonces:',
+  noMoreMatching: (voice: boolean, search: Asked) =>
+    `No hay más horas libres ${askedText(search)}. Responda con un número de la lista, o ${option(voice, 5)} para hablar con una persona.`,
+  whichPractitioner: (voice: boolean, options: PractitionerChoice[]) =>
+    join(
+      '¿A cuál se refiere?',
+      numbered(voice, options.map((practitioner) => (practitioner.specialty ? `${practitioner.name} (${practitioner.specialty})` : practitioner.name))),
+      voice ? 'Diga el número de la opción.' : 'Responda con su número.',
+    ),
+  timeNoted: (asked: When) => `Buscaré horas ${whenText(asked)} en cuanto sepa quién es usted.`,
+  confirmCentury: (voice: boolean, date: string) => `¿Quiso decir ${day(date)}? ${voice ? 'Diga sí o no.' : 'Responda SÍ o NO.'}`,
+  fullYearNeeded: 'Envíe su fecha de nacimiento con el año completo, por ejemplo 12 de marzo de 1984.',
 };
