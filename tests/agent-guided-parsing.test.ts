@@ -66,6 +66,14 @@ describe('reading when the patient wants to come', () => {
     expect(namedIn('anything on Friday?', readWhen('anything on Friday?', { timeZone: zone, now, dayFirst: false }))).toBeUndefined();
     expect(namedIn('book an appointment, my DOB is 12 March 1984', undefined)).toBeUndefined();
   });
+
+  it('names nobody in Spanish greetings and request words, and keeps the doctor named', () => {
+    const read = (text: string) => namedIn(text, readWhen(text, { timeZone: zone, now, dayFirst: false }));
+    expect(read('Hola, quiero pedir una cita')).toBeUndefined();
+    expect(read('buenas tardes, ¿tienen horas libres el martes?')).toBeUndefined();
+    expect(read('mi fecha de nacimiento es 12 de marzo de 1984, quiero una cita')).toBeUndefined();
+    expect(read('¿tienen algo el martes por la tarde con la doctora Hart?')).toBe('con doctora hart');
+  });
 });
 
 describe('the times a search covers', () => {

@@ -8,14 +8,18 @@ import { withoutSpans, type WhenReading } from './when.js';
  * later against the clinic's lists by names.ts).
  */
 
-/** Words of a request that name nobody: connecting words, "anything free", a date of birth's own words. */
+/** Words of a request that name nobody, in English and Spanish: connecting words, "anything free", greetings, a date of birth's own words. */
 const FILLER = new Set(
   `on at in after before between and or from to until till by around any anything something free available availability time times slot slots
    there is are do does have has got earliest first possible instead also only just hi hello thanks thank ok okay
    reschedule rescheduling move moving change changing postpone different can't cant it
    dob birth born birthday date of was
    january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
-   el la los las de del por en a al y o para hay algo cita quiero puedo turno hora`.split(/\s+/),
+   el la los las de del por en a al y o para hay algo cita quiero puedo turno hora
+   desde hasta entre antes después despues cualquier alguna algún algun libre libres disponible disponibles disponibilidad horas horario horarios
+   turnos tiene tienen tengo tenga primera primer posible también tambien solo sólo hola buenos buenas días dias tardes noches gracias vale
+   cambiar cambio mover moverla reprogramar posponer diferente fecha nacimiento nací naci cumpleaños es fue mi
+   enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre`.split(/\s+/),
 );
 
 /**
