@@ -16,6 +16,7 @@ import { Migration20261208030000_webhook_callbacks } from './Migration2026120803
 import { Migration20261209000000_media } from './Migration20261209000000_media.js';
 import { Migration20261209010000_media_source } from './Migration20261209010000_media_source.js';
 import { Migration20261210000000_intake } from './Migration20261210000000_intake.js';
+import { Migration20261211000000_journeys } from './Migration20261211000000_journeys.js';
 
 /** Every migration, oldest first. A new migration file is added here as well. */
 export const migrationsList = [
@@ -37,4 +38,5 @@ export const migrationsList = [
   { name: 'Migration20261209000000_media', class: Migration20261209000000_media },
   { name: 'Migration20261209010000_media_source', class: Migration20261209010000_media_source },
   { name: 'Migration20261210000000_intake', class: Migration20261210000000_intake },
+  { name: 'Migration20261211000000_journeys', class: Migration20261211000000_journeys },
 ];

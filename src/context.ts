@@ -15,7 +15,7 @@ import type { Embedder } from './modules/vector/embedder.js';
 import type { RateLimits } from './http/rate-limits.js';
 
 /** Who is calling, by which door. */
-export type ActorKind = 'staff' | 'agent' | 'mcp' | 'patient' | 'n8n' | 'system';
+export type ActorKind = 'staff' | 'agent' | 'mcp' | 'patient' | 'n8n' | 'system' | 'journey';
 export type Actor = { kind: ActorKind; id: string; role: Role | 'system' };
 
 /** The door a call came in through. */

@@ -14,6 +14,7 @@ import { WebhookAttempt, WebhookEndpoint } from '../modules/webhooks/entities.js
 import { Media } from '../modules/media/entities.js';
 import { IntakeRecord, IntakeSession, IntakeSummary } from '../modules/intake/entities.js';
 import { IntakeRecordInSession } from '../modules/fhir/entities.js';
+import { Journey, JourneyInstance, JourneyStep, JourneyVersion } from '../modules/journeys/entities.js';
 
 /** Every entity the ORM knows; a module's new entity is added here. */
 export const entities = [
@@ -52,4 +53,8 @@ export const entities = [
   IntakeRecord,
   IntakeSummary,
   IntakeRecordInSession,
+  Journey,
+  JourneyVersion,
+  JourneyInstance,
+  JourneyStep,
 ];

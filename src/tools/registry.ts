@@ -3,6 +3,7 @@ import { appointmentOperations } from '../modules/appointments/operations.js';
 import { communicationOperations } from '../modules/communications/operations.js';
 import { conversationOperations } from '../modules/conversations/operations.js';
 import { intakeOperations } from '../modules/intake/operations.js';
+import { journeyOperations } from '../modules/journeys/operations.js';
 import { fhirOperations } from '../modules/fhir/operations.js';
 import { mediaOperations } from '../modules/media/operations.js';
 import { notificationOperations } from '../modules/notifications/operations.js';
@@ -29,6 +30,7 @@ export const allOperations: readonly Operation[] = [
   ...mediaOperations,
   ...intakeOperations,
   ...fhirOperations,
+  ...journeyOperations,
 ];
 
 export const registry = createRegistry(allOperations);

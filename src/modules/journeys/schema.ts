@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { pageInput, pageOutput } from '../../db/pagination.js';
+import { Id, Timestamp } from '../../schema.js';
+import { JourneyDefinition } from './definition.js';
+import { instanceStatuses, journeyVersionStatuses, stepKinds } from './entities.js';
+
+const JourneyName = z.string().trim().min(1).max(100).describe('The journey’s name, unique in the clinic.');
+const Description = z.string().trim().max(2_000).describe('What the journey is for, for staff.');
+const InstanceStatus = z.enum(instanceStatuses).describe('active, paused, completed, cancelled (by staff) or exited (by an exit event).');
+
+export const JourneyView = z.object({
+  id: Id,
+  name: z.string(),
+  description: z.string().nullable(),
+  latestVersion: z.number().int().describe('The highest version number, draft or published.'),
+  publishedVersion: z.number().int().nullable().describe('The version new enrolments get; null until published.'),
+  triggerEvent: z.string().nullable().describe('The published version’s trigger event; null: manual.'),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type JourneyView = z.infer<typeof JourneyView>;
+
+export const JourneyVersionView = z.object({
+  id: Id,
+  version: z.number().int(),
+  status: z.enum(journeyVersionStatuses).describe('draft (editable) or published (never changes).'),
+  definition: JourneyDefinition,
+  publishedAt: Timestamp.nullable(),
+});
+export const JourneyDetail = JourneyView.extend({ versions: z.array(JourneyVersionView).describe('Newest first.') });
+
+export const CreateJourneyInput = z.strictObject({
+  name: JourneyName,
+  description: Description.optional(),
+  definition: JourneyDefinition,
+});
+export const UpdateJourneyDraftInput = z.strictObject({
+  id: Id.describe('The journey id.'),
+  description: Description.nullable().optional(),
+  definition: JourneyDefinition,
+});
+export const JourneyIdInput = z.strictObject({ id: Id.describe('The journey id.') });
+export const ListJourneysInput = z.strictObject({ ...pageInput });
+export const ListJourneysOutput = pageOutput(JourneyView);
+
+export const StageRunView = z.object({
+  stage: z.string().describe('The stage’s key.'),
+  run: z.number().int().describe('Which entry into a stage this was (1, 2, …).'),
+  status: z.enum(['active', 'done', 'left']).describe('active, done (moved on by its ways or completed), left (moved by hand or ended early).'),
+  startedAt: Timestamp,
+  endedAt: Timestamp.nullable(),
+  actionsDoneAt: Timestamp.nullable().describe('When its actions had all run.'),
+});
+
+export const InstanceView = z.object({
+  id: Id,
+  journeyId: Id,
+  version: z.number().int().describe('The journey version it runs; it stays on it.'),
+  patientId: Id,
+  appointmentId: Id.nullable(),
+  status: InstanceStatus,
+  currentStage: z.string().nullable(),
+  stageStartedAt: Timestamp.nullable(),
+  stages: z.array(StageRunView).describe('Each stage run, in order.'),
+  enrolledAt: Timestamp,
+  endedAt: Timestamp.nullable(),
+  endReason: z.string().nullable(),
+});
+export type InstanceView = z.infer<typeof InstanceView>;
+
+export const StepView = z.object({
+  id: Id,
+  at: Timestamp,
+  kind: z.enum(stepKinds),
+  stage: z.string().nullable(),
+  summary: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+  toolRunId: Id.nullable().describe('The tool run of an action (GET /tool-runs/{id}).'),
+  eventId: Id.nullable().describe('The event that caused it.'),
+});
+export const InstanceDetail = InstanceView.extend({ timeline: z.array(StepView).describe('Everything that happened, oldest first.') });
+
+export const EnrolInput = z.strictObject({
+  id: Id.describe('The journey id.'),
+  patientId: Id.describe('The patient to enrol.'),
+  appointmentId: Id.optional().describe('The patient’s appointment the journey’s delays may count from.'),
+});
+export const InstanceIdInput = z.strictObject({ id: Id.describe('The journey instance id.') });
+export const AdvanceInput = z.strictObject({
+  id: Id.describe('The journey instance id.'),
+  to: z.string().max(60).optional().describe('The stage to move to; omitted: the current stage’s first way forward (or completion from a last stage).'),
+});
+export const ListInstancesInput = z.strictObject({
+  journeyId: Id.optional(),
+  patientId: Id.optional(),
+  status: z.array(InstanceStatus).max(5).optional().describe('Only these statuses (repeat the key or separate with commas).'),
+  stage: z.string().max(60).optional().describe('Only instances in this stage.'),
+  ...pageInput,
+});
+export const ListInstancesOutput = pageOutput(InstanceView).describe('Newest enrolment first.');
+
+export const JourneyStatsInput = z.strictObject({ journeyId: Id.optional().describe('One journey; omitted: all.') });
+export const JourneyStatsOutput = z.object({
+  total: z.number().int(),
+  byStatus: z.record(z.enum(instanceStatuses), z.number().int()),
+  byStage: z.array(z.object({ stage: z.string().nullable(), status: InstanceStatus, count: z.number().int() })).describe('Instances by current (or last) stage and status; only the pairs that occur.'),
+  completionRate: z.number().nullable().describe('Completed among ended instances (completed, cancelled, exited); null when none ended.'),
+});
+
+export const PlanInput = z.strictObject({ patientId: Id.describe('The patient.') });
+export const PlanOutput = z.object({
+  journeys: z.array(
+    z.object({
+      instanceId: Id,
+      journey: z.string().describe('The journey’s name.'),
+      status: InstanceStatus,
+      stage: z.string().nullable().describe('The current stage’s name.'),
+      next: z
+        .array(z.object({ stage: z.string().describe('The stage it leads to.'), at: Timestamp.nullable().describe('When, if it is timed.'), when: z.string().describe('What moves it on, in words.') }))
+        .describe('What comes next.'),
+    }),
+  ),
+});
