@@ -52,3 +52,27 @@ export const kneeDefinition = (): Definition => ({
     { key: 'done', name: 'Answered' },
   ],
 });
+
+/** A journey created and published; returns its id. */
+export async function publishJourney(clinic: TestTenant, name: string, definition: Definition): Promise<string> {
+  const journey = await clinic.call<{ id: string }>('POST', JOURNEYS, { name, definition });
+  await clinic.call('POST', `${JOURNEYS}/${journey.id}/publish`);
+  return journey.id;
+}
+
+export type InstanceBody = {
+  id: string;
+  status: string;
+  currentStage: string | null;
+  version: number;
+  appointmentId: string | null;
+  stages: { stage: string; status: string; startedAt: string; endedAt: string | null }[];
+  timeline: { kind: string; stage: string | null; summary: string; toolRunId: string | null; eventId: string | null; detail: Record<string, unknown> }[];
+};
+
+export const getInstance = (clinic: TestTenant, id: string) => clinic.call<InstanceBody>('GET', `${JOURNEYS}/instances/${id}`);
+
+/** The clinic's instances of a journey. */
+export async function instancesOf(clinic: TestTenant, journeyId: string): Promise<InstanceBody[]> {
+  return (await clinic.call<{ items: InstanceBody[] }>('GET', `${JOURNEYS}/instances?journeyId=${journeyId}&limit=200`)).items;
+}

@@ -3,6 +3,10 @@ import { deliverCommunication } from '../modules/communications/delivery.js';
 import { ANSWER_JOB, DELIVER_JOB } from '../modules/communications/jobs.js';
 import { summarizeIntake } from '../modules/intake/summarize.js';
 import { SUMMARIZE_JOB } from '../modules/intake/subscriptions.js';
+import { runJourneyActions } from '../modules/journeys/actions.js';
+import { applyEventToJourneys } from '../modules/journeys/consumer.js';
+import { ACT_JOB, APPLY_JOB, TIMER_JOB } from '../modules/journeys/subscriptions.js';
+import { fireJourneyTimer } from '../modules/journeys/timers.js';
 import { fetchInboundMedia } from '../modules/media/inbound.js';
 import { MEDIA_PURGE_JOB, purgeMedia } from '../modules/media/purge.js';
 import { FETCH_INBOUND_MEDIA_JOB } from '../modules/media/subscriptions.js';
@@ -24,5 +28,8 @@ export const jobHandlers: Readonly<Record<string, JobHandler>> = {
   [MEDIA_PURGE_JOB]: purgeMedia,
   [FETCH_INBOUND_MEDIA_JOB]: fetchInboundMedia,
   [SUMMARIZE_JOB]: summarizeIntake,
+  [APPLY_JOB]: applyEventToJourneys,
+  [ACT_JOB]: runJourneyActions,
+  [TIMER_JOB]: fireJourneyTimer,
   ...vectorJobHandlers,
 };

@@ -1,4 +1,5 @@
 import { intakeSubscriptions } from '../modules/intake/subscriptions.js';
+import { journeySubscriptions } from '../modules/journeys/subscriptions.js';
 import { mediaSubscriptions } from '../modules/media/subscriptions.js';
 import { reminderSubscriptions } from '../modules/reminders/subscriptions.js';
 import { vectorSubscriptions } from '../modules/vector/subscriptions.js';
@@ -21,7 +22,7 @@ export type EventSubscription = {
 
 export type SubscribedEvent = { type: string; entityType: string; entityId: string; payload: Record<string, unknown> };
 
-export const eventSubscriptions: readonly EventSubscription[] = [...vectorSubscriptions, ...reminderSubscriptions, ...mediaSubscriptions, ...intakeSubscriptions];
+export const eventSubscriptions: readonly EventSubscription[] = [...vectorSubscriptions, ...reminderSubscriptions, ...mediaSubscriptions, ...intakeSubscriptions, ...journeySubscriptions];
 
 export function subscriptionsFor(event: SubscribedEvent): EventSubscription[] {
   return eventSubscriptions.filter(

@@ -1,0 +1,88 @@
+import { LockMode } from '@mikro-orm/core';
+import type { AppContext } from '../../context.js';
+import type { JobHandler } from '../../jobs/worker.js';
+import { tenantEntityManager } from '../../tools/runner.js';
+import { engineContext } from './caller.js';
+import type { JourneyDefinition } from './definition.js';
+import { enrol } from './enrol.js';
+import { addStep, enterStage, finish, hasStep, planTimers, stageOf } from './engine.js';
+import { Journey, JourneyInstance, JourneyVersion, liveStatuses } from './entities.js';
+import { eventFacts, matches, type EventFacts } from './facts.js';
+import type { ApplyPayload } from './subscriptions.js';
+
+/**
+ * Applies one event from the outbox to the clinic's journeys, in one transaction, after the commit
+ * that recorded it: published journeys it triggers enrol its patient; the patient's instances under
+ * way exit on an exit event, re-plan their timers when their appointment moved, and move on along a
+ * way the event opens. Each event is applied to an instance once (a timeline row keyed by the event):
+ * a doubled event is one transition.
+ */
+export const applyEventToJourneys: JobHandler = async ({ services, tenant, job }) => {
+  const event = job.payload as ApplyPayload;
+  await tenantEntityManager(services, tenant.id).transactional(async (em) => {
+    const ctx = engineContext(services, tenant, em);
+    const facts = await eventFacts(ctx, event);
+    if (!facts.patientId) return;
+    const patients = [facts.patientId, ...(event.type === 'patient.merged' && typeof event.payload.sourcePatientId === 'string' ? [event.payload.sourcePatientId] : [])];
+    const definitions = new Map<string, JourneyDefinition>();
+    await enrolByTrigger(ctx, event, facts);
+    const instances = await em.find(JourneyInstance, { patientId: { $in: patients }, status: { $in: [...liveStatuses] } }, { orderBy: [{ id: 'asc' }], lockMode: LockMode.PESSIMISTIC_WRITE });
+    for (const instance of instances) {
+      if (await hasStep(ctx, instance.id, `event:${event.eventId}`)) continue;
+      if (!definitions.has(instance.versionId)) definitions.set(instance.versionId, (await em.findOneOrFail(JourneyVersion, { id: instance.versionId })).definition);
+      await applyToInstance(ctx, instance, definitions.get(instance.versionId)!, event, facts);
+    }
+  });
+  services.jobs.nudge();
+};
+
+/** Enrols the event's patient on each published journey whose trigger the event matches (once per event and journey). */
+async function enrolByTrigger(ctx: AppContext, event: ApplyPayload, facts: EventFacts): Promise<void> {
+  const journeys = await ctx.em.find(Journey, { triggerEvent: event.type, publishedVersionId: { $ne: null } });
+  if (journeys.length === 0) return;
+  const versions = new Map((await ctx.em.find(JourneyVersion, { id: { $in: journeys.map((journey) => journey.publishedVersionId!) } })).map((version) => [version.id, version]));
+  for (const journey of journeys) {
+    const version = versions.get(journey.publishedVersionId!);
+    const trigger = version?.definition.trigger;
+    if (!version || trigger?.kind !== 'event' || !matches(trigger, event.type, facts)) continue;
+    if ((await ctx.em.count(JourneyInstance, { journeyId: journey.id, enrolEventId: event.eventId })) > 0) continue;
+    const enrolled = await enrol(ctx, { journey, version, patientId: facts.patientId!, appointmentId: facts.appointmentId, eventId: event.eventId }).catch((error: unknown) => {
+      // A journey that does not take patients again: the event enrols nobody.
+      if (error instanceof Error && 'code' in error && error.code === 'conflict') return null;
+      throw error;
+    });
+    if (enrolled && !enrolled.created) addStep(ctx, enrolled.instance, 'note', `${event.type} would enrol the patient again; already on the journey.`, { eventId: event.eventId, dedupeKey: `trigger:${event.eventId}` });
+  }
+}
+
+/** Why the event ends the instance, if it does. */
+function exitReason(instance: JourneyInstance, definition: JourneyDefinition, event: ApplyPayload, facts: EventFacts): string | undefined {
+  const ownAppointment = event.entityType !== 'appointment' || event.entityId === instance.appointmentId;
+  if (event.type === 'patient.deleted' && event.entityId === instance.patientId) return 'The patient was deleted.';
+  if (event.type === 'patient.merged' && event.payload.sourcePatientId === instance.patientId) return 'The patient was merged into another record.';
+  if (event.type === 'patient.consent_revoked' && event.entityId === instance.patientId && (!definition.channel || [definition.channel, 'all'].includes(String(event.payload.channel)))) {
+    return `The patient revoked consent on ${String(event.payload.channel)}.`;
+  }
+  if (event.type === 'appointment.cancelled' && instance.appointmentId && event.entityId === instance.appointmentId) return 'The appointment was cancelled.';
+  const exit = definition.exits.find((match) => matches(match, event.type, facts));
+  return exit && ownAppointment ? `Exit event: ${event.type}.` : undefined;
+}
+
+async function applyToInstance(ctx: AppContext, instance: JourneyInstance, definition: JourneyDefinition, event: ApplyPayload, facts: EventFacts): Promise<void> {
+  const recorded = { eventId: event.eventId, dedupeKey: `event:${event.eventId}` };
+  const exit = exitReason(instance, definition, event, facts);
+  if (exit) return finish(ctx, instance, 'exited', exit, recorded);
+  if (event.type === 'appointment.rescheduled' && event.entityId === instance.appointmentId) {
+    addStep(ctx, instance, 'replanned', 'The appointment moved: timers planned again for its new time.', recorded);
+    if (instance.status === 'active') await planTimers(ctx, instance, definition, { replan: true });
+    else instance.timerToken += 1; // resuming plans them
+    return;
+  }
+  if (instance.status !== 'active') return;
+  // An appointment event moves an instance only when it is about the instance's own appointment.
+  if (event.entityType === 'appointment' && instance.appointmentId && event.entityId !== instance.appointmentId) return;
+  const way = stageOf(definition, instance.currentStage)?.next.find((candidate) => candidate.on && matches(candidate.on, event.type, facts));
+  if (!way) return;
+  addStep(ctx, instance, 'event', `${event.type}: on to ${way.to}.`, recorded);
+  await enterStage(ctx, instance, definition, way.to);
+}
