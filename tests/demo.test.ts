@@ -45,6 +45,7 @@ describe('the demo clinic', () => {
     expect(await count('schedule_rule', tenant.id)).toBeGreaterThanOrEqual(12);
     expect(await count('appointment', tenant.id)).toBeGreaterThanOrEqual(5);
     expect(await count('ticket', tenant.id)).toBe(3);
+    expect(await count('journey', tenant.id)).toBe(1);
     expect(await count('knowledge_source', tenant.id)).toBe(4);
     const parking = await harness.app.request('/api/v1/prm/vector/search/knowledge', {
       method: 'POST',

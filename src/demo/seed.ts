@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Caller, Services, TenantInfo } from '../context.js';
 import { runOperation } from '../tools/runner.js';
+import { seedDemoJourney } from './journey.js';
 import { demoKnowledge } from './knowledge.js';
 
 export const demoClinic = {
@@ -78,8 +79,12 @@ export async function seedDemoData(services: Services, tenant: TenantInfo): Prom
     const email = `${givenName}.${familyName}`.toLowerCase().normalize('NFD').replace(/[^a-z.]/g, '') + '@example.com';
     const patient = await run<{ id: string }>(`patient:${index}`, 'create_patient', { givenName, familyName, dateOfBirth, sex, phone, email, preferredChannel: 'whatsapp' });
     if (index % 2 === 0) await run(`consent:${index}`, 'grant_consent', { patientId: patient.id, channel: 'whatsapp', purpose: 'appointment_reminders' });
+    if (index % 2 === 0) await run(`care-consent:${index}`, 'grant_consent', { patientId: patient.id, channel: 'sms', purpose: 'care_messages' });
     patientIds.push(patient.id);
   }
+
+  // Before the appointments, so each booking enrols its patient on the care journey.
+  await seedDemoJourney(run);
 
   // Appointments in the coming two weeks, from the schedules just set.
   const tomorrow = DateTime.fromJSDate(services.clock.now(), { zone: tenant.timeZone }).plus({ days: 1 }).toISODate();
