@@ -66,6 +66,7 @@ export type InstanceBody = {
   currentStage: string | null;
   version: number;
   appointmentId: string | null;
+  endReason: string | null;
   stages: { stage: string; status: string; startedAt: string; endedAt: string | null }[];
   timeline: { kind: string; stage: string | null; summary: string; toolRunId: string | null; eventId: string | null; detail: Record<string, unknown> }[];
 };

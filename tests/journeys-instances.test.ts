@@ -157,6 +157,22 @@ describe('journey instances', () => {
     expect((await getInstance(s.clinic, instance.id)).timeline.at(-1)!.kind).toBe('exited');
   });
 
+  it('exit on STOP on the journey’s channel (not another), and when the patient is deleted', async () => {
+    const s = await setup();
+    const manual = { trigger: { kind: 'manual' }, channel: 'sms', stages: [{ key: 'wait', name: 'Wait', next: [{ to: 'end', after: { delay: '1d' } }] }, { key: 'end', name: 'End' }] };
+    const journeyId = await publishJourney(s.clinic, 'Manual', manual);
+    const other = await publishJourney(s.clinic, 'Other', { ...manual, channel: 'email' });
+    const enrolled = await s.clinic.call<InstanceBody>('POST', `${JOURNEYS}/${journeyId}/instances`, { patientId: s.patientId });
+    const onEmail = await s.clinic.call<InstanceBody>('POST', `${JOURNEYS}/${other}/instances`, { patientId: s.patientId });
+    await s.clinic.call('POST', `${API}/patients/${s.patientId}/consents/revoke`, { channel: 'sms', purpose: 'care_messages' });
+    await settle(s.clinic);
+    expect(await getInstance(s.clinic, enrolled.id)).toMatchObject({ status: 'exited', endReason: 'The patient revoked consent on sms.' });
+    expect((await getInstance(s.clinic, onEmail.id)).status).toBe('active');
+    await s.clinic.call('DELETE', `${API}/patients/${s.patientId}`);
+    await settle(s.clinic);
+    expect(await getInstance(s.clinic, onEmail.id)).toMatchObject({ status: 'exited', endReason: 'The patient was deleted.' });
+  });
+
   it('pause, resume, advance and cancel by staff; re-enrol after the end', async () => {
     const s = await setup();
     const journeyId = await publishJourney(s.clinic, 'Manual', { trigger: { kind: 'manual' }, stages: [{ key: 'wait', name: 'Wait', next: [{ to: 'end', after: { delay: '1d' } }] }, { key: 'end', name: 'End', next: [{ to: 'wait', after: { delay: '1d' } }] }] });
