@@ -194,4 +194,30 @@ describe('journey instances', () => {
     const list = await s.clinic.call<{ items: { status: string }[] }>('GET', `${JOURNEYS}/instances?journeyId=${journeyId}&status=cancelled`);
     expect(list.items).toHaveLength(1);
   });
+
+  it('stay on their version when v2 is published, until staff move them with a stage map (dry run first)', async () => {
+    const s = await setup();
+    const v1 = { trigger: { kind: 'manual' }, stages: [{ key: 'wait', name: 'Wait', next: [{ to: 'end', after: { delay: '1d' } }] }, { key: 'end', name: 'End' }] };
+    const journeyId = await publishJourney(s.clinic, 'Versioned', v1);
+    const enrolled = await s.clinic.call<InstanceBody>('POST', `${JOURNEYS}/${journeyId}/instances`, { patientId: s.patientId });
+    const v2 = { trigger: { kind: 'manual' }, stages: [{ key: 'hold', name: 'Hold', next: [{ to: 'end', after: { delay: '2d' } }] }, { key: 'end', name: 'End' }] };
+    await s.clinic.call('PUT', `${JOURNEYS}/${journeyId}/draft`, { definition: v2 });
+    await s.clinic.call('POST', `${JOURNEYS}/${journeyId}/publish`);
+    expect(await getInstance(s.clinic, enrolled.id)).toMatchObject({ version: 1, currentStage: 'wait' });
+
+    await expectRefusal(await s.clinic.request('POST', `${JOURNEYS}/${journeyId}/migrate`, { body: { fromVersion: 1, stageMap: { wait: 'nowhere' } } }), 422, 'stageMap.wait');
+    const dry = await s.clinic.call('POST', `${JOURNEYS}/${journeyId}/migrate`, { fromVersion: 1, stageMap: { wait: 'hold' } });
+    expect(dry).toMatchObject({ dryRun: true, fromVersion: 1, toVersion: 2, moved: 1, unmapped: 0, items: [{ instanceId: enrolled.id, from: 'wait', to: 'hold', outcome: 'would_migrate' }] });
+    expect(await getInstance(s.clinic, enrolled.id)).toMatchObject({ version: 1, currentStage: 'wait' });
+
+    const moved = await s.clinic.call('POST', `${JOURNEYS}/${journeyId}/migrate`, { fromVersion: 1, stageMap: { wait: 'hold' }, dryRun: false });
+    expect(moved).toMatchObject({ dryRun: false, moved: 1, items: [{ outcome: 'migrated' }] });
+    expect(await getInstance(s.clinic, enrolled.id)).toMatchObject({ version: 2, currentStage: 'hold' });
+    // v1's timer (1 day) is stale now; v2's (2 days) moves it on.
+    const start = clock.now().getTime();
+    await passTime(s.clinic, new Date(start + 86_400_000 + 1000));
+    expect((await getInstance(s.clinic, enrolled.id)).currentStage).toBe('hold');
+    await passTime(s.clinic, new Date(start + 2 * 86_400_000 + 1000));
+    expect(await getInstance(s.clinic, enrolled.id)).toMatchObject({ status: 'completed', currentStage: 'end' });
+  });
 });

@@ -1,6 +1,7 @@
 import { defineOperation } from '../../tools/operation.js';
 import { createJourney, getJourney, listJourneys, publishJourney, updateJourneyDraft } from './definitions.js';
 import { advanceInstance, cancelInstance, enrolPatient, getInstance, journeyStats, listInstances, pauseInstance, resumeInstance } from './instances.js';
+import { migrateInstances } from './migrate.js';
 import { journeyPlan } from './plan.js';
 import {
   AdvanceInput,
@@ -17,6 +18,8 @@ import {
   ListInstancesOutput,
   ListJourneysInput,
   ListJourneysOutput,
+  MigrateInstancesInput,
+  MigrateInstancesOutput,
   PlanInput,
   PlanOutput,
   UpdateJourneyDraftInput,
@@ -197,5 +200,19 @@ export const journeyOperations = [
     access: staff,
     http: { method: 'post', path: '/journeys/{id}/instances', status: 201 },
     run: (ctx, input) => enrolPatient(ctx, input),
+  }),
+
+  defineOperation({
+    name: 'migrate_journey_instances',
+    title: 'Move instances to a new version',
+    description:
+      'Moves the instances under way on one version of a journey to a published version, with a map of old stage to new stage (a stage of the same key maps by itself). Publishing alone moves no one. dryRun (the default) reports what would happen and changes nothing.',
+    tag,
+    input: MigrateInstancesInput,
+    output: MigrateInstancesOutput,
+    annotations: write,
+    access: staff,
+    http: { method: 'post', path: '/journeys/{id}/migrate' },
+    run: (ctx, input) => migrateInstances(ctx, input),
   }),
 ];

@@ -121,3 +121,31 @@ export const PlanOutput = z.object({
     }),
   ),
 });
+
+export const MigrateInstancesInput = z.strictObject({
+  id: Id.describe('The journey id.'),
+  fromVersion: z.number().int().min(1).describe('Move the instances under way on this version.'),
+  toVersion: z.number().int().min(1).optional().describe('To this published version; omitted: the journey’s published version.'),
+  stageMap: z
+    .record(z.string().max(60), z.string().max(60))
+    .refine((map) => Object.keys(map).length <= 50, 'at most 50 stages')
+    .default({})
+    .describe('Old stage key → new stage key. A stage left out goes to the new stage of the same key, if there is one; else its instances stay.'),
+  instanceIds: z.array(Id).min(1).max(1_000).optional().describe('Only these instances.'),
+  dryRun: z.boolean().default(true).describe('true (default): report what would happen and change nothing.'),
+});
+export const MigrateInstancesOutput = z.object({
+  dryRun: z.boolean(),
+  fromVersion: z.number().int(),
+  toVersion: z.number().int(),
+  moved: z.number().int().describe('Instances moved (or that would be, in a dry run).'),
+  unmapped: z.number().int().describe('Instances whose stage maps to nothing: they stay on their version.'),
+  items: z.array(
+    z.object({
+      instanceId: Id,
+      from: z.string().nullable().describe('Its stage now.'),
+      to: z.string().nullable().describe('Its stage in the new version; null: it stays.'),
+      outcome: z.enum(['migrated', 'would_migrate', 'unmapped']),
+    }),
+  ),
+});
