@@ -26,6 +26,8 @@ export const journeySubscriptions: readonly EventSubscription[] = [
   {
     kind: APPLY_JOB,
     events: JOURNEY_EVENT_FAMILIES,
+    // A message the clinic sends is nothing a journey waits for: no job for it on the agent's hot path.
+    when: (event) => event.type !== 'communication.created' || event.payload.direction === 'inbound',
     serialKey: (event) =>
       `journeys:${event.entityType !== 'appointment' && typeof event.payload.patientId === 'string' ? event.payload.patientId : event.entityId}`,
   },
