@@ -26,8 +26,9 @@ export const journeySubscriptions: readonly EventSubscription[] = [
   {
     kind: APPLY_JOB,
     events: JOURNEY_EVENT_FAMILIES,
-    // A message the clinic sends is nothing a journey waits for: no job for it on the agent's hot path.
-    when: (event) => event.type !== 'communication.created' || event.payload.direction === 'inbound',
+    // Of messages, only a known patient's reply is something a journey waits for: the clinic's own
+    // messages and those from numbers linked to no patient add no job to the agent's hot path.
+    when: (event) => event.type !== 'communication.created' || (event.payload.direction === 'inbound' && typeof event.payload.patientId === 'string'),
     serialKey: (event) =>
       `journeys:${event.entityType !== 'appointment' && typeof event.payload.patientId === 'string' ? event.payload.patientId : event.entityId}`,
   },

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { subscriptionsFor } from '../src/jobs/subscriptions.js';
+import { APPLY_JOB } from '../src/modules/journeys/subscriptions.js';
+
+const message = (payload: Record<string, unknown>) => ({ type: 'communication.created', entityType: 'communication', entityId: 'm1', payload });
+const applies = (event: ReturnType<typeof message>) => subscriptionsFor(event).some((subscription) => subscription.kind === APPLY_JOB);
+
+describe('which messages journeys hear of', () => {
+  it('a known patient’s reply is applied to the journeys', () => {
+    expect(applies(message({ direction: 'inbound', patientId: 'p1', conversationId: 'c1' }))).toBe(true);
+  });
+
+  it('a message from a number linked to no patient, or one the clinic sends, adds no job', () => {
+    expect(applies(message({ direction: 'inbound', patientId: null, conversationId: 'c1' }))).toBe(false);
+    expect(applies(message({ direction: 'outbound', patientId: 'p1', conversationId: 'c1' }))).toBe(false);
+  });
+
+  it('appointment events are applied', () => {
+    expect(subscriptionsFor({ type: 'appointment.booked', entityType: 'appointment', entityId: 'a1', payload: { patientId: 'p1' } }).some((subscription) => subscription.kind === APPLY_JOB)).toBe(true);
+  });
+});
