@@ -29,8 +29,8 @@ export type GuidedContext = {
   /** The message's channel id (Twilio's MessageSid), else its id: the key of what it adds (intake records). */
   messageKey: string;
   intent: Intent;
-  /** A day or time of day the text asks for ("next Tuesday afternoon"), read once a turn. */
-  when: WhenReading | undefined;
+  /** A day or time of day the text asks for ("next Tuesday afternoon"): read on first use, at most once a turn (most messages never need it). */
+  when(): WhenReading | undefined;
 };
 
 /** A flow's answer: what to say and the step to remember. */

@@ -13,7 +13,7 @@ import { addressedIn, withRequest } from './request.js';
 import { isExpired, readMemory, saveMemory, type Memory, type Step, type Task } from './state.js';
 import { answerStep } from './steps.js';
 import type { GuidedInput, GuidedResult } from './types.js';
-import { readWhen } from './when.js';
+import { readWhen, type WhenReading } from './when.js';
 import { join, repliesIn } from './replies/index.js';
 import { detectLanguage } from '../detect-language.js';
 import { pickLanguage, type Language } from '../language.js';
@@ -34,7 +34,8 @@ export async function guidedTurn(input: GuidedInput): Promise<GuidedResult> {
   const language = pickLanguage({ detected, kept: memory.language, preferred: input.preferredLanguage, clinic: input.clinic.locale });
   const text = input.text.trim();
   const dayFirst = dateOrder(input.clinic.country) === 'day_first';
-  const when = readWhen(text.slice(0, WHEN_READ), { timeZone: input.clinic.timeZone, now: input.now, dayFirst });
+  let reading: { value: WhenReading | undefined } | undefined;
+  const when = () => (reading ??= { value: readWhen(text.slice(0, WHEN_READ), { timeZone: input.clinic.timeZone, now: input.now, dayFirst }) }).value;
   const context: GuidedContext = {
     operations: operations(input.call),
     clinic: input.clinic,
@@ -149,9 +150,10 @@ async function answerRequest(context: GuidedContext, memory: Memory): Promise<An
       const known = await knowledgeAnswer(context);
       if (known) return known;
       // A day or time alone ("tomorrow at 3 with Dr Hart?") asks for an appointment then.
-      if (context.when) {
-        const preference = addressedIn(context.text, context.when);
-        return startTask(context, { name: 'book', ...(preference ? { preference } : {}), when: context.when.when });
+      const reading = context.when();
+      if (reading) {
+        const preference = addressedIn(context.text, reading);
+        return startTask(context, { name: 'book', ...(preference ? { preference } : {}), when: reading.when });
       }
       return {
         text: join(context.say.notUnderstood(context.voice, memory.misses + 1), context.say.menu(context.voice)),

@@ -49,9 +49,10 @@ export function addressedIn(text: string, reading: WhenReading | undefined): str
   return named?.split(' ').some((word) => ADDRESSING.has(word)) ? named : undefined;
 }
 
-/** A book or reschedule request with what it asks for: the day and time read this turn, and the names. */
-export function withRequest(intent: Intent, text: string, reading: WhenReading | undefined): Intent {
+/** A book or reschedule request with what it asks for: the day and time read this turn (read only for such a request), and the names. */
+export function withRequest(intent: Intent, text: string, when: () => WhenReading | undefined): Intent {
   if (intent.kind !== 'task' || (intent.task.name !== 'book' && intent.task.name !== 'reschedule')) return intent;
+  const reading = when();
   const preference = intent.task.name === 'book' ? namedIn(text, reading) : addressedIn(text, reading);
   return { kind: 'task', task: { name: intent.task.name, ...(preference ? { preference } : {}), ...(reading ? { when: reading.when } : {}) } };
 }

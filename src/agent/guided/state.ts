@@ -135,8 +135,8 @@ export const OPTIONS_VALID_MS = 30 * 60_000;
 export const idleStep: Step = { kind: 'idle' };
 
 export function readMemory(state: GuidedState | undefined, now: Date): Memory {
-  const parsed = Memory.safeParse(state ?? {});
-  return parsed.success ? parsed.data : { step: idleStep, patientId: null, offeredAt: now.toISOString(), misses: 0, language: keptLanguage(state) };
+  const parsed = state === undefined ? undefined : Memory.safeParse(state);
+  return parsed?.success ? parsed.data : { step: idleStep, patientId: null, offeredAt: now.toISOString(), misses: 0, language: keptLanguage(state) };
 }
 
 export function saveMemory(memory: Memory): GuidedState {
@@ -145,8 +145,9 @@ export function saveMemory(memory: Memory): GuidedState {
 
 /** The language the state kept (see Memory), read on its own: a state that does not parse may still say it. */
 export function keptLanguage(state: GuidedState | undefined): Language | undefined {
-  return z.object({ language: z.enum(languages) }).safeParse(state ?? {}).data?.language;
+  return state === undefined ? undefined : KeptLanguage.safeParse(state).data?.language;
 }
+const KeptLanguage = z.object({ language: z.enum(languages) });
 
 /**
  * Whether the step's offer is too old to act on. Identity and questionnaire questions do not go

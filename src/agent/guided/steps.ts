@@ -83,8 +83,9 @@ async function answerChooseSlot(context: GuidedContext, step: StepOf<'choose_slo
  * asks for neither.
  */
 async function searchAgain(context: GuidedContext, search: SlotSearch): Promise<Answer | undefined> {
-  const when = context.when?.when;
-  const words = namedIn(context.text, context.when);
+  const reading = context.when();
+  const when = reading?.when;
+  const words = namedIn(context.text, reading);
   const changed: SlotSearch = when ? { ...search, when } : search;
   const sameWho = async () => (when ? offerSlots(context, changed) : undefined);
   return words ? offerNamed(context, { search: changed, words, task: searchTask(search) }, sameWho) : sameWho();

@@ -51,8 +51,14 @@ export function clinicFromTenant(tenant: Pick<Tenant, 'name' | 'timeZone' | 'def
   };
 }
 
-/** "MX" for "es-MX"; undefined for a language alone ("es") or a tag that does not parse. */
+/** "MX" for "es-MX"; undefined for a language alone ("es") or a tag that does not parse. Remembered per tag: every turn asks. */
 function localeRegion(locale: string): string | undefined {
+  if (!regions.has(locale)) regions.set(locale, parsedRegion(locale));
+  return regions.get(locale);
+}
+const regions = new Map<string, string | undefined>();
+
+function parsedRegion(locale: string): string | undefined {
   try {
     return new Intl.Locale(locale).region;
   } catch {

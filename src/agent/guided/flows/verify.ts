@@ -45,7 +45,8 @@ export async function answerDateOfBirth(context: GuidedContext, step: StepOf<'as
   if (intent.kind === 'task') return askIdentityFor(context, intent.task);
   if (intent.kind !== 'unknown') return undefined;
   // "Tomorrow at 3" is no date of birth but when they want to come: kept for after the check.
-  if (context.when) return askIdentityFor(context, withTime(step.task, context.when.when));
+  const reading = context.when();
+  if (reading) return askIdentityFor(context, withTime(step.task, reading.when));
   return { text: context.say.dateNotRead, step: { kind: 'ask_date_of_birth', ...(step.task ? { task: step.task } : {}) } };
 }
 
