@@ -75,7 +75,7 @@ export type Way = z.infer<typeof Way>;
 
 export const Action = z
   .strictObject({
-    tool: z.string().max(100).describe('The operation to call (send_notification, create_ticket, add_ticket_note, create_intake_session).'),
+    tool: z.string().max(100).describe('The operation to call (send_notification, create_ticket, add_ticket_note, update_ticket, create_intake_session, emit_journey_event).'),
     input: z
       .record(z.string(), z.unknown())
       .default({})
