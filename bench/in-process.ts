@@ -45,17 +45,18 @@ const POOL_MAX = loadConfig({ PRM_DB_POOL_MAX: process.env.PRM_DB_POOL_MAX }).po
 
 /**
  * Services built in this process, as tests/support/harness.ts builds them, on the bench database:
- * the job worker is not started (jobs that operations enqueue stay queued), no language model.
+ * the job worker is not started (jobs that operations enqueue stay queued) unless a section starts
+ * it, no language model; `config` adds environment settings (a Twilio stand-in's URL).
  * The embedded folder is opened here (this process owns it until `close`). Query logging is off
  * except inside `countQueries`, so it costs nothing while timing.
  */
-export async function openInProcess(database: BenchDatabase, options: { clock?: Clock } = {}): Promise<InProcess> {
+export async function openInProcess(database: BenchDatabase, options: { clock?: Clock; config?: Record<string, string> } = {}): Promise<InProcess> {
   const log = createLogger({ level: 'silent' });
   const embedded = database.kind === 'embedded' ? await openEmbeddedDatabase({ dataDir: database.dataDir, log }) : undefined;
   const url = embedded?.url ?? (database.kind === 'server' ? database.url : '');
   const orm = await MikroORM.init(ormOptions({ url, poolMax: POOL_MAX }));
   await migrate(orm);
-  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...options.config });
   const sql = new DirectSql(orm);
   const services: Services = {
     config,
@@ -65,7 +66,8 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
     log,
     clock: options.clock ?? systemClock,
     registry,
-    jobs: new JobWorker(() => services, jobHandlers),
+    // Started only by sections that measure jobs: then with the service's concurrency and lock.
+    jobs: new JobWorker(() => services, jobHandlers, { concurrency: config.workerConcurrency, pollMs: 1000, lockMs: config.jobLockMs }),
     twilio: new TwilioGateway(() => services),
     email: new EmailGateway(config.email),
     media: createMediaServices(config),

@@ -1,7 +1,9 @@
 /**
  * Every domain event type the service records (see `recordEvent`), in one list: journeys refuse a
  * trigger, a way forward or an exit on a type that is never emitted. A test checks the list against
- * the code, so a new event type is added here as well.
+ * the code, so a new event type is added here as well. Besides these, a journey's action may emit
+ * `journey.custom.<name>` (a name its definition chooses; src/modules/journeys/emit.ts) for webhooks;
+ * journeys never react to those.
  */
 export const eventTypes = [
   'appointment.booked',

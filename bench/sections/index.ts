@@ -2,6 +2,7 @@ import type { Section } from '../section.js';
 import { agentTurns } from './agent-turns.js';
 import { embedding } from './embedding.js';
 import { intake } from './intake.js';
+import { journeys } from './journeys.js';
 import { fhir } from './fhir.js';
 import { media } from './media.js';
 import { notifications } from './notifications.js';
@@ -12,4 +13,4 @@ import { vectorSearch } from './vector-search.js';
 import { webhooks } from './webhooks.js';
 
 /** Every section, in report order. A new section: a file here exporting a `Section`, added to this list. */
-export const sections: Section[] = [restLoad, runnerCost, slotSearch, agentTurns, notifications, webhooks, media, intake, fhir, embedding, vectorSearch];
+export const sections: Section[] = [restLoad, runnerCost, slotSearch, agentTurns, notifications, webhooks, media, intake, journeys, fhir, embedding, vectorSearch];

@@ -1,5 +1,6 @@
 import type { MetadataStorage } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../clock.js';
 import { insertRowWhere, type Statement } from '../db/statement.js';
 import { newId } from '../ids.js';
 import { Job } from './job.js';
@@ -45,6 +46,13 @@ export function jobRow(job: NewJob, now: Date, claimedUntil?: Date): Job {
   };
   return claimedUntil ? claimedRow(row, claimedUntil) : row;
 }
+
+/**
+ * A job's `run_at` for something due at `at` by the service's clock. Jobs run by the database's clock
+ * (`run_at <= now()`), so the delay is carried over: the same instant when the service runs on the
+ * system clock, and a pinned clock (tests, replays) still has its jobs run after the same delay.
+ */
+export const jobDueAt = (clock: Clock, at: Date): Date => new Date(Date.now() + Math.max(0, at.getTime() - clock.now().getTime()));
 
 /** A pending job's row as claimed by this process until `until`: its first attempt, under way. */
 const claimedRow = (pending: Job, until: Date): Job => ({ ...pending, status: 'running', attempts: 1, lockedUntil: until });

@@ -24,7 +24,8 @@ export const runJourneyActions: JobHandler = async ({ services, tenant, job }) =
   const definition = await definitionOf(ctx, instance);
   const stage = stageOf(definition, instance.currentStage);
   if (!stage) return;
-  let ticketId = await lastTicket(ctx.em, instance.id);
+  // Only a stage whose actions name {{ticketId}} needs the last ticket (a read per action job otherwise).
+  let ticketId = JSON.stringify(stage.actions).includes('ticketId') ? await lastTicket(ctx.em, instance.id) : null;
   const results: Result[] = [];
   for (const [index, action] of stage.actions.entries()) {
     const operation = services.registry.get(action.tool);

@@ -13,13 +13,14 @@ function substitute(value: unknown, bindings: Bindings): unknown {
 }
 
 /**
- * The input an action's tool is called with: its placeholders filled, and `patientId` (and
- * `appointmentId`, when the instance has one) set when the operation takes them and the action left them out.
+ * The input an action's tool is called with: its placeholders filled, and `patientId`, `instanceId`
+ * (and `appointmentId`, when the instance has one) set when the operation takes them and the action left them out.
  */
 export function actionInput(operation: Operation, input: Record<string, unknown>, bindings: Bindings): Record<string, unknown> {
   const bound = substitute(input, bindings) as Record<string, unknown>;
   const fields = operation.input.shape;
   if ('patientId' in fields && bound.patientId === undefined) bound.patientId = bindings.patientId;
+  if ('instanceId' in fields && bound.instanceId === undefined) bound.instanceId = bindings.instanceId;
   if ('appointmentId' in fields && bound.appointmentId === undefined && bindings.appointmentId) bound.appointmentId = bindings.appointmentId;
   return bound;
 }

@@ -6,8 +6,9 @@ import { engineContext } from './caller.js';
 import type { JourneyDefinition } from './definition.js';
 import { enrol } from './enrol.js';
 import { addStep, enterStage, finish, hasStep, planTimers, stageOf } from './engine.js';
-import { Journey, JourneyInstance, JourneyVersion, liveStatuses } from './entities.js';
+import { Journey, JourneyInstance, liveStatuses } from './entities.js';
 import { eventFacts, matches, type EventFacts } from './facts.js';
+import { publishedDefinitions } from './published.js';
 import type { ApplyPayload } from './subscriptions.js';
 
 /**
@@ -24,35 +25,46 @@ export const applyEventToJourneys: JobHandler = async ({ services, tenant, job }
     const facts = await eventFacts(ctx, event);
     if (!facts.patientId) return;
     const patients = [facts.patientId, ...(event.type === 'patient.merged' && typeof event.payload.sourcePatientId === 'string' ? [event.payload.sourcePatientId] : [])];
-    const definitions = new Map<string, JourneyDefinition>();
-    await enrolByTrigger(ctx, event, facts);
+    const enrolled = await enrolByTrigger(ctx, event, facts);
     const instances = await em.find(JourneyInstance, { patientId: { $in: patients }, status: { $in: [...liveStatuses] } }, { orderBy: [{ id: 'asc' }], lockMode: LockMode.PESSIMISTIC_WRITE });
+    const definitions = await publishedDefinitions(ctx, [...new Set(instances.map((instance) => instance.versionId))]);
     for (const instance of instances) {
-      if (await hasStep(ctx, instance.id, `event:${event.eventId}`)) continue;
-      if (!definitions.has(instance.versionId)) definitions.set(instance.versionId, (await em.findOneOrFail(JourneyVersion, { id: instance.versionId })).definition);
+      // Enrolled by this event just now: its timeline has the event already.
+      if (enrolled.has(instance.id) || (await hasStep(ctx, instance.id, `event:${event.eventId}`))) continue;
       await applyToInstance(ctx, instance, definitions.get(instance.versionId)!, event, facts);
     }
   });
   services.jobs.nudge();
 };
 
-/** Enrols the event's patient on each published journey whose trigger the event matches (once per event and journey). */
-async function enrolByTrigger(ctx: AppContext, event: ApplyPayload, facts: EventFacts): Promise<void> {
+/**
+ * Enrols the event's patient on each published journey whose trigger the event matches (once per
+ * event and journey); the ids of the instances it made.
+ */
+async function enrolByTrigger(ctx: AppContext, event: ApplyPayload, facts: EventFacts): Promise<Set<string>> {
+  const made = new Set<string>();
   const journeys = await ctx.em.find(Journey, { triggerEvent: event.type, publishedVersionId: { $ne: null } });
-  if (journeys.length === 0) return;
-  const versions = new Map((await ctx.em.find(JourneyVersion, { id: { $in: journeys.map((journey) => journey.publishedVersionId!) } })).map((version) => [version.id, version]));
-  for (const journey of journeys) {
-    const version = versions.get(journey.publishedVersionId!);
-    const trigger = version?.definition.trigger;
-    if (!version || trigger?.kind !== 'event' || !matches(trigger, event.type, facts)) continue;
-    if ((await ctx.em.count(JourneyInstance, { journeyId: journey.id, enrolEventId: event.eventId })) > 0) continue;
+  if (journeys.length === 0) return made;
+  const definitions = await publishedDefinitions(ctx, journeys.map((journey) => journey.publishedVersionId!));
+  const matched = journeys.filter((journey) => {
+    const trigger = definitions.get(journey.publishedVersionId!)?.trigger;
+    return trigger?.kind === 'event' && matches(trigger, event.type, facts);
+  });
+  if (matched.length === 0) return made;
+  // A doubled event: the journeys it enrolled the patient on already.
+  const done = new Set((await ctx.em.find(JourneyInstance, { journeyId: { $in: matched.map((journey) => journey.id) }, enrolEventId: event.eventId }, { fields: ['journeyId'] })).map((instance) => instance.journeyId));
+  for (const journey of matched) {
+    if (done.has(journey.id)) continue;
+    const version = { id: journey.publishedVersionId!, version: journey.publishedVersion!, definition: definitions.get(journey.publishedVersionId!)! };
     const enrolled = await enrol(ctx, { journey, version, patientId: facts.patientId!, appointmentId: facts.appointmentId, eventId: event.eventId }).catch((error: unknown) => {
       // A journey that does not take patients again: the event enrols nobody.
       if (error instanceof Error && 'code' in error && error.code === 'conflict') return null;
       throw error;
     });
-    if (enrolled && !enrolled.created) addStep(ctx, enrolled.instance, 'note', `${event.type} would enrol the patient again; already on the journey.`, { eventId: event.eventId, dedupeKey: `trigger:${event.eventId}` });
+    if (enrolled?.created) made.add(enrolled.instance.id);
+    else if (enrolled) addStep(ctx, enrolled.instance, 'note', `${event.type} would enrol the patient again; already on the journey.`, { eventId: event.eventId, dedupeKey: `trigger:${event.eventId}` });
   }
+  return made;
 }
 
 /** Why the event ends the instance, if it does. */

@@ -30,7 +30,7 @@ const FilterValue = z.union([z.string().max(200), z.number(), z.boolean()]);
 const Where = z
   .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_.]{0,79}$/, 'a field name, dotted for nested fields'), z.union([FilterValue, z.array(FilterValue).min(1).max(50)]))
   .describe(
-    'Only events whose fields have these values (a list: any of them). Fields are the event’s payload (`channel`, `direction`, `patientId`) and, for appointment events, `appointment.reason`, `appointment.practitionerId`, `appointment.locationId`, `appointment.status`.',
+    'Only events whose fields have these values (a list: any of them). Fields are the event’s payload (`channel`, `direction`, `patientId`); for appointment events, `appointment.reason`, `appointment.practitionerId`, `appointment.locationId`, `appointment.status`; for a patient’s message (communication.created, inbound), `message.text` (the whole text), `message.words` (holds a value when the text has that word) and `message.channel`, compared without regard to case.',
   );
 
 export const EventMatch = z
@@ -75,7 +75,7 @@ export type Way = z.infer<typeof Way>;
 
 export const Action = z
   .strictObject({
-    tool: z.string().max(100).describe('The operation to call (send_notification, create_ticket, add_ticket_note, create_intake_session).'),
+    tool: z.string().max(100).describe('The operation to call (send_notification, create_ticket, add_ticket_note, update_ticket, create_intake_session, emit_journey_event).'),
     input: z
       .record(z.string(), z.unknown())
       .default({})

@@ -2,12 +2,12 @@ import { LockMode } from '@mikro-orm/core';
 import type { AppContext } from '../../context.js';
 import { newId } from '../../ids.js';
 import { recordEvent } from '../../events.js';
-import { jobRow } from '../../jobs/enqueue.js';
+import { jobDueAt, jobRow } from '../../jobs/enqueue.js';
 import { Job } from '../../jobs/job.js';
 import { Appointment } from '../appointments/entities.js';
-import { jobDueAt } from '../notifications/store.js';
 import { delayMs, type JourneyDefinition, type Stage, type Way } from './definition.js';
-import { JourneyInstance, JourneyStep, JourneyVersion, type StepKind } from './entities.js';
+import { JourneyInstance, JourneyStep, type StepKind } from './entities.js';
+import { publishedDefinitions } from './published.js';
 import { ACT_JOB, TIMER_JOB, type ActPayload, type TimerPayload } from './subscriptions.js';
 
 /**
@@ -48,9 +48,11 @@ export async function lockInstance(ctx: AppContext, id: string): Promise<Journey
   return ctx.em.findOne(JourneyInstance, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
 }
 
-/** The definition the instance runs (its version's, which never changes). */
+/** The definition the instance runs (its version's, published, which never changes: read once per process). */
 export async function definitionOf(ctx: AppContext, instance: Pick<JourneyInstance, 'versionId'>): Promise<JourneyDefinition> {
-  return (await ctx.em.findOneOrFail(JourneyVersion, { id: instance.versionId })).definition;
+  const definition = (await publishedDefinitions(ctx, [instance.versionId])).get(instance.versionId);
+  if (!definition) throw new Error(`Journey version ${instance.versionId} is not published`);
+  return definition;
 }
 
 export const stageOf = (definition: JourneyDefinition, key: string | null | undefined): Stage | undefined => definition.stages.find((stage) => stage.key === key);

@@ -8,7 +8,7 @@ import { addStep, enterStage } from './engine.js';
 import { JourneyInstance, liveStatuses, type Journey, type JourneyVersion } from './entities.js';
 import { instanceView } from './views.js';
 
-export type Enrolment = { journey: Journey; version: JourneyVersion; patientId: string; appointmentId: string | null; eventId?: string };
+export type Enrolment = { journey: Journey; version: Pick<JourneyVersion, 'id' | 'version' | 'definition'>; patientId: string; appointmentId: string | null; eventId?: string };
 export type Enrolled = { instance: JourneyInstance; created: boolean };
 
 /**

@@ -1,11 +1,14 @@
 import { defineOperation } from '../../tools/operation.js';
 import { createJourney, getJourney, listJourneys, publishJourney, updateJourneyDraft } from './definitions.js';
 import { advanceInstance, cancelInstance, enrolPatient, getInstance, journeyStats, listInstances, pauseInstance, resumeInstance } from './instances.js';
+import { emitJourneyEvent } from './emit.js';
 import { migrateInstances } from './migrate.js';
 import { journeyPlan } from './plan.js';
 import {
   AdvanceInput,
   CreateJourneyInput,
+  EmitEventInput,
+  EmitEventOutput,
   EnrolInput,
   InstanceDetail,
   InstanceIdInput,
@@ -103,6 +106,19 @@ export const journeyOperations = [
     access: staff,
     http: { method: 'post', path: '/journeys/instances/{id}/advance' },
     run: (ctx, input) => advanceInstance(ctx, input),
+  }),
+  defineOperation({
+    name: 'emit_journey_event',
+    title: 'Emit a journey event to webhooks',
+    description:
+      'Records the event journey.custom.<name> about a journey instance: webhook endpoints subscribed to it (journey.custom.* or the exact type) receive it, signed like every delivery, with the journey, instance, patient and appointment ids. A journey stage’s action emits one to tell the clinic’s other systems where a patient is.',
+    tag,
+    input: EmitEventInput,
+    output: EmitEventOutput,
+    annotations: write,
+    access: staff,
+    http: { method: 'post', path: '/journeys/instances/{instanceId}/events', status: 201 },
+    run: (ctx, input) => emitJourneyEvent(ctx, input),
   }),
   defineOperation({
     name: 'journey_stats',

@@ -86,6 +86,18 @@ export const EnrolInput = z.strictObject({
   appointmentId: Id.optional().describe('The patient’s appointment the journey’s delays may count from.'),
 });
 export const InstanceIdInput = z.strictObject({ id: Id.describe('The journey instance id.') });
+export const EmitEventInput = z.strictObject({
+  instanceId: Id.describe('The journey instance the event is about (filled in for a journey’s own action).'),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,59}$/, 'lowercase letters, digits and _, starting with a letter (at most 60)')
+    .describe('The event’s name: it is recorded as journey.custom.<name> (for example journey.custom.knee_survey_due).'),
+});
+export const EmitEventOutput = z.object({
+  eventId: Id.describe('The event recorded: its `webhook-id` in deliveries.'),
+  type: z.string().describe('journey.custom.<name>.'),
+  instanceId: Id,
+});
 export const AdvanceInput = z.strictObject({
   id: Id.describe('The journey instance id.'),
   to: z.string().max(60).optional().describe('The stage to move to; omitted: the current stage’s first way forward (or completion from a last stage).'),

@@ -7,7 +7,7 @@ import { isJourneyEvent, JOURNEY_EVENT_FAMILIES } from './subscriptions.js';
 import { delayMs, MAX_BEFORE_APPOINTMENT_MS, MAX_DELAY_MS, type EventMatch, type JourneyDefinition } from './definition.js';
 
 /** The tools a journey's actions may call (and the runner lets a journey's caller call nothing else). */
-export const JOURNEY_TOOLS = ['send_notification', 'create_ticket', 'add_ticket_note', 'update_ticket', 'create_intake_session'] as const;
+export const JOURNEY_TOOLS = ['send_notification', 'create_ticket', 'add_ticket_note', 'update_ticket', 'create_intake_session', 'emit_journey_event'] as const;
 
 const unknownEvent = (where: string, type: string) =>
   isEventType(type) ? `${where}: journeys do not react to ${type} (only ${JOURNEY_EVENT_FAMILIES.join(', ')})` : `${where}: unknown event type ${type}`;

@@ -1,7 +1,7 @@
 import { insertRows, type Statement } from '../../db/statement.js';
 import type { Sql } from '../../db/sql.js';
 import { DomainEvent, eventRows } from '../../events.js';
-import { jobRow } from '../../jobs/enqueue.js';
+import { jobDueAt, jobRow } from '../../jobs/enqueue.js';
 import { Job } from '../../jobs/job.js';
 import type { JobHandler } from '../../jobs/worker.js';
 import { deliveryJob } from '../communications/outbound.js';
@@ -11,7 +11,6 @@ import { DISPATCH_JOB, type DispatchPayload } from './jobs.js';
 import { quietHoursEnd } from './quiet-hours.js';
 import { addressFor } from './send.js';
 import { dispatchInput, markDispatched, markSkipped, readDispatchInput, takeSendSlots, touchForDispatch, type DispatchInput, type SendSlot } from './statements.js';
-import { jobDueAt } from './store.js';
 
 /** Why a notification is not sent at its send time: a code for events, a sentence for staff. */
 type Refusal = { code: 'patient_deleted' | 'patient_merged' | 'appointment_changed' | 'address_changed' | 'no_consent' | 'opted_out'; reason: string };

@@ -1,10 +1,9 @@
 import type { AppContext } from '../../context.js';
-import type { Clock } from '../../clock.js';
 import { ormSql } from '../../db/sql.js';
 import { executeAll, insertRows } from '../../db/statement.js';
 import { DomainEvent, eventRows } from '../../events.js';
 import { newId } from '../../ids.js';
-import { jobRow } from '../../jobs/enqueue.js';
+import { jobDueAt, jobRow } from '../../jobs/enqueue.js';
 import { Job } from '../../jobs/job.js';
 import { Communication } from '../communications/entities.js';
 import { outboundRows } from '../communications/outbound.js';
@@ -40,13 +39,6 @@ export type Stored = { patientId: string; notification: Notification; deduplicat
 
 /** Rows per statement: bounds a statement's size (a bulk email's bodies) while keeping round trips few. */
 const CHUNK = 500;
-
-/**
- * A job's `run_at` for something due at `at` by the service's clock. Jobs run by the database's clock
- * (`run_at <= now()`), so the delay is carried over: the same instant when the service runs on the
- * system clock, and a pinned clock (tests, replays) still has its jobs run after the same delay.
- */
-export const jobDueAt = (clock: Clock, at: Date): Date => new Date(Date.now() + Math.max(0, at.getTime() - clock.now().getTime()));
 
 /** The notifications the clinic already has with these dedupe keys, by key. */
 export async function existingByDedupeKey(ctx: AppContext, keys: readonly string[]): Promise<Map<string, Notification>> {

@@ -19,3 +19,13 @@ export async function requireActivePatient(ctx: AppContext, id: string): Promise
   refuseInactive(patient, id);
   return patient!;
 }
+
+/**
+ * The one active patient whose phone (SMS, WhatsApp, voice) or email is this contact; null when none
+ * is, or when several share it (a family's phone: whose the message is cannot be told).
+ */
+export async function onlyPatientWithContact(ctx: AppContext, channel: string, contact: string): Promise<string | null> {
+  const field = channel === 'email' ? { email: contact.toLowerCase() } : { phone: contact };
+  const found = await ctx.em.find(Patient, { ...field, status: 'active' }, { fields: ['id'], limit: 2 });
+  return found.length === 1 ? found[0].id : null;
+}
