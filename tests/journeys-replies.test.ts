@@ -6,6 +6,7 @@ import { createHarness, type Harness, type TestTenant } from './support/harness.
 import { listen } from './support/http-server.js';
 import { expectRefusal, grantConsent, publishTemplate } from './support/notification-fixture.js';
 import { signedTwilioRequest, startTwilioApi } from './support/twilio-api.js';
+import { APPLY_JOB } from '../src/modules/journeys/subscriptions.js';
 import { getInstance, instancesOf, JOURNEYS, publishJourney, type InstanceBody } from './journeys-fixture.js';
 
 /** A patient's reply moving an instance on (a signed Twilio webhook, a filter on its words), and journeys that do not take a patient twice. */
@@ -80,6 +81,21 @@ describe('a patient’s reply', () => {
     const moved = confirmed.timeline.find((step) => step.kind === 'event')!;
     expect(moved).toMatchObject({ stage: 'ask', summary: 'communication.created: on to confirmed.' });
     expect(moved.eventId).toEqual(expect.any(String));
+  });
+});
+
+describe('which inbound messages journeys hear of', () => {
+  it('a message from a number in a patient’s record is applied to the journeys; one from an unknown number adds no job', async () => {
+    const clinic = await harness.newTenant();
+    const opened = await openClinic(harness, clinic, { phone: nextPhone() });
+    const applyJobs = async () =>
+      Number((await harness.services.orm.em.fork().execute<{ count: string }[]>(`select count(*) from job where tenant_id = ? and kind = ?`, [clinic.tenant.id, APPLY_JOB]))[0].count);
+    const before = await applyJobs();
+    await sms(opened.numbers.phone, nextPhone(), 'hi');
+    expect(await applyJobs()).toBe(before);
+    await sms(opened.numbers.phone, opened.patient.phone, 'hi');
+    expect(await applyJobs()).toBe(before + 1);
+    await settle(clinic);
   });
 });
 

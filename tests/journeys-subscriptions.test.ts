@@ -10,8 +10,12 @@ describe('which messages journeys hear of', () => {
     expect(applies(message({ direction: 'inbound', patientId: 'p1', conversationId: 'c1' }))).toBe(true);
   });
 
-  it('a message from a number linked to no patient, or one the clinic sends, adds no job', () => {
-    expect(applies(message({ direction: 'inbound', patientId: null, conversationId: 'c1' }))).toBe(false);
+  it('a reply from a number in a patient’s record, not yet linked to the conversation, is applied too', () => {
+    expect(applies(message({ direction: 'inbound', patientId: null, contactKnown: true, conversationId: 'c1' }))).toBe(true);
+  });
+
+  it('a message from a number in no patient’s record, or one the clinic sends, adds no job', () => {
+    expect(applies(message({ direction: 'inbound', patientId: null, contactKnown: false, conversationId: 'c1' }))).toBe(false);
     expect(applies(message({ direction: 'outbound', patientId: 'p1', conversationId: 'c1' }))).toBe(false);
   });
 

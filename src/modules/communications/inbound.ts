@@ -102,7 +102,7 @@ export async function receiveInbound(services: Services, tenant: TenantInfo, rec
       if (!inserted) return { duplicate: true, conversationId, messageId: null, turnJobId: null, otherJobs: [] };
       const messageId = inserted.id;
 
-      const event = eventRows(tenant.id, { type: 'communication.created', entityType: 'communication', entityId: messageId, payload: { conversationId, patientId: conversation.patientId, direction: 'inbound', mediaCount: inbound.media?.length ?? 0 } }, now);
+      const event = eventRows(tenant.id, { type: 'communication.created', entityType: 'communication', entityId: messageId, payload: { conversationId, patientId: conversation.patientId, contactKnown: conversation.contactKnown, direction: 'inbound', mediaCount: inbound.media?.length ?? 0 } }, now);
       const claimed = reservation && !inserted.turnWaiting ? services.jobs.claimUntil() : undefined;
       const turn = jobRow({ tenantId: tenant.id, kind: ANSWER_JOB, payload: { conversationId, messageId }, serialKey: `${TURN_SERIAL_PREFIX}${conversationId}` }, new Date(), claimed);
       await executeAll(sql, [

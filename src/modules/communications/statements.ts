@@ -28,13 +28,16 @@ export const DELIVERY_SERIAL_PREFIX = 'deliver:';
  */
 export function openConversation(orm: Metadata, conversation: Conversation): Statement {
   const insert = insertRows(orm, Conversation, [conversation]);
+  const sameContact = conversation.channel === 'email' ? 'lower(p.email) = lower(conversation.contact)' : 'p.phone = conversation.contact';
   return {
     sql: `${insert.sql} on conflict (tenant_id, channel, contact) do update set updated_at = conversation.updated_at
-      returning id, patient_id as "patientId"`,
+      returning id, patient_id as "patientId",
+        patient_id is not null or exists (select 1 from patient p where p.tenant_id = conversation.tenant_id and ${sameContact}) as "contactKnown"`,
     params: insert.params,
   };
 }
-export type OpenedConversation = Pick<Conversation, 'id' | 'patientId'>;
+/** `contactKnown`: the conversation is linked to a patient, or a patient's record has its number (or address). */
+export type OpenedConversation = Pick<Conversation, 'id' | 'patientId'> & { contactKnown: boolean };
 
 /**
  * Conversations for messages the clinic starts, many in one statement: each (channel, contact) is

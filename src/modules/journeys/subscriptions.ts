@@ -26,9 +26,9 @@ export const journeySubscriptions: readonly EventSubscription[] = [
   {
     kind: APPLY_JOB,
     events: JOURNEY_EVENT_FAMILIES,
-    // Of messages, only a known patient's reply is something a journey waits for: the clinic's own
-    // messages and those from numbers linked to no patient add no job to the agent's hot path.
-    when: (event) => event.type !== 'communication.created' || (event.payload.direction === 'inbound' && typeof event.payload.patientId === 'string'),
+    // Of messages, only a reply from a number (or address) in the patients' records is something a
+    // journey waits for: the clinic's own messages, and those of unknown numbers, add no job to the agent's hot path.
+    when: (event) => event.type !== 'communication.created' || (event.payload.direction === 'inbound' && (typeof event.payload.patientId === 'string' || event.payload.contactKnown === true)),
     serialKey: (event) =>
       `journeys:${event.entityType !== 'appointment' && typeof event.payload.patientId === 'string' ? event.payload.patientId : event.entityId}`,
   },
