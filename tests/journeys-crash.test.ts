@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from '../src/context.js';
@@ -9,6 +7,7 @@ import { newId } from '../src/ids.js';
 import { runOperation } from '../src/tools/runner.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { ownDatabase, type OwnDatabase } from './support/own-database.js';
+import { spawnService } from './support/service-process.js';
 import { publishJourney } from './journeys-fixture.js';
 
 /**
@@ -23,23 +22,7 @@ const KILL_AFTER_TICKETS = 120;
 let database: OwnDatabase;
 let harness: Harness;
 
-function startService(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: database.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      PRM_PROCESSES: '1',
-      PRM_SEED_DEMO: 'false',
-      // The killed process's jobs are taken up again 2 s after its claim, not 2 minutes.
-      PRM_JOB_LOCK_SECONDS: '2',
-      PRM_EMBEDDING_MODEL_PATH: join(tmpdir(), 'prm-tests-no-embedding-model'),
-      LOG_LEVEL: 'error',
-    },
-    stdio: 'ignore',
-  });
-}
+const startService = (): ChildProcess => spawnService(database.url);
 
 beforeAll(async () => {
   database = await ownDatabase();

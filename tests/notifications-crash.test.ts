@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../src/ids.js';
@@ -9,6 +7,7 @@ import { API, openClinic } from './support/clinic-fixture.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { publishTemplate } from './support/notification-fixture.js';
 import { ownDatabase, type OwnDatabase } from './support/own-database.js';
+import { spawnService } from './support/service-process.js';
 import { startTwilioApi } from './support/twilio-api.js';
 
 /**
@@ -27,26 +26,12 @@ let twilioApi: Awaited<ReturnType<typeof startTwilioApi>>;
 
 
 /** The service, jobs and all, in a process of its own on the test's database, sending to the Twilio stand-in. */
-function startWorker(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: database.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      PRM_PROCESSES: '1',
-      PRM_SEED_DEMO: 'false',
-      TWILIO_API_BASE_URL: twilioApi.url,
-      // Status callback URLs carry our ids: the stand-in tells each message's sends apart by them.
-      PUBLIC_BASE_URL: 'http://127.0.0.1:9',
-      // The killed process's jobs are taken up again 2 s after its claim, not 2 minutes.
-      PRM_JOB_LOCK_SECONDS: '2',
-      PRM_EMBEDDING_MODEL_PATH: join(tmpdir(), 'prm-tests-no-embedding-model'),
-      LOG_LEVEL: 'error',
-    },
-    stdio: 'ignore',
+const startWorker = (): ChildProcess =>
+  spawnService(database.url, {
+    TWILIO_API_BASE_URL: twilioApi.url,
+    // Status callback URLs carry our ids: the stand-in tells each message's sends apart by them.
+    PUBLIC_BASE_URL: 'http://127.0.0.1:9',
   });
-}
 
 beforeAll(async () => {
   database = await ownDatabase();
