@@ -19,7 +19,7 @@ export async function kneeTemplates(clinic: TestTenant): Promise<void> {
 
 type Way = { to: string; on?: { event: string; where?: Record<string, unknown> }; after?: { delay: string; from?: string } };
 type StageDefinition = { key: string; name: string; actions?: { tool: string; input: Record<string, unknown> }[]; next?: Way[] };
-export type Definition = { trigger: { kind: string; event?: string; where?: Record<string, unknown> }; channel?: string; role?: string; stages: StageDefinition[] };
+export type Definition = { trigger: { kind: string; event?: string; where?: Record<string, unknown> }; channel?: string; role?: string; reenrol?: boolean; stages: StageDefinition[] };
 
 /** Booked with reason knee-consult: instructions now, a reminder 48 h before, a survey 3 days after the visit, a nurse ticket if no answer in a week. */
 export const kneeDefinition = (): Definition => ({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../src/clock.js';
@@ -5,7 +6,7 @@ import { ToolRun } from '../src/tools/tool-run.js';
 import { API, openClinic } from './support/clinic-fixture.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 import { expectRefusal } from './support/notification-fixture.js';
-import { getInstance, instancesOf, JOURNEYS, kneeDefinition, kneeTemplates, publishJourney, type InstanceBody } from './journeys-fixture.js';
+import { getInstance, instancesOf, JOURNEYS, kneeDefinition, kneeTemplates, publishJourney, type Definition, type InstanceBody } from './journeys-fixture.js';
 
 /** Journey instances: enrolment by trigger and by hand, one at a time per patient, the consumer, timers and staff actions. */
 
@@ -219,5 +220,46 @@ describe('journey instances', () => {
     expect((await getInstance(s.clinic, enrolled.id)).currentStage).toBe('hold');
     await passTime(s.clinic, new Date(start + 2 * 86_400_000 + 1000));
     expect(await getInstance(s.clinic, enrolled.id)).toMatchObject({ status: 'completed', currentStage: 'end' });
+  });
+
+  it('enrol on every journey one event triggers at once: not again on one under way, nor on one that takes patients once', async () => {
+    const s = await setup();
+    const onUpdate = (reenrol: boolean): Definition => ({ trigger: { kind: 'event', event: 'patient.updated' }, reenrol, stages: [{ key: 'wait', name: 'Wait', next: [{ to: 'end', after: { delay: '1d' } }] }, { key: 'end', name: 'End' }] });
+    const underWay = await publishJourney(s.clinic, 'Under way', onUpdate(true));
+    const once = await publishJourney(s.clinic, 'Once', onUpdate(false));
+    const fresh = await Promise.all(['Fresh 1', 'Fresh 2', 'Fresh 3'].map((name) => publishJourney(s.clinic, name, onUpdate(true))));
+    const live = await s.clinic.call<InstanceBody>('POST', `${JOURNEYS}/${underWay}/instances`, { patientId: s.patientId });
+    const before = await s.clinic.call<InstanceBody>('POST', `${JOURNEYS}/${once}/instances`, { patientId: s.patientId });
+    await s.clinic.call('POST', `${JOURNEYS}/instances/${before.id}/cancel`);
+
+    await s.clinic.call('PATCH', `${API}/patients/${s.patientId}`, { preferredName: 'Robbie' });
+    await settle(s.clinic);
+    const [kept] = await instancesOf(s.clinic, underWay);
+    expect(kept.id).toBe(live.id);
+    expect((await getInstance(s.clinic, live.id)).timeline.map((step) => step.kind)).toEqual(['enrolled', 'stage_entered', 'note']);
+    expect((await instancesOf(s.clinic, once)).map((instance) => instance.status)).toEqual(['cancelled']);
+    for (const journeyId of fresh) {
+      const [instance, ...others] = await instancesOf(s.clinic, journeyId);
+      expect(others).toEqual([]);
+      expect((await getInstance(s.clinic, instance.id)).timeline.map((step) => step.kind)).toEqual(['enrolled', 'stage_entered']);
+    }
+  });
+
+  it('make one instance per journey of events applied at the same time that enrol the patient on the same journeys', async () => {
+    const s = await setup();
+    const journeys = await Promise.all(Array.from({ length: 6 }, (_, index) => publishJourney(s.clinic, `On update ${index}`, { trigger: { kind: 'event', event: 'patient.updated' }, stages: [{ key: 'wait', name: 'Wait', next: [{ to: 'end', after: { delay: '1d' } }] }, { key: 'end', name: 'End' }] })));
+    // Each event is a job of its own (as a booking's and a patient's events are): the worker runs them side by side.
+    const em = harness.services.orm.em.fork();
+    for (let index = 0; index < 8; index++) {
+      const payload = { eventId: randomUUID(), type: 'patient.updated', entityType: 'patient', entityId: s.patientId, payload: { fields: ['preferredName'] } };
+      await em.getConnection().execute(
+        `insert into job (id, tenant_id, kind, payload, serial_key, status, attempts, max_attempts, run_at, created_at) values (gen_random_uuid(), ?, 'journeys.apply', ?, null, 'pending', 0, 5, now(), now())`,
+        [s.clinic.tenant.id, JSON.stringify(payload)],
+      );
+    }
+    await settle(s.clinic);
+    for (const journeyId of journeys) expect(await instancesOf(s.clinic, journeyId)).toHaveLength(1);
+    const [failed] = await em.getConnection().execute<{ count: number }[]>(`select count(*)::int as count from job where tenant_id = ? and kind = 'journeys.apply' and (status <> 'succeeded' or attempts > 1)`, [s.clinic.tenant.id]);
+    expect(failed.count).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import type { JobHandler } from '../../jobs/worker.js';
 import { tenantEntityManager } from '../../tools/runner.js';
 import { engineContext } from './caller.js';
 import type { JourneyDefinition } from './definition.js';
-import { enrol } from './enrol.js';
+import { enrolAll } from './enrol.js';
 import { addStep, enterStage, finish, hasStep, planTimers, stageOf } from './engine.js';
 import { Journey, JourneyInstance, liveStatuses } from './entities.js';
 import { eventFacts, matches, type EventFacts } from './facts.js';
@@ -26,11 +26,11 @@ export const applyEventToJourneys: JobHandler = async ({ services, tenant, job }
     if (!facts.patientId) return;
     const patients = [facts.patientId, ...(event.type === 'patient.merged' && typeof event.payload.sourcePatientId === 'string' ? [event.payload.sourcePatientId] : [])];
     const enrolled = await enrolByTrigger(ctx, event, facts);
-    const instances = await em.find(JourneyInstance, { patientId: { $in: patients }, status: { $in: [...liveStatuses] } }, { orderBy: [{ id: 'asc' }], lockMode: LockMode.PESSIMISTIC_WRITE });
+    // Those this event enrolled just now have its event in their timeline already.
+    const instances = await em.find(JourneyInstance, { patientId: { $in: patients }, status: { $in: [...liveStatuses] }, ...(enrolled.size > 0 ? { id: { $nin: [...enrolled] } } : {}) }, { orderBy: [{ id: 'asc' }], lockMode: LockMode.PESSIMISTIC_WRITE });
     const definitions = await publishedDefinitions(ctx, [...new Set(instances.map((instance) => instance.versionId))]);
     for (const instance of instances) {
-      // Enrolled by this event just now: its timeline has the event already.
-      if (enrolled.has(instance.id) || (await hasStep(ctx, instance.id, `event:${event.eventId}`))) continue;
+      if (await hasStep(ctx, instance.id, `event:${event.eventId}`)) continue;
       await applyToInstance(ctx, instance, definitions.get(instance.versionId)!, event, facts);
     }
   });
@@ -53,16 +53,18 @@ async function enrolByTrigger(ctx: AppContext, event: ApplyPayload, facts: Event
   if (matched.length === 0) return made;
   // A doubled event: the journeys it enrolled the patient on already.
   const done = new Set((await ctx.em.find(JourneyInstance, { journeyId: { $in: matched.map((journey) => journey.id) }, enrolEventId: event.eventId }, { fields: ['journeyId'] })).map((instance) => instance.journeyId));
-  for (const journey of matched) {
-    if (done.has(journey.id)) continue;
-    const version = { id: journey.publishedVersionId!, version: journey.publishedVersion!, definition: definitions.get(journey.publishedVersionId!)! };
-    const enrolled = await enrol(ctx, { journey, version, patientId: facts.patientId!, appointmentId: facts.appointmentId, eventId: event.eventId }).catch((error: unknown) => {
-      // A journey that does not take patients again: the event enrols nobody.
-      if (error instanceof Error && 'code' in error && error.code === 'conflict') return null;
-      throw error;
-    });
-    if (enrolled?.created) made.add(enrolled.instance.id);
-    else if (enrolled) addStep(ctx, enrolled.instance, 'note', `${event.type} would enrol the patient again; already on the journey.`, { eventId: event.eventId, dedupeKey: `trigger:${event.eventId}` });
+  const enrolments = matched.filter((journey) => !done.has(journey.id)).map((journey) => ({
+    journey,
+    version: { id: journey.publishedVersionId!, version: journey.publishedVersion!, definition: definitions.get(journey.publishedVersionId!)! },
+    patientId: facts.patientId!,
+    appointmentId: facts.appointmentId,
+    eventId: event.eventId,
+  }));
+  for (const enrolled of await enrolAll(ctx, enrolments)) {
+    // A journey that does not take patients again: the event enrols nobody.
+    if ('refused' in enrolled) continue;
+    if (enrolled.created) made.add(enrolled.instance.id);
+    else addStep(ctx, enrolled.instance, 'note', `${event.type} would enrol the patient again; already on the journey.`, { eventId: event.eventId, dedupeKey: `trigger:${event.eventId}` });
   }
   return made;
 }
