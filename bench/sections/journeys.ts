@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Caller, Services } from '../../src/context.js';
 import { newId } from '../../src/ids.js';
 import { applyEventToJourneys } from '../../src/modules/journeys/consumer.js';
-import { APPLY_JOB, type ApplyPayload } from '../../src/modules/journeys/subscriptions.js';
+import { APPLY_JOB, TIMER_JOB, type ApplyPayload } from '../../src/modules/journeys/subscriptions.js';
+import { JourneyInstance, JourneyStep } from '../../src/modules/journeys/entities.js';
+import { DomainEvent, eventRows } from '../../src/events.js';
+import { jobRow } from '../../src/jobs/enqueue.js';
+import { Job } from '../../src/jobs/job.js';
+import { insertRows, oneStatement } from '../../src/db/statement.js';
+import { ormSql } from '../../src/db/sql.js';
 import { startTwilioApi } from '../../tests/support/twilio-api.js';
 import { inParallel } from '../api.js';
 import { benchTenant, openInProcess, run } from '../in-process.js';
@@ -57,7 +63,7 @@ async function applyTimed(services: Services, caller: Caller, event: ApplyPayloa
 }
 
 /** 50 published journeys triggered by patient.updated: each with a filter of its own (`marker`), or all without. */
-async function consumerSamples(services: Services, filtered: boolean, runs: number, progress: (message: string) => void): Promise<number[]> {
+async function consumerSamples(services: Services, filtered: boolean, runs: number, progress: (message: string) => void): Promise<{ samples: number[]; caller: Caller }> {
   const caller = await benchTenant(services, filtered ? 'Journeys: one of 50' : 'Journeys: all of 50');
   for (let index = 0; index < JOURNEYS; index++) {
     const trigger = { kind: 'event', event: 'patient.updated', ...(filtered ? { where: { marker: `m${index}` } } : {}) };
@@ -71,6 +77,45 @@ async function consumerSamples(services: Services, filtered: boolean, runs: numb
     const elapsed = await applyTimed(services, caller, event);
     if (index >= 5) samples.push(elapsed); // the first few warm the caches up
   }
+  return { samples: samples.sort((a, b) => a - b), caller };
+}
+
+/**
+ * The floor under enrolling a patient on all the clinic's journeys at once: the rows such an
+ * enrolment writes (per journey an instance, its two timeline rows, its event and its timer job),
+ * inserted by one hand-written statement in a transaction of its own, for a new patient each time.
+ */
+async function rowsByHandSamples(services: Services, caller: Caller, runs: number): Promise<number[]> {
+  const tenantId = caller.tenant.id;
+  const em = services.orm.em.fork();
+  const journeys = await em.getConnection().execute<{ id: string; version_id: string }[]>(`select id, published_version_id as version_id from journey where tenant_id = ?`, [tenantId]);
+  const patients = await insertPatients(services, tenantId, runs + 5, '517');
+  const samples: number[] = [];
+  for (const [index, patientId] of patients.entries()) {
+    const now = new Date();
+    const stageRuns = [{ stage: 'wait', run: 1, status: 'active' as const, startedAt: now.toISOString(), endedAt: null, actionsDoneAt: now.toISOString() }];
+    const instances: JourneyInstance[] = journeys.map((journey) => ({
+      id: newId(), tenantId, journeyId: journey.id, versionId: journey.version_id, version: 1, patientId, appointmentId: null, status: 'active', currentStage: 'wait', stageStartedAt: now,
+      stageRun: 1, timerToken: 1, stageRuns, enrolledAt: now, enrolEventId: newId(), endedAt: null, endReason: null, createdAt: now, updatedAt: now,
+    }));
+    const step = (instance: JourneyInstance, kind: 'enrolled' | 'stage_entered'): JourneyStep => ({
+      id: newId(), tenantId, instanceId: instance.id, kind, stage: kind === 'enrolled' ? null : 'wait', summary: kind, detail: {}, toolRunId: null, eventId: null, dedupeKey: null, at: now, createdAt: now, updatedAt: now,
+    });
+    const events = instances.map((instance) => eventRows(tenantId, { type: 'journey.enrolled', entityType: 'journey_instance', entityId: instance.id, payload: { journeyId: instance.journeyId, patientId, version: 1 } }, now));
+    const timers = instances.map((instance) => jobRow({ tenantId, kind: TIMER_JOB, payload: { instanceId: instance.id, token: 1, stage: 'wait', way: 0, dueAt: new Date(now.getTime() + 30 * 86_400_000).toISOString() } }, now));
+    const started = performance.now();
+    await services.orm.em.fork().transactional((transaction) =>
+      ormSql(transaction).query(
+        oneStatement(
+          [insertRows(services.orm, JourneyInstance, instances), insertRows(services.orm, JourneyStep, instances.flatMap((instance) => [step(instance, 'enrolled'), step(instance, 'stage_entered')])), insertRows(services.orm, DomainEvent, events.map((event) => event.event))],
+          insertRows(services.orm, Job, [...events.flatMap((event) => event.jobs), ...timers]),
+        ),
+      ),
+    );
+    if (index >= 5) samples.push(performance.now() - started);
+  }
+  // The timers must never fire: they name instances whose journeys nobody runs here.
+  await em.getConnection().execute(`delete from job where tenant_id = ? and kind = ?`, [tenantId, TIMER_JOB]);
   return samples.sort((a, b) => a - b);
 }
 
@@ -83,15 +128,18 @@ export const journeys: Section = {
     `${DUE_AFTER_MS / 1000} s ahead and the worker started. The lag of an action is from that instant to its SMS reaching the stand-in.`,
     `*Consumer*: the \`journeys.apply\` handler timed on one \`patient.updated\` event against ${JOURNEYS} published journeys triggered by it: each with a filter`,
     `of its own of which the event matches one (${ONE_MATCH_RUNS} events, one enrolment each), or none filtered so it enrols the patient on all ${JOURNEYS}`,
-    `(${ALL_MATCH_RUNS} events); a new patient per event.`,
+    `(${ALL_MATCH_RUNS} events); a new patient per event. For scale, the rows such an enrolment on all ${JOURNEYS} writes, inserted for a new patient by one`,
+    `hand-written statement in its own transaction (${ALL_MATCH_RUNS} times).`,
   ].join(' '),
   async run(database, progress) {
     const twilioApi = await startTwilioApi();
     const opened = await openInProcess(database, { config: { TWILIO_API_BASE_URL: twilioApi.url } });
     const { services } = opened;
     try {
-      const oneMatch = await consumerSamples(services, true, ONE_MATCH_RUNS, progress);
-      const allMatch = await consumerSamples(services, false, ALL_MATCH_RUNS, progress);
+      const oneMatch = (await consumerSamples(services, true, ONE_MATCH_RUNS, progress)).samples;
+      const all50 = await consumerSamples(services, false, ALL_MATCH_RUNS, progress);
+      const allMatch = all50.samples;
+      const byHand = summarize(await rowsByHandSamples(services, all50.caller, ALL_MATCH_RUNS));
 
       const staff = await benchTenant(services, 'Journeys: due timers');
       const admin: Caller = { ...staff, actor: { kind: 'staff', id: 'bench', role: 'admin' } };
@@ -144,6 +192,7 @@ export const journeys: Section = {
         { label: `Due timers: lag p50 / p95 / last`, value: `${ms(percentile(lags, 0.5))} / ${ms(percentile(lags, 0.95))} / ${ms(lastLag)}` },
         { label: `Consumer, one event, ${JOURNEYS} journeys, 1 matches: p50 / p95 / max`, value: `${ms(one.p50)} / ${ms(one.p95)} / ${ms(one.max)}` },
         { label: `Consumer, one event, ${JOURNEYS} journeys, all ${JOURNEYS} enrol: p50 / p95 / max`, value: `${ms(all.p50)} / ${ms(all.p95)} / ${ms(all.max)}` },
+        { label: `The rows of those ${JOURNEYS} enrolments (${JOURNEYS * 5}) inserted by one hand-written statement: p50 / p95 / max`, value: `${ms(byHand.p50)} / ${ms(byHand.p95)} / ${ms(byHand.max)}` },
       ];
       const doneAll = sent.length === DUE && distinct === DUE;
       const goals: Goal[] = [
@@ -165,7 +214,7 @@ export const journeys: Section = {
           target: `p95 < ${APPLY_GOAL_MS} ms`,
           measured: ms(all.p95),
           met: all.p95 < APPLY_GOAL_MS,
-          ...(all.p95 < APPLY_GOAL_MS ? {} : { why: `${JOURNEYS} enrolments in one transaction: their locks and the check for instances under way are one statement each, then ${JOURNEYS * 5} new rows (an instance, two timeline rows, an event and a timer job each) built, flushed and committed` }),
+          ...(all.p95 < APPLY_GOAL_MS ? {} : { why: `${JOURNEYS} enrolments write ${JOURNEYS * 5} rows (an instance, two timeline rows, an event and a timer job each): inserted by one hand-written statement, those rows alone take ${ms(byHand.p50)} (p95 ${ms(byHand.p95)}) in this run; the consumer's locks and its check for instances under way are one statement each` }),
         },
       ];
       return { rows, goals };

@@ -6,9 +6,10 @@ import { engineContext } from './caller.js';
 import type { JourneyDefinition } from './definition.js';
 import { enrolAll } from './enrol.js';
 import { addStep, enterStage, finish, hasStep, planTimers, stageOf } from './engine.js';
-import { Journey, JourneyInstance, liveStatuses } from './entities.js';
+import { JourneyInstance, liveStatuses } from './entities.js';
 import { eventFacts, matches, type EventFacts } from './facts.js';
 import { publishedDefinitions } from './published.js';
+import { journeysTriggeredBy, readTriggeredJourney } from './statements.js';
 import type { ApplyPayload } from './subscriptions.js';
 
 /**
@@ -43,7 +44,8 @@ export const applyEventToJourneys: JobHandler = async ({ services, tenant, job }
  */
 async function enrolByTrigger(ctx: AppContext, event: ApplyPayload, facts: EventFacts): Promise<Set<string>> {
   const made = new Set<string>();
-  const journeys = await ctx.em.find(Journey, { triggerEvent: event.type, publishedVersionId: { $ne: null } });
+  const rows = await ctx.sql.query(journeysTriggeredBy(ctx.services.orm, { tenantId: ctx.tenant.id, eventType: event.type }));
+  const journeys = rows.map((row) => readTriggeredJourney(ctx.services.orm, row));
   if (journeys.length === 0) return made;
   const definitions = await publishedDefinitions(ctx, journeys.map((journey) => journey.publishedVersionId!));
   const matched = journeys.filter((journey) => {

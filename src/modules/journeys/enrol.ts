@@ -8,7 +8,7 @@ import { addStep, enterStage } from './engine.js';
 import { JourneyInstance, liveStatuses, type Journey, type JourneyVersion } from './entities.js';
 import { instanceView } from './views.js';
 
-export type Enrolment = { journey: Journey; version: Pick<JourneyVersion, 'id' | 'version' | 'definition'>; patientId: string; appointmentId: string | null; eventId?: string };
+export type Enrolment = { journey: Pick<Journey, 'id' | 'name'>; version: Pick<JourneyVersion, 'id' | 'version' | 'definition'>; patientId: string; appointmentId: string | null; eventId?: string };
 /** A new instance (`created`), the one under way (`created: false`), or why the journey takes the patient no more. */
 export type Enrolled = { instance: JourneyInstance; created: boolean } | { refused: AppError };
 
@@ -90,7 +90,7 @@ async function start(ctx: AppContext, enrolment: Enrolment): Promise<JourneyInst
 }
 
 /** The 409 of enrolling a patient who is on the journey already: with the instance under way. */
-export const alreadyEnrolled = (journey: Journey, instance: JourneyInstance) =>
+export const alreadyEnrolled = (journey: Pick<Journey, 'name'>, instance: JourneyInstance) =>
   conflict(`The patient is on journey ${journey.name} already (instance ${instance.id}, ${instance.status}).`, { instance: instanceView(instance) });
 
 export const notPublished = (journey: Journey) => unprocessable(`Journey ${journey.name} has no published version: publish it first.`, { latestVersion: journey.latestVersion });
