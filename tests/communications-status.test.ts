@@ -6,9 +6,9 @@ import { Conversation } from '../src/modules/conversations/entities.js';
 import { DomainEvent } from '../src/events.js';
 import { ACCOUNT_SID, AUTH_TOKEN, openClinic } from './support/clinic-fixture.js';
 import { randomSid } from './support/conversation-driver.js';
-import { createHarness, type Harness, type TestTenant } from './support/harness.js';
-import { listen } from './support/http-server.js';
-import { signedTwilioRequest, startTwilioApi } from './support/twilio-api.js';
+import type { Harness, TestTenant } from './support/harness.js';
+import { servedHarness, type ServedHarness } from './support/served-harness.js';
+import { signedTwilioRequest } from './support/twilio-api.js';
 
 /**
  * What a provider reports about a communication: kept once per status, applied only forward, bound to
@@ -17,8 +17,9 @@ import { signedTwilioRequest, startTwilioApi } from './support/twilio-api.js';
 
 let harness: Harness;
 let clinic: TestTenant;
-let service: Awaited<ReturnType<typeof listen>>;
-let twilioApi: Awaited<ReturnType<typeof startTwilioApi>>;
+let service: ServedHarness['service'];
+let served: ServedHarness;
+let twilioApi: ServedHarness['twilioApi'];
 let clinicWhatsapp: string;
 let phoneCounter = 700;
 const nextPhone = () => `+1212555${String(phoneCounter++).padStart(4, '0')}`;
@@ -48,17 +49,12 @@ const reports = async (communicationId: string) =>
   (await em().find(CommunicationStatusReport, { communicationId }, { orderBy: { reportedAt: 'asc', id: 'asc' } })).map((report) => [report.status, report.providerStatus]);
 
 beforeAll(async () => {
-  twilioApi = await startTwilioApi();
-  service = await listen((request) => harness.app.fetch(request));
-  harness = await createHarness({ config: { TWILIO_API_BASE_URL: twilioApi.url, PUBLIC_BASE_URL: service.url } });
+  served = await servedHarness();
+  ({ harness, twilioApi, service } = served);
   clinic = await harness.newTenant();
   clinicWhatsapp = (await openClinic(harness, clinic)).numbers.whatsapp;
 });
-afterAll(async () => {
-  await service.close();
-  await twilioApi.close();
-  await harness.close();
-});
+afterAll(() => served.close());
 
 describe('provider status reports', () => {
   it('asks Twilio to report to a URL that carries our id for the communication', async () => {

@@ -2,31 +2,27 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_SID, API, AUTH_TOKEN, openClinic } from './support/clinic-fixture.js';
 import { randomSid } from './support/conversation-driver.js';
-import { createHarness, type Harness, type TestTenant } from './support/harness.js';
-import { listen } from './support/http-server.js';
+import type { Harness, TestTenant } from './support/harness.js';
+import { servedHarness, type ServedHarness } from './support/served-harness.js';
 import { expectRefusal, grantConsent, publishTemplate } from './support/notification-fixture.js';
-import { signedTwilioRequest, startTwilioApi } from './support/twilio-api.js';
+import { signedTwilioRequest } from './support/twilio-api.js';
 import { APPLY_JOB } from '../src/modules/journeys/subscriptions.js';
 import { getInstance, instancesOf, JOURNEYS, publishJourney, type InstanceBody } from './journeys-fixture.js';
 
 /** A patient's reply moving an instance on (a signed Twilio webhook, a filter on its words), and journeys that do not take a patient twice. */
 
 let harness: Harness;
-let twilioApi: Awaited<ReturnType<typeof startTwilioApi>>;
-let service: Awaited<ReturnType<typeof listen>>;
+let twilioApi: ServedHarness['twilioApi'];
+let service: ServedHarness['service'];
+let served: ServedHarness;
 let phoneCounter = 0;
 const nextPhone = () => `+1917556${String(phoneCounter++).padStart(4, '0')}`;
 
 beforeAll(async () => {
-  twilioApi = await startTwilioApi();
-  service = await listen((request) => harness.app.fetch(request));
-  harness = await createHarness({ config: { TWILIO_API_BASE_URL: twilioApi.url, PUBLIC_BASE_URL: service.url } });
+  served = await servedHarness();
+  ({ harness, twilioApi, service } = served);
 });
-afterAll(async () => {
-  await service.close();
-  await twilioApi.close();
-  await harness.close();
-});
+afterAll(() => served.close());
 
 const settle = (clinic: TestTenant) => harness.services.jobs.drain({ tenantId: clinic.tenant.id });
 

@@ -7,8 +7,8 @@ import { receiveInbound } from '../src/modules/communications/inbound.js';
 import { Job } from '../src/jobs/job.js';
 import { ACCOUNT_SID, API, AUTH_TOKEN, addPatient, openClinic } from './support/clinic-fixture.js';
 import { randomSid } from './support/conversation-driver.js';
-import { createHarness, type Harness, type TestTenant } from './support/harness.js';
-import { listen } from './support/http-server.js';
+import type { Harness, TestTenant } from './support/harness.js';
+import { servedHarness, type ServedHarness } from './support/served-harness.js';
 import {
   WHATSAPP_CONTENT_SID,
   countRows,
@@ -21,7 +21,7 @@ import {
   type NotificationDetailBody,
 } from './support/notification-fixture.js';
 import { startSmtpServer, type TestSmtpServer } from './support/smtp-server.js';
-import { signedTwilioRequest, startTwilioApi } from './support/twilio-api.js';
+import { signedTwilioRequest } from './support/twilio-api.js';
 
 /**
  * Notifications the clinic sends first, one at a time: accepted, dispatched at their send time after
@@ -30,25 +30,21 @@ import { signedTwilioRequest, startTwilioApi } from './support/twilio-api.js';
  */
 
 let harness: Harness;
-let service: Awaited<ReturnType<typeof listen>>;
-let twilioApi: Awaited<ReturnType<typeof startTwilioApi>>;
+let service: ServedHarness['service'];
+let served: ServedHarness;
+let twilioApi: ServedHarness['twilioApi'];
 let smtp: TestSmtpServer;
 let phoneCounter = 1000;
 const nextPhone = () => `+1917555${String(phoneCounter++).padStart(4, '0')}`;
 
 beforeAll(async () => {
-  twilioApi = await startTwilioApi();
   smtp = await startSmtpServer();
-  service = await listen((request) => harness.app.fetch(request));
-  harness = await createHarness({
-    config: { TWILIO_API_BASE_URL: twilioApi.url, PUBLIC_BASE_URL: service.url, SMTP_URL: smtp.url, SMTP_FROM: 'Harbor Clinic <no-reply@clinic.example>' },
-  });
+  served = await servedHarness({ SMTP_URL: smtp.url, SMTP_FROM: 'Harbor Clinic <no-reply@clinic.example>' });
+  ({ harness, twilioApi, service } = served);
 });
 afterAll(async () => {
-  await service.close();
-  await twilioApi.close();
+  await served.close();
   await smtp.close();
-  await harness.close();
 });
 
 type Clinic = { clinic: TestTenant; whatsappNumber: string; patient: { id: string; phone: string }; practitionerId: string; locationId: string };

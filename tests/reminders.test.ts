@@ -4,10 +4,10 @@ import { DomainEvent } from '../src/events.js';
 import { reminderChannel } from '../src/modules/reminders/sync.js';
 import { ACCOUNT_SID, API, AUTH_TOKEN, openClinic } from './support/clinic-fixture.js';
 import { randomSid } from './support/conversation-driver.js';
-import { createHarness, type Harness, type TestTenant } from './support/harness.js';
-import { listen } from './support/http-server.js';
+import type { Harness, TestTenant } from './support/harness.js';
+import { servedHarness, type ServedHarness } from './support/served-harness.js';
 import { drainUntil, expectRefusal, grantConsent, publishTemplate, tenantEm, WHATSAPP_CONTENT_SID, type NotificationDetailBody } from './support/notification-fixture.js';
-import { signedTwilioRequest, startTwilioApi } from './support/twilio-api.js';
+import { signedTwilioRequest } from './support/twilio-api.js';
 
 /**
  * Appointment reminders: made when an appointment is booked, moved when it moves, cancelled when it is
@@ -15,22 +15,18 @@ import { signedTwilioRequest, startTwilioApi } from './support/twilio-api.js';
  */
 
 let harness: Harness;
-let service: Awaited<ReturnType<typeof listen>>;
-let twilioApi: Awaited<ReturnType<typeof startTwilioApi>>;
+let service: ServedHarness['service'];
+let served: ServedHarness;
+let twilioApi: ServedHarness['twilioApi'];
 let phoneCounter = 2000;
 const nextPhone = () => `+1917555${String(phoneCounter++).padStart(4, '0')}`;
 const HOUR = 3_600_000;
 
 beforeAll(async () => {
-  twilioApi = await startTwilioApi();
-  service = await listen((request) => harness.app.fetch(request));
-  harness = await createHarness({ config: { TWILIO_API_BASE_URL: twilioApi.url, PUBLIC_BASE_URL: service.url } });
+  served = await servedHarness();
+  ({ harness, twilioApi, service } = served);
 });
-afterAll(async () => {
-  await service.close();
-  await twilioApi.close();
-  await harness.close();
-});
+afterAll(() => served.close());
 
 type Setup = { clinic: TestTenant; patient: { id: string; phone: string }; practitionerId: string; whatsappNumber: string };
 type Reminder = { id: string; state: string; status: string; sendAt: string; skipReason: string | null; communicationId: string };
