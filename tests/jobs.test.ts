@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueJob, jobRow as newJobRow, jobsWaiting } from '../src/jobs/enqueue.js';
 import { Job } from '../src/jobs/job.js';
 import { JobWorker, type JobHandler } from '../src/jobs/worker.js';
+import { DirectSql } from '../src/db/sql.js';
+import type { Statement } from '../src/db/statement.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 
 let harness: Harness;
@@ -19,6 +21,13 @@ async function enqueue(kind: string, items: { serialKey?: string; payload?: Reco
   const jobs = items.map((item) => enqueueJob(em, { tenantId: clinic.tenant.id, kind, payload: item.payload ?? {}, serialKey: item.serialKey, maxAttempts: item.maxAttempts }));
   await em.flush();
   return jobs.map((job) => job.id);
+}
+
+/** A promise and the function that resolves it (Promise.withResolvers needs Node 22). */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
 }
 
 const jobRow = (id: string) => harness.services.orm.em.fork().findOneOrFail(Job, { id });
@@ -100,6 +109,51 @@ describe('the job worker', () => {
     add('busy', past); // behind a running one: waiting
     await em.flush();
     expect(await jobsWaiting(harness.services.orm.em.fork(), { tenantId: other.tenant.id })).toBe(4);
+  });
+
+  it('drains a job enqueued by one that ended while a sweep was under way, though that sweep saw neither', async () => {
+    const quick = 'test.drain.quick';
+    const first = 'test.drain.first';
+    const second = 'test.drain.second';
+    const ran: string[] = [];
+    let firstId = '';
+    let sweeps = 0;
+    const sweepUnderWay = signal();
+    const firstCompleted = signal();
+    // The real database, with the worker's second sweep made to answer only after `first` has
+    // ended: its snapshot was taken before `second` existed, and nothing is in flight when it answers.
+    class SecondSweepAnswersLate extends DirectSql {
+      override async query<T>(statement: Statement): Promise<T[]> {
+        const rows = await super.query<T>(statement);
+        if (statement.sql.includes('for update skip locked') && ++sweeps === 2) {
+          sweepUnderWay.resolve();
+          await firstCompleted.promise;
+          await new Promise(setImmediate); // the worker's bookkeeping after the completion
+        }
+        if (statement.sql.includes("status = 'succeeded'") && statement.params[0] === firstId) firstCompleted.resolve();
+        return rows;
+      }
+    }
+    const sql = new SecondSweepAnswersLate(harness.services.orm);
+    const services = { ...harness.services, sql };
+    const worker = new JobWorker(
+      () => services,
+      {
+        [quick]: async () => void ran.push('quick'),
+        [first]: async ({ job }) => {
+          firstId = job.id;
+          await sweepUnderWay.promise;
+          await enqueue(second, [{}]);
+          ran.push('first');
+        },
+        [second]: async () => void ran.push('second'),
+      },
+      { concurrency: 2, pollMs: 60_000, lockMs: 10_000 },
+    );
+    await enqueue(quick, [{}]);
+    await enqueue(first, [{}]);
+    await worker.drain({ tenantId: clinic.tenant.id });
+    expect(ran).toEqual(['quick', 'first', 'second']);
   });
 
   it('runs a job at once when nudged after a commit, without waiting for the poll', async () => {

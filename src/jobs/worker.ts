@@ -250,8 +250,11 @@ export class JobWorker {
   /** Runs until no job is ready, optionally only one tenant's (tests use it instead of waiting on timers). */
   async drain(options: { tenantId?: string } = {}): Promise<void> {
     for (;;) {
+      // Done only after a sweep that began with nothing running: a job that ends while a sweep is
+      // under way may have committed jobs that the sweep's snapshot, taken before, could not see.
+      const idle = this.inFlight.size === 0;
       const claimed = await this.sweep(this.options.concurrency, options);
-      if (claimed.length === 0 && this.inFlight.size === 0) return;
+      if (claimed.length === 0 && idle) return;
       for (const row of claimed) this.track(row);
       if (this.inFlight.size > 0) await Promise.race(this.inFlight.values());
     }
