@@ -16,6 +16,7 @@ import { createLogger } from '../src/log.js';
 import { createTenant, tenantInfo } from '../src/modules/tenancy/service.js';
 import { createEmbedder } from '../src/modules/vector/local-embedder.js';
 import { ApiKeys } from '../src/modules/tenancy/api-keys.js';
+import { TwilioNumbers } from '../src/modules/conversations/twilio-numbers.js';
 import { createRateLimits } from '../src/http/rate-limits.js';
 import { registry } from '../src/tools/registry.js';
 import { runOperation } from '../src/tools/runner.js';
@@ -75,6 +76,7 @@ export async function openInProcess(database: BenchDatabase, options: { clock?: 
     embedder: createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),
     apiKeys: new ApiKeys(sql),
+    twilioNumbers: new TwilioNumbers(sql),
   };
   return {
     services,

@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { ormSql, type DirectSql, type Sql } from './db/sql.js';
 import type { ApiKeys } from './modules/tenancy/api-keys.js';
+import type { TwilioNumbers } from './modules/conversations/twilio-numbers.js';
 import type { Logger } from './log.js';
 import type { Role } from './modules/tenancy/entities.js';
 import type { Registry } from './tools/runner.js';
@@ -68,6 +69,8 @@ export type Services = {
   rateLimits: RateLimits;
   /** Live API keys, each looked up at most once per few seconds (src/modules/tenancy/api-keys.ts). */
   apiKeys: ApiKeys;
+  /** The clinic of each Twilio number, looked up at most once per few seconds (src/modules/conversations/twilio-numbers.ts). */
+  twilioNumbers: TwilioNumbers;
 };
 
 /** What an operation runs with: the caller plus its own unit of work. */

@@ -14,6 +14,7 @@ import { registry } from './tools/registry.js';
 import { createEmbedder } from './modules/vector/local-embedder.js';
 import { createRateLimits } from './http/rate-limits.js';
 import { ApiKeys } from './modules/tenancy/api-keys.js';
+import { TwilioNumbers } from './modules/conversations/twilio-numbers.js';
 
 export type RunningServices = Services & { close(): Promise<void> };
 
@@ -37,6 +38,7 @@ export async function openServices(config: Config, log: Logger, clock: Clock = s
     embedder: createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),
     apiKeys: new ApiKeys(sql),
+    twilioNumbers: new TwilioNumbers(sql),
     close: async () => {
       await services.jobs.stop();
       services.email.close();

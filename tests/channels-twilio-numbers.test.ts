@@ -1,6 +1,8 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwilioAccount, TwilioNumber } from '../src/modules/conversations/entities.js';
+import { TwilioNumbers } from '../src/modules/conversations/twilio-numbers.js';
 import { ACCOUNT_SID, API, AUTH_TOKEN } from './support/clinic-fixture.js';
 import { createHarness, type Harness, type TestTenant } from './support/harness.js';
 import { listen } from './support/http-server.js';
@@ -30,6 +32,16 @@ afterAll(async () => {
   await service.close();
   await harness.close();
 });
+
+/** A call to `number`, signed with `authToken`, as Twilio posts it. */
+function voiceWebhook(number: string, authToken = AUTH_TOKEN): Promise<Response> {
+  const url = `${service.url}/channels/twilio/voice`;
+  const params = { CallSid: `CA${randomBytes(16).toString('hex')}`, AccountSid: ACCOUNT_SID, From: '+12125550901', To: number, CallStatus: 'ringing' };
+  return fetch(url, signedTwilioRequest({ url, authToken, params }));
+}
+
+/** What the clinic that has `number` answers a call with. */
+const greeting = async (number: string, authToken = AUTH_TOKEN) => (await voiceWebhook(number, authToken)).text();
 
 describe('a Twilio number belongs to one clinic', () => {
   it('refuses another clinic’s SMS or WhatsApp number in either field, with a 409 that does not name the clinic', async () => {
@@ -86,4 +98,46 @@ describe('a Twilio number belongs to one clinic', () => {
       expect(await holders(number)).toEqual({ claims: [owner], accounts: [owner] });
     }
   });
+
+  it('sends a number’s webhooks to the clinic it moved to at once', async () => {
+    const first = await harness.newTenant({ name: 'Eastside Clinic' });
+    const second = await harness.newTenant({ name: 'Westside Clinic' });
+    const number = nextNumber();
+    expect((await setNumbers(first, { whatsappNumber: number })).status).toBe(200);
+    expect(await greeting(number)).toContain('you have reached Eastside Clinic');
+    expect((await setNumbers(first, { whatsappNumber: null })).status).toBe(200);
+    expect((await setNumbers(second, { whatsappNumber: number })).status).toBe(200);
+    expect(await greeting(number)).toContain('you have reached Westside Clinic');
+  });
 });
+
+describe('the clinic of a number, remembered for a few seconds', () => {
+  it('remembers a number’s clinic until the recheck, and never a number no clinic has', async () => {
+    const numbers = new TwilioNumbers(harness.services.sql, 300);
+    const clinic = await harness.newTenant({ name: 'Lakeside Clinic' });
+    const number = nextNumber();
+    expect(await numbers.find(number)).toBeUndefined();
+    expect((await setNumbers(clinic, { phoneNumber: number })).status).toBe(200);
+    expect(await numbers.find(number)).toMatchObject({ authToken: AUTH_TOKEN, tenant: { id: clinic.tenant.id, name: 'Lakeside Clinic' } });
+
+    // Released by another process (as the CLI would): seen here once the recheck time has passed.
+    await harness.services.orm.em.fork().nativeDelete(TwilioNumber, { number }, { filters: false });
+    expect((await numbers.find(number))?.tenant.id).toBe(clinic.tenant.id);
+    await sleep(350);
+    expect(await numbers.find(number)).toBeUndefined();
+  });
+
+  it('reads a token changed by another process afresh before refusing a webhook signed with it', async () => {
+    const clinic = await harness.newTenant({ name: 'Hillside Clinic' });
+    const number = nextNumber();
+    expect((await setNumbers(clinic, { phoneNumber: number })).status).toBe(200);
+    expect(await greeting(number)).toContain('you have reached Hillside Clinic'); // remembered with AUTH_TOKEN
+
+    const rotated = 'rotated-auth-token-0123456789abcd';
+    await harness.services.orm.em.fork().nativeUpdate(TwilioAccount, { tenantId: clinic.tenant.id }, { authToken: rotated }, { filters: false });
+    expect(await greeting(number, rotated)).toContain('you have reached Hillside Clinic');
+    const forged = await voiceWebhook(number, AUTH_TOKEN);
+    expect(forged.status).toBe(403);
+  });
+});
+

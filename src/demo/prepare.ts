@@ -62,4 +62,5 @@ async function ensureDemoTwilioAccount(services: Services, tenantId: string): Pr
   const em = services.orm.em.fork();
   await upsertTwilioAccount(em, tenantId, parsed.data);
   await em.flush();
+  services.twilioNumbers.forget();
 }

@@ -21,6 +21,7 @@ import type { AgentModel } from '../../src/agent/model.js';
 import type { Embedder } from '../../src/modules/vector/embedder.js';
 import { createEmbedder } from '../../src/modules/vector/local-embedder.js';
 import { ApiKeys } from '../../src/modules/tenancy/api-keys.js';
+import { TwilioNumbers } from '../../src/modules/conversations/twilio-numbers.js';
 import { createRateLimits } from '../../src/http/rate-limits.js';
 
 export type TestTenant = {
@@ -79,6 +80,7 @@ export async function createHarness(
     embedder: options.embedder ?? createEmbedder(config, log),
     rateLimits: createRateLimits(config.rateLimits, log),
     apiKeys: new ApiKeys(sql),
+    twilioNumbers: new TwilioNumbers(sql),
   };
   const app = createApp(services);
 

@@ -69,7 +69,9 @@ export async function upsertTwilioAccount(em: EntityManager, tenantId: string, i
 }
 
 export async function setTwilioAccount(ctx: AppContext, input: z.output<typeof SetTwilioAccountInput>) {
-  return view(ctx, await upsertTwilioAccount(ctx.em, ctx.tenant.id, input));
+  const account = await upsertTwilioAccount(ctx.em, ctx.tenant.id, input);
+  ctx.services.twilioNumbers.forget(); // numbers and tokens may have moved: webhooks read them afresh
+  return view(ctx, account);
 }
 
 export async function getTwilioAccount(ctx: AppContext) {

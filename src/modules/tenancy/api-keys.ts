@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { TenantInfo } from '../../context.js';
 import type { Sql } from '../../db/sql.js';
 import type { Role } from './entities.js';
@@ -6,7 +7,7 @@ import { liveKeyByHash, type LiveKeyRow } from './statements.js';
 
 /** How long one lookup of a key holds: a key revoked by any process stops working within this time. */
 export const KEY_RECHECK_MS = 3_000;
-/** Live keys remembered at most; past it the memory starts again (a clinic has a handful of keys). */
+/** Live keys remembered at most; past it the least recently used are forgotten (a clinic has a handful of keys). */
 const MAX_REMEMBERED = 10_000;
 
 export type FoundKey = { tenant: TenantInfo; keyId: string; role: Role };
@@ -19,28 +20,19 @@ export type FoundKey = { tenant: TenantInfo; keyId: string; role: Role };
  * and counts as a failed attempt of its address.
  */
 export class ApiKeys {
-  private readonly remembered = new Map<string, { found: Promise<FoundKey | undefined>; at: number }>();
+  private readonly live: LRUCache<string, FoundKey>;
 
   constructor(
     private readonly sql: Sql,
-    private readonly recheckMs = KEY_RECHECK_MS,
-  ) {}
+    recheckMs = KEY_RECHECK_MS,
+  ) {
+    this.live = new LRUCache<string, FoundKey>({ max: MAX_REMEMBERED, ttl: recheckMs, fetchMethod: (hash) => this.lookup(hash) });
+  }
 
   /** The key's clinic and role, or undefined for an unknown or revoked key. */
   find(key: string): Promise<FoundKey | undefined> {
     if (!isPlausibleKey(key)) return Promise.resolve(undefined);
-    const hash = hashApiKey(key);
-    const now = performance.now();
-    const known = this.remembered.get(hash);
-    if (known && now - known.at < this.recheckMs) return known.found;
-    if (this.remembered.size >= MAX_REMEMBERED) this.remembered.clear();
-    const entry = { found: this.lookup(hash), at: now };
-    this.remembered.set(hash, entry);
-    const forget = () => {
-      if (this.remembered.get(hash) === entry) this.remembered.delete(hash);
-    };
-    entry.found.then((found) => found ?? forget(), forget);
-    return entry.found;
+    return this.live.fetch(hashApiKey(key));
   }
 
   private async lookup(hash: string): Promise<FoundKey | undefined> {
