@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { TenantInfo } from '../../context.js';
 import type { Sql } from '../../db/sql.js';
+import { numberOwner, type NumberOwnerRow } from './statements.js';
 
 /** A clinic as its Twilio webhooks need it: the auth token that signs them, and who it is. */
 export type NumberOwner = { authToken: string; tenant: TenantInfo };
@@ -10,15 +11,9 @@ export const NUMBER_RECHECK_MS = 3_000;
 /** Numbers remembered at most (a clinic has one or two). */
 const MAX_REMEMBERED = 10_000;
 
-type OwnerRow = { auth_token: string; id: string; slug: string; name: string; time_zone: string; default_country: string };
-
 async function lookUp(sql: Sql, number: string): Promise<NumberOwner | undefined> {
-  const [row] = await sql.query<OwnerRow>({
-    sql: `select a.auth_token, t.id, t.slug, t.name, t.time_zone, t.default_country
-            from twilio_number n join twilio_account a on a.tenant_id = n.tenant_id join tenant t on t.id = n.tenant_id where n.number = ?`,
-    params: [number],
-  });
-  return row && { authToken: row.auth_token, tenant: { id: row.id, slug: row.slug, name: row.name, timeZone: row.time_zone, defaultCountry: row.default_country } };
+  const [row] = await sql.query<NumberOwnerRow>(numberOwner(number));
+  return row && { authToken: row.authToken, tenant: { id: row.id, slug: row.slug, name: row.name, timeZone: row.timeZone, defaultCountry: row.defaultCountry } };
 }
 
 /**
