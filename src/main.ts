@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { chatCommand } from './cli/chat.js';
 import { ingestCommand } from './cli/ingest.js';
 import { keysCommand } from './cli/keys.js';
@@ -58,5 +59,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+const code = await main(process.argv.slice(2));
+// Writes to a pipe are asynchronous: a listing longer than the pipe holds may still be on its way.
+for (const stream of [process.stdout, process.stderr]) while (stream.writableLength > 0) await once(stream, 'drain');
 // Exit explicitly: a pool or timer left open must not keep a finished command alive.
-process.exit(await main(process.argv.slice(2)));
+process.exit(code);

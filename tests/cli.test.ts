@@ -1,7 +1,9 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { newId } from '../src/ids.js';
+import { ApiKey } from '../src/modules/tenancy/entities.js';
 import { createHarness, type Harness } from './support/harness.js';
 
 const exec = promisify(execFile);
@@ -37,6 +39,33 @@ describe('the tenants and keys commands', () => {
     expect((await asKey()).status).toBe(401);
     expect(performance.now() - revokedAt).toBeLessThan(5_000);
     expect((await cli('keys', 'list', '--tenant', slug)).stdout).toContain('revoked');
+  }, 120_000);
+
+  it('write a listing longer than a pipe holds whole, to a reader slow to read it', async () => {
+    const clinic = await harness.newTenant();
+    const em = harness.services.orm.em.fork();
+    const count = 2_000; // ~260 KB of lines, one write each: several times what the pipe and the reader's buffer hold
+    for (let index = 0; index < count; index += 1) {
+      em.create(ApiKey, { id: newId(), tenantId: clinic.tenant.id, name: `key ${index} of a clinic with a great many keys`, role: 'agent', prefix: 'prm_xxxxxx', hash: randomUUID(), revokedAt: null });
+    }
+    await em.flush();
+
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'keys', 'list', '--tenant', clinic.tenant.slug], {
+      env: { PATH: process.env.PATH, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'error' },
+    });
+    // Nothing is read until the command has exited, or for 10 s: long enough for it to start, list
+    // and exit, had it not waited for its last lines to be read (it did not: it lost them).
+    child.stdout.pause();
+    const exited = new Promise((done) => child.on('exit', done));
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    const chunks: Buffer[] = [];
+    const ended = new Promise((done) => child.stdout.on('end', done));
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdout.resume();
+    await Promise.all([exited, ended]);
+    const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
+    expect(lines).toHaveLength(count + 3); // and the admin, staff and agent keys every test clinic has
+    expect(lines.filter((line) => /\tagent\tprm_xxxxxx…\tactive\tkey \d+ of a clinic/.test(line))).toHaveLength(count);
   }, 120_000);
 
   it('explain their usage when called wrongly', async () => {
