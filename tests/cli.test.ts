@@ -1,5 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newId } from '../src/ids.js';
@@ -44,27 +47,24 @@ describe('the tenants and keys commands', () => {
   it('write a listing longer than a pipe holds whole, to a reader slow to read it', async () => {
     const clinic = await harness.newTenant();
     const em = harness.services.orm.em.fork();
-    const count = 2_000; // ~260 KB of lines, one write each: several times what the pipe and the reader's buffer hold
+    const count = 2_000; // ~230 KB of lines, one write each: several times what a pipe holds
     for (let index = 0; index < count; index += 1) {
       em.create(ApiKey, { id: newId(), tenantId: clinic.tenant.id, name: `key ${index} of a clinic with a great many keys`, role: 'agent', prefix: 'prm_xxxxxx', hash: randomUUID(), revokedAt: null });
     }
     await em.flush();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'keys', 'list', '--tenant', clinic.tenant.slug], {
-      env: { PATH: process.env.PATH, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'error' },
+    // `keys list | less`, with a reader that reads nothing until the command has exited (its exit
+    // code is written to a file), or for 10 s. A Node stream can't be this reader: it reads the pipe
+    // into its own buffer whether paused or not.
+    const folder = await mkdtemp(join(tmpdir(), 'cli-pipe-'));
+    const script = `{ "$0" --import tsx src/main.ts keys list --tenant "$1"; echo $? > "$2/exit"; } | {
+      tries=0; while [ ! -e "$2/exit" ] && [ $tries -lt 100 ]; do sleep 0.1; tries=$((tries + 1)); done; cat; }`;
+    const { stdout } = await exec('sh', ['-c', script, process.execPath, clinic.tenant.slug, folder], {
+      env: { PATH: process.env.PATH, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'error' }, maxBuffer: 10_000_000, timeout: 60_000,
     });
-    // Nothing is read until the command has exited, or for 10 s: long enough for it to start, list
-    // and exit, had it not waited for its last lines to be read (it did not: it lost them).
-    child.stdout.pause();
-    const exited = new Promise((done) => child.on('exit', done));
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    const chunks: Buffer[] = [];
-    const ended = new Promise((done) => child.stdout.on('end', done));
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stdout.resume();
-    await Promise.all([exited, ended]);
-    const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
-    expect(lines.filter((line) => /\tagent\tprm_xxxxxx…\tactive\tkey \d+ of a clinic/.test(line))).toHaveLength(count);
+    expect(await readFile(join(folder, 'exit'), 'utf8')).toBe('0\n');
+    expect(stdout.split('\n').filter((line) => /\tagent\tprm_xxxxxx…\tactive\tkey \d+ of a clinic/.test(line))).toHaveLength(count);
+    await rm(folder, { recursive: true });
   }, 120_000);
 
   it('explain their usage when called wrongly', async () => {
