@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { chatCommand } from './cli/chat.js';
 import { ingestCommand } from './cli/ingest.js';
 import { keysCommand } from './cli/keys.js';
@@ -61,6 +60,9 @@ async function main(argv: string[]): Promise<number> {
 
 const code = await main(process.argv.slice(2));
 // Writes to a pipe are asynchronous: a listing longer than the pipe holds may still be on its way.
-for (const stream of [process.stdout, process.stderr]) while (stream.writableLength > 0) await once(stream, 'drain');
+// A write's callback runs once everything written before it has reached the pipe. ('drain' is no
+// way to wait: it is emitted only after a write past the high-water mark, so waiting for it with
+// less than that pending leaves a top-level await unsettled, and Node exits with code 13.)
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((written) => stream.write('', written))));
 // Exit explicitly: a pool or timer left open must not keep a finished command alive.
 process.exit(code);
